@@ -1,0 +1,43 @@
+"""The only module that runs espeak-ng: speech synthesis and IPA phonemes."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+from localize.errors import LocalizeError, MissingDependencyError
+from localize.fsutil import atomic_path
+
+_HINT = "install it with: sudo apt-get install espeak-ng"
+
+
+def _binary() -> str:
+    found = shutil.which("espeak-ng")
+    if not found:
+        raise MissingDependencyError("espeak-ng", _HINT)
+    return found
+
+
+def _run(args: list[str], text: str) -> subprocess.CompletedProcess[bytes]:
+    done = subprocess.run([_binary(), *args], input=text.encode("utf-8"), capture_output=True)
+    if done.returncode != 0:
+        raise LocalizeError(f"espeak-ng failed ({' '.join(args)}): {done.stderr.decode(errors='replace')}")
+    return done
+
+
+def synthesize(text: str, voice: str, out_wav: Path | str, *, words_per_minute: int = 165,
+               pitch: int = 50, amplitude: int = 100) -> Path:
+    """Speak `text` with an espeak-ng voice (e.g. "es-419", "pt-br", "cmn-latn-pinyin+f3") into a WAV."""
+    out_wav = Path(out_wav)
+    with atomic_path(out_wav) as tmp:
+        _run(["-v", voice, "-s", str(words_per_minute), "-p", str(pitch), "-a", str(amplitude),
+              "-w", str(tmp), "--stdin"], text)
+    return out_wav
+
+
+def phonemize_ipa(text: str, voice: str) -> list[str]:
+    """IPA phonemes per clause, as Piper voices expect (espeak-ng `--ipa`, one clause a line)."""
+    done = _run(["-q", "--ipa", "-v", voice, "--stdin"], text)
+    lines = done.stdout.decode("utf-8").splitlines()
+    return [line.strip() for line in lines if line.strip()]

@@ -1,0 +1,111 @@
+"""Market registry: language, subtitle rules, voices, loudness, translation engine.
+
+To add a market: add one `Market(...)` to `_MARKETS` below with its language's
+subtitle rules (DESIGN.md section 6), a voice, and a glossary file
+`glossaries/<code>.tsv`. Everything else picks it up from the registry.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+from localize.errors import UnknownMarketError
+
+
+@dataclass(frozen=True)
+class SubtitleRules:
+    """Netflix-style timed-text limits for one language."""
+
+    max_chars_per_line: int = 42
+    max_lines: int = 2
+    max_cps: float = 17.0
+    min_duration_ms: int = 833
+    max_duration_ms: int = 7000
+    min_gap_frames: int = 2
+    chain_gap_frames: int = 12  # gaps of this many frames or fewer are closed to min_gap_frames
+    end_pad_frames: int = 12  # how far a cue may linger after speech ends
+
+
+@dataclass(frozen=True)
+class VoiceSpec:
+    """Which text-to-speech engine speaks a market's dub, and with what voice."""
+
+    engine: str  # key in localize.dub.voices registry: "piper" or "espeak"
+    voice: str  # engine-specific: piper voice name, or espeak-ng voice id
+
+
+@dataclass(frozen=True)
+class EngineSpec:
+    """Which translation engine a market uses; `model` is a path or transformers id."""
+
+    name: str = "causal-lm"
+    model: str = "gemma3-270m"  # the bundled demo model (demo quality only)
+
+
+@dataclass(frozen=True)
+class Market:
+    code: str  # BCP-47-ish code used in folder names: en-US, es-419...
+    language: str  # ISO 639-1 language of the target text
+    language_name: str  # used in translation prompts
+    rules: SubtitleRules
+    voice: VoiceSpec
+    engine: EngineSpec = field(default_factory=EngineSpec)
+    script: str = "latin"  # expected writing system of the output, checked per line
+    rtl: bool = False
+    loudness_lufs: float = -16.0
+    true_peak_dbtp: float = -1.0
+    max_dub_speed: float = 1.2
+    font: str = "Noto Sans"
+
+
+_MARKETS: dict[str, Market] = {
+    m.code: m
+    for m in (
+        Market(
+            code="en-US",
+            language="en",
+            language_name="English",
+            rules=SubtitleRules(max_chars_per_line=42, max_cps=20.0),
+            voice=VoiceSpec(engine="piper", voice="joe"),
+        ),
+        Market(
+            code="es-419",
+            language="es",
+            language_name="Spanish",
+            rules=SubtitleRules(max_chars_per_line=42, max_cps=17.0),
+            voice=VoiceSpec(engine="espeak", voice="es-419"),
+        ),
+        Market(
+            code="pt-BR",
+            language="pt",
+            language_name="Portuguese",
+            rules=SubtitleRules(max_chars_per_line=42, max_cps=17.0),
+            voice=VoiceSpec(engine="espeak", voice="pt-br"),
+        ),
+    )
+}
+
+
+def market_codes() -> list[str]:
+    return sorted(_MARKETS)
+
+
+def get_market(code: str) -> Market:
+    """Look up a market by code (case-insensitive); unknown codes list the accepted ones."""
+    for known, market in _MARKETS.items():
+        if known.lower() == code.strip().lower():
+            return market
+    raise UnknownMarketError(code, _MARKETS)
+
+
+def parse_markets(spec: str) -> list[Market]:
+    """Parse a comma-separated list such as "en-US,es-419"."""
+    codes = [c for c in (part.strip() for part in spec.split(",")) if c]
+    if not codes:
+        raise UnknownMarketError(spec, _MARKETS)
+    return [get_market(c) for c in codes]
+
+
+def with_engine(market: Market, engine: EngineSpec) -> Market:
+    """The same market translated by another engine (from a user's config)."""
+    return replace(market, engine=engine)

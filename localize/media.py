@@ -1,0 +1,138 @@
+"""The only module that runs ffmpeg and ffprobe."""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+import subprocess
+from collections.abc import Sequence
+from fractions import Fraction
+from pathlib import Path
+
+from localize.errors import LocalizeError, MediaError, MissingDependencyError
+from localize.fsutil import atomic_path
+from localize.types import MediaInfo
+
+log = logging.getLogger("localize")
+
+SAMPLE_RATE_ASR = 16000
+_APT_HINT = "install it with: sudo apt-get install ffmpeg"
+
+
+def _tool(name: str) -> str:
+    found = shutil.which(name)
+    if not found:
+        raise MissingDependencyError(name, _APT_HINT)
+    return found
+
+
+def run_ffmpeg(args: Sequence[str], what: Path | str = "") -> None:
+    """Run ffmpeg quietly; on failure raise with the last lines ffmpeg printed."""
+    cmd = [_tool("ffmpeg"), "-hide_banner", "-nostdin", "-loglevel", "error", "-y", *args]
+    log.debug("ffmpeg %s", " ".join(args))
+    done = subprocess.run(cmd, capture_output=True, text=True)
+    if done.returncode != 0:
+        tail = "\n".join(done.stderr.strip().splitlines()[-5:])
+        raise MediaError(what or "ffmpeg", f"ffmpeg failed: {tail or 'exit ' + str(done.returncode)}")
+
+
+def _parse_rate(rate: str | None) -> float | None:
+    if not rate or rate in ("0/0", "0"):
+        return None
+    try:
+        value = float(Fraction(rate))
+    except (ValueError, ZeroDivisionError):
+        return None
+    return value or None
+
+
+def probe(path: Path | str) -> MediaInfo:
+    """Duration, size, frame rate and audio streams of a media file.
+
+    Raises MediaError naming the file if it is missing, empty or not media.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise MediaError(path, "no such file")
+    if path.stat().st_size == 0:
+        raise MediaError(path, "file is empty (0 bytes)")
+    cmd = [
+        _tool("ffprobe"), "-v", "error", "-print_format", "json",
+        "-show_format", "-show_streams", str(path),
+    ]
+    done = subprocess.run(cmd, capture_output=True, text=True)
+    if done.returncode != 0:
+        reason = done.stderr.strip().splitlines()[-1] if done.stderr.strip() else "unreadable"
+        raise MediaError(path, f"not a media file ffmpeg can read ({reason})")
+    data = json.loads(done.stdout or "{}")
+    streams = data.get("streams", [])
+    video = next((s for s in streams if s.get("codec_type") == "video"
+                  and not s.get("disposition", {}).get("attached_pic")), None)
+    audio = [s for s in streams if s.get("codec_type") == "audio"]
+    duration = data.get("format", {}).get("duration")
+    if duration is None:
+        duration = next((s.get("duration") for s in streams if s.get("duration")), None)
+    if not streams or duration is None:
+        raise MediaError(path, "not a media file (no audio or video streams found)")
+    return MediaInfo(
+        path=path,
+        duration_ms=round(float(duration) * 1000),
+        width=int(video["width"]) if video else None,
+        height=int(video["height"]) if video else None,
+        fps=_parse_rate(video.get("avg_frame_rate") or video.get("r_frame_rate")) if video else None,
+        audio_streams=len(audio),
+        video_codec=video.get("codec_name") if video else None,
+        audio_codec=audio[0].get("codec_name") if audio else None,
+    )
+
+
+def require_audio(info: MediaInfo) -> MediaInfo:
+    if info.audio_streams == 0:
+        raise MediaError(info.path, "has no audio stream; an episode needs its dialogue track")
+    return info
+
+
+def extract_audio(src: Path | str, dst: Path | str, sample_rate: int = SAMPLE_RATE_ASR,
+                  channels: int = 1) -> Path:
+    """Decode the first audio stream to 16-bit PCM WAV (16 kHz mono for ASR by default)."""
+    src, dst = Path(src), Path(dst)
+    require_audio(probe(src))
+    with atomic_path(dst) as tmp:
+        run_ffmpeg(["-i", str(src), "-map", "0:a:0", "-ac", str(channels), "-ar", str(sample_rate),
+                    "-c:a", "pcm_s16le", str(tmp)], what=src)
+    return dst
+
+
+def change_tempo(src: Path | str, dst: Path | str, speed: float) -> Path:
+    """Speed speech up (or slow it down) without changing pitch, with ffmpeg atempo."""
+    if not 0.5 <= speed <= 2.0:
+        raise LocalizeError(f"tempo {speed} outside the range atempo accepts (0.5-2.0)")
+    with atomic_path(dst) as tmp:
+        run_ffmpeg(["-i", str(src), "-filter:a", f"atempo={speed:.4f}", str(tmp)], what=src)
+    return Path(dst)
+
+
+def render_preview(video: Path | str, audio: Path | str, ass: Path | str, dst: Path | str,
+                   fonts_dir: Path | str | None = None) -> Path:
+    """Burn ASS subtitles into the picture with libass and replace the audio with the dub."""
+    video, audio, ass, dst = Path(video), Path(audio), Path(ass), Path(dst)
+    filt = f"ass=filename={_filter_escape(ass)}"
+    if fonts_dir:
+        filt += f":fontsdir={_filter_escape(Path(fonts_dir))}"
+    with atomic_path(dst) as tmp:
+        run_ffmpeg([
+            "-i", str(video), "-i", str(audio), "-map", "0:v:0", "-map", "1:a:0",
+            "-vf", filt, "-c:v", "libx264", "-preset", "veryfast", "-crf", "26",
+            "-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a", "128k", "-shortest",
+            "-movflags", "+faststart", str(tmp),
+        ], what=video)
+    return dst
+
+
+def _filter_escape(path: Path) -> str:
+    """Escape a path for use inside an ffmpeg filter argument."""
+    text = str(path.resolve())
+    for ch in ("\\", ":", "'", ",", "[", "]", ";"):
+        text = text.replace(ch, "\\" + ch)
+    return text

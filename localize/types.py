@@ -1,0 +1,187 @@
+"""Frozen values that travel between pipeline stages.
+
+Every time is an integer number of milliseconds; adapters convert a library's
+float seconds once, at the boundary.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+from pathlib import Path
+
+
+class Severity(str, Enum):
+    """How bad a QA finding is; `error` fails the QA gate (exit status 1)."""
+
+    INFO = "info"
+    WARNING = "warning"
+    ERROR = "error"
+
+
+@dataclass(frozen=True)
+class MediaInfo:
+    """What ffprobe says about one media file."""
+
+    path: Path
+    duration_ms: int
+    width: int | None
+    height: int | None
+    fps: float | None
+    audio_streams: int
+    video_codec: str | None = None
+    audio_codec: str | None = None
+
+
+@dataclass(frozen=True)
+class Word:
+    start_ms: int
+    end_ms: int
+    text: str
+    probability: float = 1.0
+
+
+@dataclass(frozen=True)
+class Segment:
+    """One spoken unit of the source, as recognised or imported from a script."""
+
+    start_ms: int
+    end_ms: int
+    text: str
+    words: tuple[Word, ...] = ()
+    speaker: str | None = None
+
+
+@dataclass(frozen=True)
+class Transcript:
+    """All segments of one episode in the source language."""
+
+    language: str
+    segments: tuple[Segment, ...]
+    duration_ms: int
+    source: str = ""  # file name or script it came from
+    model: str = ""  # model that produced it, for the QA report
+
+
+@dataclass(frozen=True)
+class TranslationFlag:
+    """Something wrong with one machine-translated line (never passed silently)."""
+
+    code: str  # e.g. "chinese-left", "wrong-script", "repetition", "empty", "copied-source"
+    message: str
+    severity: Severity = Severity.ERROR
+
+
+@dataclass(frozen=True)
+class GlossaryEntry:
+    """One row of glossaries/<market>.tsv."""
+
+    source: str
+    target: str
+    kind: str  # see localize.translate.glossary.KINDS
+    note: str = ""
+    line_no: int = 0
+
+
+@dataclass(frozen=True)
+class GlossaryMiss:
+    """A glossary term whose approved target is absent (or a forbidden word present)."""
+
+    line_index: int
+    source_term: str
+    expected: str
+    kind: str
+    message: str
+
+
+@dataclass(frozen=True)
+class Line:
+    """The translation of one source segment."""
+
+    index: int  # index of the source segment
+    start_ms: int
+    end_ms: int
+    source: str
+    target: str
+    speaker: str | None = None
+    flags: tuple[TranslationFlag, ...] = ()
+
+
+@dataclass(frozen=True)
+class Translation:
+    """All lines of one episode for one market."""
+
+    market: str
+    engine: str
+    lines: tuple[Line, ...]
+    glossary_misses: tuple[GlossaryMiss, ...] = ()
+
+
+@dataclass(frozen=True)
+class Cue:
+    """One subtitle event: at most two text lines on screen for a time span."""
+
+    start_ms: int
+    end_ms: int
+    lines: tuple[str, ...]
+    line_index: int = -1  # index of the Line it came from
+    speaker: str | None = None
+
+    @property
+    def text(self) -> str:
+        return "\n".join(self.lines)
+
+    @property
+    def duration_ms(self) -> int:
+        return self.end_ms - self.start_ms
+
+
+@dataclass(frozen=True)
+class SubtitleTrack:
+    market: str
+    cues: tuple[Cue, ...]
+    fps: float
+
+
+@dataclass(frozen=True)
+class DubPlacement:
+    """Where one dubbed line landed and how hard it had to be squeezed."""
+
+    line_index: int
+    start_ms: int
+    end_ms: int
+    natural_ms: int  # length of the synthesized speech before fitting
+    speed: float  # 1.0 = untouched; at most the market's limit
+    borrowed_ms: int = 0  # silence taken after the line's own slot
+    truncated_ms: int = 0  # speech cut because even borrowing was not enough
+
+
+@dataclass(frozen=True)
+class DubTrack:
+    path: Path
+    placements: tuple[DubPlacement, ...]
+    integrated_lufs: float
+    true_peak_dbtp: float
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One QA observation a reviewer can act on."""
+
+    code: str
+    severity: Severity
+    message: str
+    start_ms: int | None = None
+    end_ms: int | None = None
+    stage: str = ""  # "subtitle", "glossary", "translate", "dub", "asr"
+
+
+@dataclass(frozen=True)
+class QAReport:
+    episode: str
+    market: str
+    findings: tuple[Finding, ...] = field(default_factory=tuple)
+
+    @property
+    def errors(self) -> int:
+        return sum(1 for f in self.findings if f.severity is Severity.ERROR)
