@@ -1,0 +1,179 @@
+"""Prefect flow for one episode: ASR once, then translate, subtitle, dub, preview and QA per market.
+
+Tasks are thin wrappers over library calls. Model steps (ASR, translation) retry and are
+cached by content hash across runs; file-producing steps are skipped when unchanged.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from flows.settings import configure_prefect
+
+configure_prefect()
+
+from prefect import flow, task  # noqa: E402
+
+from flows.caching import cache_key_fn  # noqa: E402
+from flows.reuse import reuse_or_run  # noqa: E402
+from localize import media, qa, report  # noqa: E402
+from localize.asr import AsrOptions, transcribe  # noqa: E402
+from localize.dub import dub_episode, dub_findings  # noqa: E402
+from localize.markets import Market  # noqa: E402
+from localize.subtitle import (  # noqa: E402
+    CoverBox,
+    VerticalLayout,
+    apply_timing,
+    check_cues,
+    make_cues,
+    write_subtitles,
+)
+from localize.translate import load_glossary_for, translate_transcript  # noqa: E402
+from localize.types import DubTrack, MediaInfo, QAReport, Transcript, Translation  # noqa: E402
+from localize.transcript_io import write_transcript_json  # noqa: E402
+
+log = logging.getLogger("localize")
+
+SUBTITLE_FORMATS = ("srt", "vtt", "ass")
+
+
+@dataclass(frozen=True)
+class MarketResult:
+    episode: str
+    market: str
+    files: tuple[Path, ...]
+    report: QAReport
+    dub: DubTrack | None
+    seconds: dict[str, float]
+
+
+@task(name="probe")
+def probe_task(video: Path) -> MediaInfo:
+    return media.require_audio(media.probe(video))
+
+
+@task(name="extract-audio")
+def extract_audio_task(video: Path, dst: Path, sample_rate: int, channels: int) -> Path:
+    if dst.is_file():
+        return dst
+    return media.extract_audio(video, dst, sample_rate=sample_rate, channels=channels)
+
+
+@task(name="transcribe", retries=2, retry_delay_seconds=1, cache_key_fn=cache_key_fn,
+      persist_result=True)
+def transcribe_task(audio: Path, options: AsrOptions) -> Transcript:
+    return transcribe(audio, options)
+
+
+@task(name="translate", retries=2, retry_delay_seconds=1, cache_key_fn=cache_key_fn,
+      persist_result=True)
+def translate_task(transcript: Transcript, market: Market, glossary_file: Path | None) -> Translation:
+    glossary = load_glossary_for(market.code, glossary_file)
+    return translate_transcript(transcript, market, glossary=glossary)
+
+
+@task(name="subtitles")
+def subtitles_task(translation: Translation, market: Market, info: MediaInfo, out_dir: Path,
+                   episode: str) -> tuple[list[Path], list[Any]]:
+    fps = info.fps or 25.0
+    cues = apply_timing(make_cues(translation.lines, market.rules, fps, market.language),
+                        market.rules, fps, info.duration_ms)
+    layout = VerticalLayout(font=market.font)
+    paths = []
+    for fmt in SUBTITLE_FORMATS:
+        path = out_dir / f"{episode}.{fmt}"
+        write_subtitles(cues, path, fmt, layout=layout, cover=CoverBox(),
+                        episode_duration_ms=info.duration_ms)
+        paths.append(path)
+    return paths, check_cues(cues, market.rules, fps, language=market.language)
+
+
+@task(name="dub", retries=1)
+def dub_task(translation: Translation, audio: Path, market: Market, out_dir: Path, work: Path,
+             episode: str, duration_ms: int) -> DubTrack:
+    out = out_dir / f"{episode}.m4a"
+    return reuse_or_run(
+        "dub", {"translation": translation, "audio": audio, "market": market}, [out],
+        work / f"{episode}.{market.code}.dub.record",
+        lambda: dub_episode(translation, audio, market, out, work / f"dub-{market.code}",
+                            duration_ms=duration_ms),
+    )
+
+
+@task(name="preview")
+def preview_task(video: Path, dub: Path, ass: Path, out: Path, work: Path, market: Market) -> Path:
+    return reuse_or_run(
+        "preview", {"video": video, "dub": dub, "ass": ass}, [out],
+        work / f"{out.stem}.{market.code}.preview.record",
+        lambda: media.render_preview(video, dub, ass, out),
+    )
+
+
+def _qa_facts(translation: Translation, dub: DubTrack | None, transcript: Transcript) -> dict[str, Any]:
+    facts: dict[str, Any] = {
+        "asr_model": transcript.model, "translation_engine": translation.engine,
+        "lines": len(translation.lines),
+        "flagged_lines": sum(1 for line in translation.lines if line.flags),
+        "glossary_misses": len(translation.glossary_misses),
+    }
+    if dub:
+        facts.update(dub_lufs=round(dub.integrated_lufs, 1), dub_true_peak_dbtp=round(dub.true_peak_dbtp, 1),
+                     dub_lines_sped_up=sum(1 for p in dub.placements if p.speed > 1.0))
+    return facts
+
+
+@flow(name="localize-episode", validate_parameters=False)
+def localize_episode(video: Path, markets: Sequence[Market], out_dir: Path,
+                     asr: AsrOptions | None = None, glossary_dir: Path | None = None,
+                     preview: bool = True, on_step: Callable[[str], None] | None = None,
+                     on_market_done: Callable[[], None] | None = None) -> list[MarketResult]:
+    """Everything one episode needs for every market: subtitles, dub, preview, QA."""
+    import time
+
+    step = on_step or (lambda _msg: None)
+    episode = video.stem
+    work = out_dir / ".work" / episode
+    work.mkdir(parents=True, exist_ok=True)
+    info = probe_task(video)
+    asr_wav = extract_audio_task(video, work / "asr16k.wav", 16000, 1)
+    mix_wav = extract_audio_task(video, work / "mix48k.wav", 48000, 2)
+    step(f"{episode}: transcribing")
+    transcript = transcribe_task(asr_wav, asr or AsrOptions())
+    write_transcript_json(transcript, out_dir / "source" / f"{episode}.transcript.json")
+    results = []
+    for market in markets:
+        seconds: dict[str, float] = {}
+        market_dir = out_dir / market.code
+        glossary_file = (glossary_dir / f"{market.code}.tsv") if glossary_dir else None
+        step(f"{episode} [{market.code}]: translating")
+        t0 = time.perf_counter()
+        translation = translate_task(transcript, market, glossary_file)
+        seconds["translate"] = time.perf_counter() - t0
+        step(f"{episode} [{market.code}]: subtitles")
+        t0 = time.perf_counter()
+        sub_paths, sub_findings = subtitles_task(translation, market, info, market_dir, episode)
+        seconds["subtitles"] = time.perf_counter() - t0
+        step(f"{episode} [{market.code}]: dubbing")
+        t0 = time.perf_counter()
+        dub = dub_task(translation, mix_wav, market, market_dir, work, episode, info.duration_ms)
+        seconds["dub"] = time.perf_counter() - t0
+        files = [*sub_paths, dub.path]
+        if preview:
+            step(f"{episode} [{market.code}]: rendering preview")
+            t0 = time.perf_counter()
+            files.append(preview_task(video, dub.path, market_dir / f"{episode}.ass",
+                                      market_dir / f"{episode}.mp4", work, market))
+            seconds["preview"] = time.perf_counter() - t0
+        qa_report = qa.build_report(episode, market.code, sub_findings, qa.translation_findings(translation),
+                                    dub_findings(dub, market))
+        facts = _qa_facts(translation, dub, transcript)
+        files.append(report.write_json(qa_report, market_dir / f"{episode}.qa.json", facts))
+        files.append(report.write_html(qa_report, market_dir / f"{episode}.qa.html", facts))
+        results.append(MarketResult(episode, market.code, tuple(files), qa_report, dub, seconds))
+        if on_market_done:
+            on_market_done()
+    return results

@@ -1,0 +1,74 @@
+"""Prefect flow for a whole season: every episode for every market, then a season summary."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from flows.settings import configure_prefect
+
+configure_prefect()
+
+from prefect import flow  # noqa: E402
+
+from flows.episode import MarketResult, localize_episode  # noqa: E402
+from localize.asr import AsrOptions  # noqa: E402
+from localize.errors import LocalizeError  # noqa: E402
+from localize.markets import Market  # noqa: E402
+from localize.progress import Progress  # noqa: E402
+from localize.report import write_season_summary  # noqa: E402
+
+log = logging.getLogger("localize")
+
+VIDEO_SUFFIXES = (".mp4", ".mov", ".mkv", ".webm", ".m4v")
+
+
+def find_episodes(season_dir: Path) -> list[Path]:
+    """Episode videos in a season folder, in name order (ep01.mp4, ep02.mp4...)."""
+    if not season_dir.is_dir():
+        raise LocalizeError(f"{season_dir}: not a folder (a season is a folder of episode videos)")
+    found = sorted(p for p in season_dir.iterdir() if p.suffix.lower() in VIDEO_SUFFIXES and p.is_file())
+    if not found:
+        raise LocalizeError(f"{season_dir}: no episode videos ({', '.join(VIDEO_SUFFIXES)}) found")
+    return found
+
+
+@dataclass(frozen=True)
+class SeasonResult:
+    out_dir: Path
+    results: tuple[MarketResult, ...]
+    seconds: float
+
+    @property
+    def errors(self) -> int:
+        return sum(r.report.errors for r in self.results)
+
+
+def _summary_row(r: MarketResult) -> dict[str, Any]:
+    return {
+        "episode": r.episode, "market": r.market, "passed": r.report.errors == 0,
+        "errors": r.report.errors, "findings": len(r.report.findings),
+        "dub_lufs": round(r.dub.integrated_lufs, 1) if r.dub else None,
+        "qa": f"{r.market}/{r.episode}.qa.html",
+    }
+
+
+@flow(name="localize-season", validate_parameters=False)
+def localize_season(season_dir: Path, markets: Sequence[Market], out_dir: Path,
+                    asr: AsrOptions | None = None, glossary_dir: Path | None = None,
+                    preview: bool = True, show_progress: bool = False) -> SeasonResult:
+    """Episodes x markets; writes OUT/<market>/<episode>.* and OUT/season-summary.{json,html}."""
+    started = time.perf_counter()
+    episodes = find_episodes(season_dir)
+    results: list[MarketResult] = []
+    with Progress(total=len(episodes) * len(markets), enabled=show_progress) as progress:
+        for video in episodes:
+            results.extend(localize_episode(video, markets, out_dir, asr=asr, glossary_dir=glossary_dir,
+                                            preview=preview, on_step=progress.describe,
+                                            on_market_done=progress.advance))
+    write_season_summary([_summary_row(r) for r in results], out_dir)
+    return SeasonResult(out_dir, tuple(results), time.perf_counter() - started)

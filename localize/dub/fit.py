@@ -1,0 +1,96 @@
+"""Fit synthesized lines into the episode's timeline: pure arithmetic in integer milliseconds.
+
+The rule (DESIGN.md section 6), per line, in order:
+
+1. if the speech fits between the line's start and its own end, play it as is;
+2. else speed it up, at most `max_speed` (users hate more than ~1.2x);
+3. else borrow the silence after the line, up to the next line's start minus `min_gap_ms`;
+4. else cut the end off and record how much (`truncated_ms`), for QA.
+
+A dub line never starts before its source line and never reaches into the next one.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from localize.errors import LocalizeError
+from localize.types import DubPlacement
+
+DEFAULT_MAX_SPEED = 1.2
+DEFAULT_MIN_GAP_MS = 80  # two frames at 25 fps: a breath between two speakers
+
+
+@dataclass(frozen=True)
+class Slot:
+    """Where one line may speak: from its speech start to its own end, borrowing up to the next start.
+
+    `next_start_ms` is the next line's start, or the episode's end for the last line.
+    """
+
+    line_index: int
+    start_ms: int
+    end_ms: int
+    next_start_ms: int
+
+
+def slots_for(starts_ends: Sequence[tuple[int, int, int]], duration_ms: int) -> tuple[Slot, ...]:
+    """Slots from (line_index, start_ms, end_ms) triples: each runs to the next line's start."""
+    clamped = []
+    for index, start, end in starts_ends:
+        start = min(max(0, start), duration_ms)  # times outside the episode are clamped into it
+        clamped.append((index, start, min(max(start, end), duration_ms)))
+    clamped.sort(key=lambda item: (item[1], item[0]))
+    slots = []
+    for pos, (index, start, end) in enumerate(clamped):
+        following = clamped[pos + 1][1] if pos + 1 < len(clamped) else duration_ms
+        slots.append(Slot(index, start, end, following))
+    return tuple(slots)
+
+
+def plan_placements(slots: Sequence[Slot], natural_ms: Sequence[int], max_speed: float = DEFAULT_MAX_SPEED,
+                    min_gap_ms: int = DEFAULT_MIN_GAP_MS) -> tuple[DubPlacement, ...]:
+    """Place each line's speech (`natural_ms[i]` long, for `slots[i]`) without overlaps.
+
+    Slots are handled in order of start time; a slot's `next_start_ms` is also
+    capped by the start of the slot that follows it, so bad input cannot make two
+    placements overlap. The result is ordered like the slots after sorting by start.
+    """
+    if len(slots) != len(natural_ms):
+        raise LocalizeError(f"{len(slots)} slots but {len(natural_ms)} speech lengths")
+    if max_speed < 1.0:
+        raise LocalizeError(f"max_speed {max_speed} must be at least 1.0 (speeding up only)")
+    order = sorted(range(len(slots)), key=lambda i: (slots[i].start_ms, i))
+    placements = []
+    for pos, i in enumerate(order):
+        slot = slots[i]
+        wall = slot.next_start_ms
+        if pos + 1 < len(order):
+            wall = min(wall, slots[order[pos + 1]].start_ms)
+        placements.append(_place(slot, max(0, natural_ms[i]), wall, max_speed, min_gap_ms))
+    return tuple(placements)
+
+
+def _place(slot: Slot, natural: int, wall: int, max_speed: float, min_gap_ms: int) -> DubPlacement:
+    start = slot.start_ms
+    limit = max(start, wall - min_gap_ms)  # the furthest this line may reach
+    own = max(0, min(slot.end_ms, limit) - start)
+    if natural <= own:
+        return DubPlacement(slot.line_index, start, start + natural, natural, 1.0)
+    if own > 0 and natural / own <= max_speed:
+        return DubPlacement(slot.line_index, start, start + own, natural, natural / own)
+    speed = max_speed
+    fitted = math.ceil(natural / speed)  # length after the maximum speed-up
+    room = limit - start
+    length = min(fitted, room)
+    return DubPlacement(
+        line_index=slot.line_index,
+        start_ms=start,
+        end_ms=start + length,
+        natural_ms=natural,
+        speed=speed,
+        borrowed_ms=max(0, length - own),
+        truncated_ms=fitted - length,
+    )

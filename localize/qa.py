@@ -1,0 +1,42 @@
+"""Collect every stage's observations into one QA report per episode and market."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from localize.types import Finding, QAReport, Severity, Translation
+
+
+def _short(text: str, limit: int = 60) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def translation_findings(translation: Translation) -> list[Finding]:
+    """Each flagged line and each glossary miss becomes a finding a reviewer can act on."""
+    findings: list[Finding] = []
+    for line in translation.lines:
+        for flag in line.flags:
+            findings.append(Finding(
+                code=f"mt-{flag.code}", severity=flag.severity, stage="translate",
+                start_ms=line.start_ms, end_ms=line.end_ms,
+                message=f"line {line.index + 1}: {flag.message} — source {_short(line.source)!r}, "
+                        f"output {_short(line.target)!r}",
+            ))
+    by_index = {line.index: line for line in translation.lines}
+    for miss in translation.glossary_misses:
+        line = by_index.get(miss.line_index)
+        findings.append(Finding(
+            code=f"glossary-{miss.kind}", severity=Severity.ERROR, stage="glossary",
+            start_ms=line.start_ms if line else None, end_ms=line.end_ms if line else None,
+            message=f"line {miss.line_index + 1}: {miss.message}",
+        ))
+    return findings
+
+
+def build_report(episode: str, market: str, *groups: Iterable[Finding]) -> QAReport:
+    """Merge findings from all stages, ordered by time then severity."""
+    rank = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
+    merged = [f for group in groups for f in group]
+    merged.sort(key=lambda f: (f.start_ms if f.start_ms is not None else -1, rank[f.severity], f.code))
+    return QAReport(episode=episode, market=market, findings=tuple(merged))

@@ -1,0 +1,97 @@
+"""QA reports as JSON (for tools and gating), HTML (for reviewers) and text (for terminals)."""
+
+from __future__ import annotations
+
+import html
+import json
+from collections import Counter
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from localize.fsutil import write_text_atomic
+from localize.types import Finding, QAReport, Severity
+
+
+def timecode(ms: int | None) -> str:
+    if ms is None:
+        return "—"
+    hours, rest = divmod(ms, 3_600_000)
+    minutes, rest = divmod(rest, 60_000)
+    seconds, millis = divmod(rest, 1000)
+    return f"{hours:02d}:{minutes:02d}:{seconds:02d}.{millis:03d}"
+
+
+def finding_dict(f: Finding) -> dict[str, Any]:
+    return {
+        "code": f.code, "severity": f.severity.value, "stage": f.stage, "message": f.message,
+        "start_ms": f.start_ms, "end_ms": f.end_ms,
+        "start": timecode(f.start_ms), "end": timecode(f.end_ms),
+    }
+
+
+def report_dict(report: QAReport, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    counts = Counter(f.severity.value for f in report.findings)
+    return {
+        "episode": report.episode, "market": report.market,
+        "passed": report.errors == 0,
+        "counts": {s.value: counts.get(s.value, 0) for s in Severity},
+        **(extra or {}),
+        "findings": [finding_dict(f) for f in report.findings],
+    }
+
+
+def write_json(report: QAReport, path: Path, extra: dict[str, Any] | None = None) -> Path:
+    return write_text_atomic(path, json.dumps(report_dict(report, extra), ensure_ascii=False, indent=2))
+
+
+_STYLE = """body{font-family:system-ui,sans-serif;margin:2em;color:#222}
+table{border-collapse:collapse;width:100%}td,th{border:1px solid #ccc;padding:4px 8px;text-align:left;
+vertical-align:top}th{background:#f4f4f4}.error{background:#fde2e2}.warning{background:#fff6d6}
+.info{background:#eef6ff}.pass{color:#1a7f37}.fail{color:#b42318}code{font-size:90%}"""
+
+
+def render_html(report: QAReport, extra: dict[str, Any] | None = None) -> str:
+    data = report_dict(report, extra)
+    esc = html.escape
+    verdict = ('<p class="pass">PASS: no errors</p>' if data["passed"]
+               else f'<p class="fail">FAIL: {data["counts"]["error"]} error(s)</p>')
+    facts = "".join(f"<li>{esc(str(k))}: {esc(str(v))}</li>" for k, v in (extra or {}).items())
+    rows = "".join(
+        f'<tr class="{esc(f["severity"])}"><td>{esc(f["start"])}</td><td>{esc(f["end"])}</td>'
+        f'<td>{esc(f["severity"])}</td><td>{esc(f["stage"])}</td><td><code>{esc(f["code"])}</code></td>'
+        f'<td>{esc(f["message"])}</td></tr>'
+        for f in data["findings"]
+    ) or '<tr><td colspan="6">No findings.</td></tr>'
+    title = f"QA — {esc(report.episode)} — {esc(report.market)}"
+    counts = ", ".join(f"{n} {s}" for s, n in data["counts"].items())
+    return (f"<!doctype html><html lang=en><meta charset=utf-8><title>{title}</title>"
+            f"<style>{_STYLE}</style><h1>{title}</h1>{verdict}<p>{esc(counts)}</p><ul>{facts}</ul>"
+            "<table><tr><th>start</th><th>end</th><th>severity</th><th>stage</th><th>code</th>"
+            f"<th>message</th></tr>{rows}</table></html>\n")
+
+
+def write_html(report: QAReport, path: Path, extra: dict[str, Any] | None = None) -> Path:
+    return write_text_atomic(path, render_html(report, extra))
+
+
+def render_text(report: QAReport) -> str:
+    lines = [f"{report.episode} [{report.market}]: {len(report.findings)} finding(s), {report.errors} error(s)"]
+    for f in report.findings:
+        lines.append(f"  {timecode(f.start_ms)}  {f.severity.value:<7} {f.code:<22} {f.message}")
+    return "\n".join(lines)
+
+
+def write_season_summary(rows: Sequence[dict[str, Any]], out_dir: Path) -> tuple[Path, Path]:
+    """`season-summary.json` and `.html`: one row per episode and market with its verdict and figures."""
+    json_path = write_text_atomic(out_dir / "season-summary.json",
+                                  json.dumps({"deliveries": list(rows)}, ensure_ascii=False, indent=2))
+    esc = html.escape
+    keys = list(rows[0]) if rows else []
+    head = "".join(f"<th>{esc(k)}</th>" for k in keys)
+    body = "".join("<tr>" + "".join(f"<td>{esc(str(r.get(k, '')))}</td>" for k in keys) + "</tr>"
+                   for r in rows)
+    page = (f"<!doctype html><html lang=en><meta charset=utf-8><title>Season summary</title>"
+            f"<style>{_STYLE}</style><h1>Season summary</h1><table><tr>{head}</tr>{body}</table></html>\n")
+    html_path = write_text_atomic(out_dir / "season-summary.html", page)
+    return json_path, html_path

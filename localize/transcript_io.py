@@ -1,0 +1,41 @@
+"""Transcripts as JSON (segments with ms times and words) and plain text."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from localize.fsutil import write_text_atomic
+from localize.types import Cue, Transcript
+
+
+def transcript_dict(transcript: Transcript) -> dict[str, Any]:
+    return {
+        "source": transcript.source, "language": transcript.language, "model": transcript.model,
+        "duration_ms": transcript.duration_ms,
+        "segments": [
+            {"start_ms": s.start_ms, "end_ms": s.end_ms, "text": s.text, "speaker": s.speaker,
+             "words": [{"start_ms": w.start_ms, "end_ms": w.end_ms, "text": w.text,
+                        "probability": round(w.probability, 3)} for w in s.words]}
+            for s in transcript.segments
+        ],
+    }
+
+
+def transcript_json(transcript: Transcript) -> str:
+    return json.dumps(transcript_dict(transcript), ensure_ascii=False, indent=2)
+
+
+def write_transcript_json(transcript: Transcript, path: Path) -> Path:
+    return write_text_atomic(path, transcript_json(transcript))
+
+
+def transcript_text(transcript: Transcript) -> str:
+    return "\n".join(s.text for s in transcript.segments)
+
+
+def transcript_cues(transcript: Transcript) -> tuple[Cue, ...]:
+    """Source segments as cues, for a Chinese reference subtitle file."""
+    return tuple(Cue(start_ms=s.start_ms, end_ms=s.end_ms, lines=(s.text,), line_index=i, speaker=s.speaker)
+                 for i, s in enumerate(transcript.segments))

