@@ -22,7 +22,7 @@ from flows.caching import cache_key_fn  # noqa: E402
 from flows.reuse import reuse_or_run  # noqa: E402
 from localize import media, qa, report  # noqa: E402
 from localize.asr import AsrOptions, transcribe  # noqa: E402
-from localize.dub import dub_episode, dub_findings  # noqa: E402
+from localize.dub import DubOptions, dub_episode, dub_findings  # noqa: E402
 from localize.markets import Market  # noqa: E402
 from localize.subtitle import (  # noqa: E402
     CoverBox,
@@ -100,7 +100,7 @@ def dub_task(translation: Translation, audio: Path, market: Market, out_dir: Pat
         "dub", {"translation": translation, "audio": audio, "market": market}, [out],
         work / f"{episode}.{market.code}.dub.record",
         lambda: dub_episode(translation, audio, market, out, work / f"dub-{market.code}",
-                            duration_ms=duration_ms),
+                            duration_ms=duration_ms, options=DubOptions(write_wav=False)),
     )
 
 

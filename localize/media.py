@@ -130,6 +130,30 @@ def render_preview(video: Path | str, audio: Path | str, ass: Path | str, dst: P
     return dst
 
 
+def render_still(image: Path | str, audio: Path | str, ass: Path | str, dst: Path | str, *,
+                 duration_ms: int, fps: int = 25, fonts_dir: Path | str | None = None) -> Path:
+    """A still picture held for `duration_ms` with ASS text burned in, and `audio` muxed (H.264 + AAC).
+
+    The picture is decoded and converted once, then looped inside the filter graph:
+    re-reading a 1080x1920 image for every frame takes longer than encoding it.
+    Bit-exact flags and no metadata keep repeated renders identical.
+    """
+    image, audio, ass, dst = Path(image), Path(audio), Path(ass), Path(dst)
+    filt = f"format=yuv420p,loop=loop=-1:size=1,setpts=N/({fps}*TB),ass=filename={_filter_escape(ass)}"
+    if fonts_dir:
+        filt += f":fontsdir={_filter_escape(Path(fonts_dir))}"
+    with atomic_path(dst) as tmp:
+        run_ffmpeg([
+            "-i", str(image), "-i", str(audio), "-map", "0:v:0", "-map", "1:a:0", "-vf", filt,
+            "-t", f"{duration_ms / 1000:.3f}", "-r", str(fps),
+            "-c:v", "libx264", "-preset", "superfast", "-crf", "23", "-pix_fmt", "yuv420p",
+            "-c:a", "aac", "-b:a", "128k", "-ac", "2",
+            "-map_metadata", "-1", "-fflags", "+bitexact", "-flags:v", "+bitexact", "-flags:a", "+bitexact",
+            "-movflags", "+faststart", str(tmp),
+        ], what=image)
+    return dst
+
+
 def _filter_escape(path: Path) -> str:
     """Escape a path for use inside an ffmpeg filter argument."""
     text = str(path.resolve())

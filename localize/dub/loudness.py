@@ -1,0 +1,141 @@
+"""Loudness (ITU-R BS.1770 / EBU R128) and true peak: the only module importing pyloudnorm.
+
+`normalize` brings a mix to a market's integrated loudness (default -16 LUFS)
+while keeping its true peak under the ceiling (default -1 dBTP). When the gain
+would push peaks over, a look-ahead peak limiter pulls just those peaks down,
+and the gain is corrected again for the loudness the limiter took away.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from localize.dub.wav import Audio
+from localize.errors import MissingDependencyError
+from localize.markets import Market
+
+log = logging.getLogger("localize")
+
+_MIN_BLOCK_S = 0.4  # BS.1770 gating block: shorter audio has no integrated loudness
+
+
+@dataclass(frozen=True)
+class LoudnessTarget:
+    """Where a dub must land; `codec_margin_db` keeps room for the peaks AAC encoding adds."""
+
+    integrated_lufs: float = -16.0
+    true_peak_dbtp: float = -1.0
+    codec_margin_db: float = 0.5
+    tolerance_lu: float = 0.2  # stop correcting once this close
+    lookahead_ms: float = 5.0  # limiter attack
+    hold_ms: float = 50.0  # limiter holds its gain this long after a peak, to avoid distortion
+
+
+def target_for(market: Market) -> LoudnessTarget:
+    return LoudnessTarget(integrated_lufs=market.loudness_lufs, true_peak_dbtp=market.true_peak_dbtp)
+
+
+@dataclass(frozen=True)
+class LoudnessMeasure:
+    integrated_lufs: float  # -inf for silence or audio shorter than 400 ms
+    true_peak_dbtp: float  # -inf for silence
+
+
+def integrated_lufs(audio: Audio) -> float:
+    """Gated integrated loudness per BS.1770-4 (K-weighting, 400 ms blocks)."""
+    if audio.frames < _MIN_BLOCK_S * audio.sample_rate or not np.any(audio.samples):
+        return -math.inf
+    try:
+        import pyloudnorm
+    except ImportError as exc:
+        raise MissingDependencyError("pyloudnorm", "install it with: pip install pyloudnorm") from exc
+    data = audio.samples.astype(np.float64)
+    meter = pyloudnorm.Meter(audio.sample_rate)
+    with np.errstate(divide="ignore"):
+        value = float(meter.integrated_loudness(data[:, 0] if audio.channels == 1 else data))
+    return value if math.isfinite(value) else -math.inf
+
+
+def _oversample_factor(sample_rate: int) -> int:
+    """4x at 44.1/48 kHz as BS.1770-4 asks; more for lower rates so the check runs near 192 kHz."""
+    return max(4, math.ceil(176400 / sample_rate))
+
+
+def peak_envelope(audio: Audio) -> np.ndarray:
+    """Per frame, the largest absolute value of the oversampled signal between it and the next frame."""
+    from scipy.signal import resample_poly
+
+    factor = _oversample_factor(audio.sample_rate)
+    if audio.frames == 0:
+        return np.zeros(0, dtype=np.float64)
+    up = np.asarray(resample_poly(audio.samples.astype(np.float64), factor, 1, axis=0))
+    per_frame = np.abs(up[: audio.frames * factor]).reshape(audio.frames, factor, audio.channels)
+    peaks: np.ndarray = np.maximum(per_frame.max(axis=(1, 2)), np.abs(audio.samples).max(axis=1))
+    return peaks
+
+
+def true_peak_dbtp(audio: Audio) -> float:
+    """Maximum true peak in dBTP, from the oversampled signal."""
+    envelope = peak_envelope(audio)
+    peak = float(envelope.max()) if envelope.size else 0.0
+    return 20.0 * math.log10(peak) if peak > 0 else -math.inf
+
+
+def measure(audio: Audio) -> LoudnessMeasure:
+    return LoudnessMeasure(integrated_lufs(audio), true_peak_dbtp(audio))
+
+
+def _gain(audio: Audio, gain_db: float) -> Audio:
+    factor = np.float32(10.0 ** (gain_db / 20.0))
+    return Audio((audio.samples * factor).astype(np.float32), audio.sample_rate)
+
+
+def limit(audio: Audio, ceiling_dbtp: float, lookahead_ms: float = 5.0, hold_ms: float = 50.0) -> Audio:
+    """Pull true peaks down to `ceiling_dbtp` with a smooth gain curve; quieter parts are untouched.
+
+    The gain needed at each frame is spread over a window reaching `lookahead_ms`
+    ahead and `hold_ms` behind (minimum filter), then smoothed over the look-ahead
+    (moving average): every value averaged is already at most the gain the frame
+    needs, so the smoothed curve never lets a peak through.
+    """
+    from scipy.ndimage import minimum_filter1d, uniform_filter1d
+
+    ceiling = 10.0 ** (ceiling_dbtp / 20.0)
+    envelope = peak_envelope(audio)
+    if envelope.size == 0 or envelope.max() <= ceiling:
+        return audio
+    needed = np.minimum(1.0, ceiling / np.maximum(envelope, 1e-12))
+    ahead = max(1, round(lookahead_ms * audio.sample_rate / 1000))
+    behind = max(ahead, round(hold_ms * audio.sample_rate / 1000))
+    size = ahead + behind + 1
+    # window [i - behind, i + ahead]: scipy's origin shifts a centered window (negative = later)
+    spread = minimum_filter1d(needed, size=size, origin=behind - size // 2, mode="nearest")
+    smooth = uniform_filter1d(spread, size=ahead, mode="nearest")
+    gain = np.minimum(smooth, needed).astype(np.float32)
+    return Audio((audio.samples * gain[:, None]).astype(np.float32), audio.sample_rate)
+
+
+def normalize(audio: Audio, target: LoudnessTarget | None = None,
+              max_rounds: int = 4) -> tuple[Audio, LoudnessMeasure]:
+    """Gain to the target loudness, limiting true peaks; returns the audio and what it measures now."""
+    target = target or LoudnessTarget()
+    ceiling = target.true_peak_dbtp - target.codec_margin_db
+    loudness = integrated_lufs(audio)
+    if not math.isfinite(loudness):
+        log.warning("dub mix is silent or shorter than 400 ms; loudness left as is")
+        return audio, measure(audio)
+    out = audio
+    for _ in range(max_rounds):
+        out = limit(_gain(out, target.integrated_lufs - loudness), ceiling, target.lookahead_ms,
+                    target.hold_ms)
+        loudness = integrated_lufs(out)
+        if abs(loudness - target.integrated_lufs) <= target.tolerance_lu:
+            break
+    result = measure(out)
+    log.info("loudness normalized to %.2f LUFS, true peak %.2f dBTP", result.integrated_lufs,
+             result.true_peak_dbtp)
+    return out, result

@@ -1,0 +1,237 @@
+"""Subtitle files in and out; the only module that imports pysubs2.
+
+Writers live in the `WRITERS` registry, keyed by format name. To add one (TTML is next):
+
+1. write `_render_ttml(cues: Sequence[Cue], job: WriteJob) -> str`, returning the whole
+   file as text (use pysubs2's writer where it has one: `_ssa_file(...).to_string("ttml")`);
+2. add `SubtitleWriter("ttml", ".ttml", "W3C Timed Text", _render_ttml)` to `WRITERS`;
+3. add a round trip to tests/test_subtitle_formats.py, and teach `read_cues` to read it
+   if reviewers will send it back.
+
+Reading: SRT and VTT go through our strict reader (`textsubs.py`, which says why),
+ASS/SSA through pysubs2. Every failure becomes a `SubtitleFileError` naming the file.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import warnings
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pysubs2
+
+from localize.errors import UnknownNameError
+from localize.fsutil import atomic_path
+from localize.subtitle import textsubs
+from localize.subtitle.errors import SubtitleFileError
+from localize.subtitle.layout import CoverBox, VerticalLayout
+from localize.types import Cue
+
+log = logging.getLogger("localize")
+
+DIALOGUE_STYLE = "Default"
+COVER_STYLE = "Cover"
+DIALOGUE_LAYER = 1
+COVER_LAYER = 0
+_DRAWING = re.compile(r"\{[^{}]*\\p[1-9]")
+
+
+@dataclass(frozen=True)
+class WriteJob:
+    """Everything a writer may need besides the cues."""
+
+    layout: VerticalLayout
+    cover: CoverBox | None
+    episode_duration_ms: int
+
+
+Renderer = Callable[[Sequence[Cue], WriteJob], str]
+
+
+@dataclass(frozen=True)
+class SubtitleWriter:
+    """One output format: its name (the registry key), file extension and renderer."""
+
+    name: str
+    extension: str
+    description: str
+    render: Renderer
+
+
+def write_subtitles(cues: Sequence[Cue], path: Path | str, fmt: str, *,
+                    layout: VerticalLayout | None = None, cover: CoverBox | None = None,
+                    episode_duration_ms: int | None = None) -> Path:
+    """Write `cues` to `path` in format `fmt` ("srt", "vtt", "ass"), atomically.
+
+    `layout` and `cover` only matter to formats that position text (ASS); the cover
+    box spans the whole episode (`episode_duration_ms`, default: the last cue's end).
+    Cues are written sorted by time, as players expect.
+    """
+    writer = writer_for(fmt)
+    ordered = sorted(cues, key=lambda c: (c.start_ms, c.end_ms))
+    if not ordered:
+        log.warning("writing %s with no subtitle cues", path)
+    last_end = max((c.end_ms for c in ordered), default=0)
+    duration = max(episode_duration_ms, last_end) if episode_duration_ms is not None else last_end
+    text = writer.render(ordered, WriteJob(layout or VerticalLayout(), cover, duration))
+    target = Path(path)
+    with atomic_path(target) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+    log.debug("wrote %d cues to %s (%s)", len(ordered), target, writer.name)
+    return target
+
+
+def writer_for(fmt: str) -> SubtitleWriter:
+    """The writer registered for `fmt` (case and a leading dot ignored)."""
+    key = fmt.strip().lower().lstrip(".")
+    if key not in WRITERS:
+        raise UnknownNameError("subtitle format", fmt, WRITERS)
+    return WRITERS[key]
+
+
+def read_cues(path: Path | str) -> tuple[Cue, ...]:
+    """Cues of an .srt, .vtt, .ass or .ssa file, format told by content (then extension).
+
+    Tags are removed from the text; ASS drawings (such as our cover box) and comments
+    are skipped. Raises `SubtitleFileError` (an `InputFormatError`) naming the file, the
+    line when known, and what is accepted.
+    """
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise SubtitleFileError(path, "no such file") from None
+    except OSError as exc:
+        raise SubtitleFileError(path, f"cannot read it ({exc.strerror or exc})") from None
+    text = textsubs.decode(path, data)
+    kind = textsubs.sniff(path, text)
+    if kind == "srt":
+        return textsubs.parse_srt(path, text)
+    if kind == "vtt":
+        return textsubs.parse_vtt(path, text)
+    return _read_ssa(path, text, kind)
+
+
+def _read_ssa(path: Path, text: str, kind: str) -> tuple[Cue, ...]:
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            subs = pysubs2.SSAFile.from_string(text, format_=kind)
+        except (pysubs2.Pysubs2Error, ValueError, KeyError, IndexError, TypeError) as exc:
+            raise SubtitleFileError(path, f"not a valid {kind.upper()} file: {exc}",
+                                    _line_of(text, str(exc))) from None
+    for warning in caught:
+        log.warning("%s: %s", path, warning.message)
+    cues: list[Cue] = []
+    for number, event in enumerate(subs.events, 1):
+        if event.is_comment or _DRAWING.search(event.text):
+            continue
+        if event.end < event.start:
+            raise SubtitleFileError(path, f"event {number} ends before it starts",
+                                    _line_of(text, event.text))
+        lines = tuple(line.strip() for line in event.plaintext.split("\n") if line.strip())
+        cues.append(Cue(start_ms=int(event.start), end_ms=int(event.end), lines=lines,
+                        speaker=event.name.strip() or None))
+    return tuple(cues)
+
+
+def _line_of(text: str, detail: str) -> int:
+    """Line number of the event or style line a pysubs2 message quotes, or 0 when unknown."""
+    quoted = re.search(r"'([^']+)'", detail)
+    needle = quoted.group(1) if quoted else detail
+    if not needle:
+        return 0
+    for number, line in enumerate(text.split("\n"), 1):
+        if needle in line and line.lstrip().startswith(("Dialogue:", "Comment:", "Style:")):
+            return number
+    return 0
+
+
+def _ass_safe(text: str) -> str:
+    """Plain text that pysubs2 and libass will not read as tags or escapes.
+
+    ASS has no escape for braces and reads backslash sequences (\\N, \\h), so those
+    characters are replaced by look-alikes; translations practically never contain them.
+    """
+    return text.replace("\\", "\u29f5").replace("{", "(").replace("}", ")")
+
+
+def _ssa_file(cues: Sequence[Cue], escape: Callable[[str], str] | None = None) -> pysubs2.SSAFile:
+    """Dialogue events for `cues`; `escape` adds a format's own escaping to each line."""
+    subs = pysubs2.SSAFile()
+    for cue in cues:
+        event = pysubs2.SSAEvent(start=cue.start_ms, end=cue.end_ms, name=cue.speaker or "",
+                                 layer=DIALOGUE_LAYER, style=DIALOGUE_STYLE)
+        lines = (_ass_safe(line) for line in cue.lines)
+        event.plaintext = "\n".join(escape(line) if escape else line for line in lines)
+        subs.events.append(event)
+    return subs
+
+
+def _render_srt(cues: Sequence[Cue], job: WriteJob) -> str:
+    """SubRip: numbered cues, "00:00:01,000 --> 00:00:02,500" times, text only."""
+    return _ssa_file(cues).to_string("srt")
+
+
+def _vtt_escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _render_vtt(cues: Sequence[Cue], job: WriteJob) -> str:
+    """WebVTT: like SRT with a header; &, < and > escaped as the format requires."""
+    return _ssa_file(cues, _vtt_escape).to_string("vtt")
+
+
+def _color(rgb: tuple[int, int, int], alpha: int = 0) -> pysubs2.Color:
+    return pysubs2.Color(rgb[0], rgb[1], rgb[2], alpha)
+
+
+def _render_ass(cues: Sequence[Cue], job: WriteJob) -> str:
+    """ASS for a 1080x1920 frame: dialogue in the safe area (layer 1) over the cover box (layer 0).
+
+    ASS times have centisecond resolution. Times are floored to 10 ms rather than
+    rounded: below 90 fps that keeps exactly the frames `apply_timing` chose (a cue
+    starting at a frame's start, in whole ms, must not be rounded past it).
+    """
+    layout = job.layout
+    subs = _ssa_file(cues)
+    for event in subs.events:
+        event.start, event.end = event.start // 10 * 10, event.end // 10 * 10
+    subs.info.update({
+        "Title": "localize", "ScriptType": "v4.00+", "WrapStyle": "0", "ScaledBorderAndShadow": "yes",
+        "YCbCr Matrix": "None", "PlayResX": str(layout.play_res_x), "PlayResY": str(layout.play_res_y),
+    })
+    margins = layout.margins()
+    subs.styles = {DIALOGUE_STYLE: pysubs2.SSAStyle(
+        fontname=layout.font, fontsize=layout.font_size, bold=layout.bold,
+        primarycolor=_color(layout.text_rgb), secondarycolor=_color(layout.text_rgb),
+        outlinecolor=_color(layout.outline_rgb), backcolor=_color((0, 0, 0), layout.shadow_alpha),
+        borderstyle=1, outline=layout.outline_px, shadow=layout.shadow_px,
+        alignment=pysubs2.Alignment.BOTTOM_CENTER,
+        marginl=margins.left, marginr=margins.right, marginv=margins.vertical)}
+    cover = job.cover
+    if cover is not None:
+        if not cover.inside(layout):
+            log.warning("cover box %s reaches outside the %dx%d frame", cover, layout.play_res_x,
+                        layout.play_res_y)
+        subs.styles[COVER_STYLE] = pysubs2.SSAStyle(
+            fontname=layout.font, fontsize=20, primarycolor=_color(cover.rgb, cover.ass_alpha),
+            outlinecolor=_color(cover.rgb, 255), backcolor=_color(cover.rgb, 255),
+            borderstyle=1, outline=0, shadow=0, alignment=pysubs2.Alignment.TOP_LEFT,
+            marginl=0, marginr=0, marginv=0)
+        drawing = "{\\an7\\pos(0,0)\\p1}" + cover.ass_drawing() + "{\\p0}"
+        subs.events.insert(0, pysubs2.SSAEvent(start=0, end=max(job.episode_duration_ms, 1),
+                                               layer=COVER_LAYER, style=COVER_STYLE, text=drawing))
+    return subs.to_string("ass")
+
+
+WRITERS: dict[str, SubtitleWriter] = {
+    w.name: w for w in (
+        SubtitleWriter("srt", ".srt", "SubRip", _render_srt),
+        SubtitleWriter("vtt", ".vtt", "WebVTT", _render_vtt),
+        SubtitleWriter("ass", ".ass", "Advanced SubStation Alpha, laid out for 1080x1920", _render_ass),
+    )
+}

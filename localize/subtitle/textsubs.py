@@ -1,0 +1,217 @@
+"""Decode subtitle files and read SubRip/WebVTT strictly enough to notice a broken one.
+
+Why our own SRT/VTT reader: pysubs2 reads leniently and silently glues a cue with a
+broken or missing timing line into the text of the cue before it ("Caption #1\\n
+00:00:1d.890 --> ...\\nCaption #2"), takes a VTT cue identifier for text, and drops a
+last text line that is a number. A QA reviewer must hear about such files, so this
+module parses blocks itself and names the line that is wrong. ASS/SSA stay with
+pysubs2 (`formats.py`).
+
+Accepted leniently, because the meaning is unambiguous: a UTF-8 byte-order mark,
+GB2312/GBK files from Chinese studios, '.' instead of ',' in SRT times (and the
+reverse), a missing VTT header, a cue starting right after the text of the previous
+one without a blank line (what youtube-dl writes), cue settings and HTML-like tags.
+"""
+
+from __future__ import annotations
+
+import codecs
+import html
+import logging
+import re
+from pathlib import Path
+from typing import NoReturn
+
+from localize.subtitle.errors import SubtitleFileError
+from localize.types import Cue
+
+log = logging.getLogger("localize")
+
+_TS = r"(?:(\d+):)?(\d{1,2}):(\d{1,2})[,.](\d{1,3})"
+_TIMING = re.compile(rf"^\s*{_TS}\s*-->\s*{_TS}(?:\s+.*)?$")
+_TIMING_HINT = "a timing line like 00:00:01,000 --> 00:00:02,500"
+_SSA_SECTION = re.compile(r"^\s*\[(script info|v4\+? styles|events)\]", re.IGNORECASE | re.MULTILINE)
+_HTML_TAG = re.compile(r"</?[A-Za-z][^<>]*>|<\d[\d:.]*>")
+_ASS_TAG = re.compile(r"\{\\[^{}]*\}")
+_VOICE = re.compile(r"<v(?:\.[^\s>]*)?\s+([^>]+)>")
+_VTT_SKIPPED_BLOCKS = ("NOTE", "STYLE", "REGION")
+
+
+def decode(path: Path, data: bytes) -> str:
+    """Text of a subtitle file: UTF-8/UTF-16 (with or without BOM), or GB2312/GBK Chinese."""
+    if not data:
+        raise SubtitleFileError(path, "file is empty (0 bytes)")
+    for bom, codec in ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
+                       (codecs.BOM_UTF16_BE, "utf-16")):
+        if data.startswith(bom):
+            try:
+                return _newlines(data.decode(codec))
+            except UnicodeDecodeError as exc:
+                raise SubtitleFileError(path, f"not valid {codec} text ({exc.reason} at byte {exc.start})") \
+                    from None
+    try:
+        return _newlines(data.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        chinese = _decode_chinese(data)
+        if chinese is None:
+            raise SubtitleFileError(
+                path, f"not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start}); "
+                      "save it as UTF-8") from None
+        log.info("%s is not UTF-8; read it as GB18030 (GB2312/GBK) Chinese", path)
+        return _newlines(chinese)
+
+
+def _newlines(text: str) -> str:
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _decode_chinese(data: bytes) -> str | None:
+    """GB18030 text, unless the bytes are more likely Latin-1/cp1252 that happens to decode.
+
+    Nearly any byte string decodes as GB18030; real Chinese text is almost all in its
+    GB2312 core, whereas accented Latin letters make byte pairs outside it.
+    """
+    try:
+        text = data.decode("gb18030")
+    except UnicodeDecodeError:
+        return None
+    non_ascii = sum(1 for ch in text if ord(ch) > 127)
+    outside_core = data.decode("gb2312", errors="replace").count("\ufffd")
+    if non_ascii == 0 or outside_core > 0.05 * non_ascii:
+        return None
+    return text
+
+
+def sniff(path: Path, text: str) -> str:
+    """"srt", "vtt", "ass" or "ssa", from the content first and the file extension second."""
+    head = text.lstrip("\ufeff \t\n")
+    if re.match(r"WEBVTT(?:[ \t\n]|$)", head):
+        return "vtt"
+    if _SSA_SECTION.search(text):
+        return "ssa" if re.search(r"^\s*\[v4 styles\]", text, re.IGNORECASE | re.MULTILINE) else "ass"
+    if any(_TIMING.match(line) for line in text.split("\n")):
+        return "vtt" if path.suffix.lower() == ".vtt" else "srt"
+    if not head:
+        raise SubtitleFileError(path, "file has only blank space; no subtitle cues")
+    raise SubtitleFileError(path, "no subtitle cues found (no timing line like "
+                                  "'00:00:01,000 --> 00:00:02,500' and no [Events] section)")
+
+
+def parse_srt(path: Path, text: str) -> tuple[Cue, ...]:
+    cues: list[Cue] = []
+    for block in _blocks(text):
+        no, first = block[0]
+        if _TIMING.match(first):
+            body = block
+        elif first.strip().isdigit():
+            if len(block) < 2 or not _TIMING.match(block[1][1]):
+                where, found = block[1] if len(block) > 1 else block[0]
+                raise SubtitleFileError(path, f"cue {first.strip()} has no timing line (found {found!r})",
+                                        where, _TIMING_HINT)
+            body = block[1:]
+        else:
+            _bad_timing_or(path, no, first, f"expected a cue number or a timing line, found {first!r}")
+        cues.extend(_cues_of_block(path, body, vtt=False))
+    return tuple(cues)
+
+
+def parse_vtt(path: Path, text: str) -> tuple[Cue, ...]:
+    blocks = _blocks(text)
+    if blocks and blocks[0][0][1].lstrip("\ufeff").startswith("WEBVTT"):
+        blocks = blocks[1:]
+    else:
+        log.warning("%s has no WEBVTT header line; reading it as WebVTT anyway", path)
+    cues: list[Cue] = []
+    for block in blocks:
+        no, first = block[0]
+        if first.split(" ", 1)[0].split("\t", 1)[0] in _VTT_SKIPPED_BLOCKS and "-->" not in first:
+            continue
+        if _TIMING.match(first):
+            body = block
+        elif len(block) > 1 and _TIMING.match(block[1][1]):
+            body = block[1:]  # the first line is a cue identifier
+        elif len(block) > 1 and "-->" in block[1][1]:
+            _bad_timing_or(path, *block[1], "")
+        else:
+            _bad_timing_or(path, no, first, f"text outside a cue: {first!r} has no timing line")
+        cues.extend(_cues_of_block(path, body, vtt=True))
+    return tuple(cues)
+
+
+def _blocks(text: str) -> list[list[tuple[int, str]]]:
+    """Runs of non-blank lines, each line with its 1-based number."""
+    blocks: list[list[tuple[int, str]]] = []
+    current: list[tuple[int, str]] = []
+    for no, line in enumerate(text.split("\n"), 1):
+        if line.strip():
+            current.append((no, line.rstrip()))
+        elif current:
+            blocks.append(current)
+            current = []
+    if current:
+        blocks.append(current)
+    return blocks
+
+
+def _bad_timing_or(path: Path, no: int, line: str, problem: str) -> NoReturn:
+    if "-->" in line:
+        raise SubtitleFileError(path, f"bad timing line {line.strip()!r}", no, _TIMING_HINT)
+    raise SubtitleFileError(path, problem, no, _TIMING_HINT)
+
+
+def _cues_of_block(path: Path, block: list[tuple[int, str]], *, vtt: bool) -> list[Cue]:
+    """Cues of one block that starts with a timing line (more than one if a timing line follows text)."""
+    cues: list[Cue] = []
+    times: tuple[int, int] | None = None
+    text: list[str] = []
+    for no, line in block:
+        if "-->" not in line:
+            text.append(line)
+            continue
+        if times is not None and not text:
+            raise SubtitleFileError(path, "two timing lines in a row (a cue with no text, or a "
+                                          "timing line repeated in the text)", no, _TIMING_HINT)
+        new_times = _times(path, no, line)
+        if times is not None:
+            if not vtt and text and text[-1].strip().isdigit():
+                text.pop()  # the number of the next SRT cue, written without a blank line before it
+            cues.append(_cue(times, text, vtt))
+        times, text = new_times, []
+    if times is not None:
+        cues.append(_cue(times, text, vtt))
+    return cues
+
+
+def _times(path: Path, no: int, line: str) -> tuple[int, int]:
+    match = _TIMING.match(line)
+    if not match:
+        raise SubtitleFileError(path, f"bad timing line {line.strip()!r}", no, _TIMING_HINT)
+    groups = match.groups()
+    start, end = _ms(groups[:4]), _ms(groups[4:])
+    if start is None or end is None:
+        raise SubtitleFileError(path, f"minutes or seconds above 59 in {line.strip()!r}", no, _TIMING_HINT)
+    if end < start:
+        raise SubtitleFileError(path, f"cue ends before it starts: {line.strip()!r}", no, _TIMING_HINT)
+    return start, end
+
+
+def _ms(parts: tuple[str | None, ...]) -> int | None:
+    hours, minutes, seconds, fraction = parts
+    if int(minutes or 0) > 59 or int(seconds or 0) > 59:
+        return None
+    return (((int(hours or 0) * 60 + int(minutes or 0)) * 60 + int(seconds or 0)) * 1000
+            + int((fraction or "0").ljust(3, "0")))
+
+
+def _cue(times: tuple[int, int], raw_lines: list[str], vtt: bool) -> Cue:
+    speaker = None
+    lines: list[str] = []
+    for raw in raw_lines:
+        voice = _VOICE.search(raw) if vtt else None
+        if voice and speaker is None:
+            speaker = voice.group(1).strip()
+        line = _HTML_TAG.sub("", _ASS_TAG.sub("", raw))
+        line = (html.unescape(line) if vtt else line).strip()
+        if line:
+            lines.append(line)
+    return Cue(start_ms=times[0], end_ms=times[1], lines=tuple(lines), speaker=speaker)
