@@ -25,10 +25,10 @@ def translation_findings(translation: Translation) -> list[Finding]:
             ))
     by_index = {line.index: line for line in translation.lines}
     for miss in translation.glossary_misses:
-        line = by_index.get(miss.line_index)
+        hit = by_index.get(miss.line_index)
         findings.append(Finding(
             code=f"glossary-{miss.kind}", severity=Severity.ERROR, stage="glossary",
-            start_ms=line.start_ms if line else None, end_ms=line.end_ms if line else None,
+            start_ms=hit.start_ms if hit else None, end_ms=hit.end_ms if hit else None,
             message=f"line {miss.line_index + 1}: {miss.message}",
         ))
     return findings

@@ -38,10 +38,10 @@ class Character:
 
 
 CHARACTERS: tuple[Character, ...] = (
-    Character("林晓", "female", "cmn-latn-pinyin+f3", 66, 185),
-    Character("陈默", "male", "cmn-latn-pinyin+m3", 34, 178),
-    Character("王桂芳", "female", "cmn-latn-pinyin+f5", 46, 172),
-    Character("张浩", "male", "cmn-latn-pinyin+m7", 56, 192),
+    Character("林晓", "female", "cmn-latn-pinyin+f3", 66, 165),
+    Character("陈默", "male", "cmn-latn-pinyin+m3", 34, 158),
+    Character("王桂芳", "female", "cmn-latn-pinyin+f5", 46, 152),
+    Character("张浩", "male", "cmn-latn-pinyin+m7", 56, 172),
 )
 
 

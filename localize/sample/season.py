@@ -71,7 +71,8 @@ def episode_names(number: int) -> tuple[str, ...]:
             *(f"{stem}.ref.{lang}.tsv" for lang in script.REFERENCE_LANGUAGES))
 
 
-def generate_season(out_dir: Path, *, episodes: int = 3, progress: Progress | None = None) -> SampleSeason:
+def generate_season(out_dir: Path | str, *, episodes: int = 3,
+                    progress: Progress | None = None) -> SampleSeason:
     """Write (or complete) a deterministic synthetic season of `episodes` episodes into `out_dir`.
 
     Scripts, references and season.json are byte-identical on every run; videos are
@@ -85,20 +86,26 @@ def generate_season(out_dir: Path, *, episodes: int = 3, progress: Progress | No
     out_dir = Path(out_dir)
     say = progress or (lambda _message: None)
     video.check_font()
+    if out_dir.exists() and not out_dir.is_dir():
+        raise OutputExistsError(out_dir, "it is a file; the sample season needs a folder")
     previous = _owned_entries(out_dir)
     _refuse_foreign(out_dir, episodes, previous)
     out_dir.mkdir(parents=True, exist_ok=True)
+    # Episodes an earlier, longer run left here stay listed (and so stay ours).
+    later = [_claim_entry(n, previous[n]) for n in sorted(previous) if n > episodes
+             and any((out_dir / name).exists() for name in episode_names(n))]
     # Claim the files first, so a run cut short can be resumed; fingerprints only once a video is done.
     claimed = {n: previous.get(n, {}) for n in range(1, episodes + 1)}
     _write_if_changed(out_dir / MANIFEST, _manifest_text(
-        [_claim_entry(n, claimed[n]) for n in range(1, episodes + 1)]))
-    entries, made = [], []
+        [_claim_entry(n, claimed[n]) for n in range(1, episodes + 1)] + later))
+    entries: list[dict[str, object]] = []
+    made: list[SampleEpisode] = []
     with tempfile.TemporaryDirectory(prefix="localize-sample-") as work:
         for number in range(1, episodes + 1):
             entry, episode = _episode(out_dir, number, episodes, claimed[number], Path(work), say)
             entries.append(entry)
             made.append(episode)
-    manifest = _write_if_changed(out_dir / MANIFEST, _manifest_text(entries))
+    manifest = _write_if_changed(out_dir / MANIFEST, _manifest_text(entries + later))
     say(f"sample season: {episodes} episode(s) in {out_dir}")
     return SampleSeason(out_dir, manifest, tuple(made))
 

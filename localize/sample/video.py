@@ -47,15 +47,15 @@ def write_background(path: Path, episode: int) -> Path:
     x = np.linspace(0.0, 1.0, WIDTH)[None, :, None]
     img = np.broadcast_to(top * (1 - y) + bottom * y, (HEIGHT, WIDTH, 3)).copy()
     rows, cols = np.mgrid[0:HEIGHT, 0:WIDTH]
-    pane = (rows > 380) & (rows < 980) & (cols > 200) & (cols < 880)
+    pane = (rows > 600) & (rows < 1080) & (cols > 300) & (cols < 780)
     img[pane] = img[pane] * 0.3 + window * 0.7
-    frame = pane & ((abs(cols - 540) < 8) | (abs(rows - 680) < 8))
-    img[frame] *= 0.45
-    img[rows > 1300] *= 0.7  # floor
-    for centre in (300, 780):  # two figures facing each other, in shadow
-        head = (rows - 900) ** 2 + (cols - centre) ** 2 < 70**2
-        body = (rows > 980) & (rows < 1500) & (abs(cols - centre) < 120 - (1500 - rows) * 0.08)
-        img[head | body] *= 0.35
+    img[pane & ((abs(cols - 540) < 7) | (abs(rows - 840) < 7))] *= 0.45  # window bars
+    img[rows > 1420] *= 0.7  # floor
+    for centre in (190, 890):  # two figures facing each other, in shadow
+        head = (rows - 1100) ** 2 + (cols - centre) ** 2 < 66**2
+        shoulders = (rows - 1290) ** 2 / 110**2 + (cols - centre) ** 2 / 150**2 < 1
+        body = (rows > 1290) & (rows < 1750) & (abs(cols - centre) < 150 - (1750 - rows) * 0.06)
+        img[head | shoulders | body] *= 0.35
     vignette = 1.0 - 0.45 * (((x - 0.5) * 1.6) ** 2 + ((y - 0.5) * 1.2) ** 2)
     pixels = np.clip(img * vignette, 0, 255).astype(np.uint8)
     with atomic_path(path) as tmp:

@@ -10,7 +10,8 @@ from pathlib import Path
 
 from localize.errors import InputFormatError, LocalizeError
 
-ACCEPTED_FILES = "SubRip (.srt), WebVTT (.vtt) or Advanced SubStation Alpha (.ass/.ssa), as UTF-8 (or GB2312/GBK) text"
+ACCEPTED_FILES = ("SubRip (.srt), WebVTT (.vtt) or Advanced SubStation Alpha (.ass/.ssa), "
+                  "as UTF-8 (or GB2312/GBK) text")
 
 
 class SubtitleFileError(InputFormatError):

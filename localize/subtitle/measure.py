@@ -2,8 +2,9 @@
 
 Netflix counts every visible character, spaces and punctuation included, except
 in character-based languages (Chinese, Japanese, Korean), where half-width
-characters (Latin letters, digits, spaces, ASCII punctuation) count 0.5. Combining marks (Thai vowels and tone marks, accents
-in decomposed text) take no cell of their own, so they are not counted.
+characters (Latin letters, digits, spaces, ASCII punctuation) count 0.5.
+Combining marks (Thai vowels and tone marks, accents in decomposed text) take
+no cell of their own, so they are not counted.
 """
 
 from __future__ import annotations

@@ -89,7 +89,7 @@ def sniff(path: Path, text: str) -> str:
         return "vtt"
     if _SSA_SECTION.search(text):
         return "ssa" if re.search(r"^\s*\[v4 styles\]", text, re.IGNORECASE | re.MULTILINE) else "ass"
-    if any(_TIMING.match(line) for line in text.split("\n")):
+    if "-->" in text:  # even a broken timing line says SRT/VTT, so the parser can point at it
         return "vtt" if path.suffix.lower() == ".vtt" else "srt"
     if not head:
         raise SubtitleFileError(path, "file has only blank space; no subtitle cues")
@@ -98,6 +98,7 @@ def sniff(path: Path, text: str) -> str:
 
 
 def parse_srt(path: Path, text: str) -> tuple[Cue, ...]:
+    """Cues of SubRip text: blocks of [number], timing line, text lines."""
     cues: list[Cue] = []
     for block in _blocks(text):
         no, first = block[0]
@@ -106,8 +107,8 @@ def parse_srt(path: Path, text: str) -> tuple[Cue, ...]:
         elif first.strip().isdigit():
             if len(block) < 2 or not _TIMING.match(block[1][1]):
                 where, found = block[1] if len(block) > 1 else block[0]
-                raise SubtitleFileError(path, f"cue {first.strip()} has no timing line (found {found!r})",
-                                        where, _TIMING_HINT)
+                _bad_timing_or(path, where, found,
+                               f"cue {first.strip()} has no timing line (found {found!r})")
             body = block[1:]
         else:
             _bad_timing_or(path, no, first, f"expected a cue number or a timing line, found {first!r}")
@@ -116,6 +117,8 @@ def parse_srt(path: Path, text: str) -> tuple[Cue, ...]:
 
 
 def parse_vtt(path: Path, text: str) -> tuple[Cue, ...]:
+    """Cues of WebVTT text: header, then cue blocks ([identifier], timing line, text); NOTE,
+    STYLE and REGION blocks skipped; `<v Name>` gives the speaker."""
     blocks = _blocks(text)
     if blocks and blocks[0][0][1].lstrip("\ufeff").startswith("WEBVTT"):
         blocks = blocks[1:]

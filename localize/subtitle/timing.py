@@ -10,7 +10,9 @@ Rules, in the order they give way to each other:
 2. a cue starts on the frame where its speech starts (later only when the previous
    cue starts on the same frame, which is overlapping speech);
 3. gaps of `chain_gap_frames` or fewer close to exactly `min_gap_frames` ("chaining"),
-   so the text does not flicker off and on between lines;
+   so the text does not flicker off and on between lines; closing a gap may stretch a
+   cue at most `end_pad_frames` past its speech, or past its minimum duration (never
+   binding with the default rules, where the pad is as long as the chaining threshold);
 4. a cue shorter than `min_duration_ms` is extended into the following gap, as far as
    rule 1 allows, even beyond `end_pad_frames` (readability beats lingering);
 5. otherwise a cue ends on the frame where its speech ends.
@@ -37,6 +39,7 @@ class _Limits:
 
     gap: int
     chain: int
+    pad: int
     min_frames: int
     max_frames: int
     last_frame: int | None  # no cue may end after the start of this frame
@@ -75,7 +78,7 @@ def _limits(rules: SubtitleRules, clock: FrameClock, media_duration_ms: int | No
     last = None
     if media_duration_ms is not None:
         last = clock.frame_at_or_before(media_duration_ms)
-    return _Limits(gap=rules.min_gap_frames, chain=rules.chain_gap_frames,
+    return _Limits(gap=rules.min_gap_frames, chain=rules.chain_gap_frames, pad=rules.end_pad_frames,
                    min_frames=clock.frames_at_least(rules.min_duration_ms),
                    max_frames=max_frames, last_frame=last)
 
@@ -96,7 +99,9 @@ def _end(start: int, speech_end: int, next_start: int | None, limits: _Limits) -
     longest = start + limits.max_frames
     end = max(speech_end, start + 1, start + limits.min_frames)
     if next_start is not None and next_start - end <= limits.chain:
-        end = next_start - limits.gap  # chain: close the gap (or open one that is too small)
+        chained = next_start - limits.gap  # close the gap (or open one that is too small)
+        if chained <= end + limits.pad:  # stretch at most the pad past speech (or past min duration)
+            end = chained
     end = min(end, longest)
     if next_start is not None:
         end = min(end, next_start - limits.gap)
