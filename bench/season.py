@@ -25,7 +25,7 @@ from localize.dub import dub_episode, dub_findings  # noqa: E402
 from localize.markets import parse_markets  # noqa: E402
 from localize.sample import generate_season  # noqa: E402
 from localize.scoring import cer, chrf  # noqa: E402
-from localize.subtitle import CoverBox, VerticalLayout, apply_timing, check_cues, make_cues, write_subtitles  # noqa: E402
+from localize.subtitle import deliver_subtitles  # noqa: E402
 from localize.translate import load_glossary_for, translate_transcript  # noqa: E402
 from localize.translate.hf_adapter import load_causal_lm  # noqa: E402
 
@@ -83,7 +83,6 @@ def main() -> int:
             if beam == 5:
                 transcript = result
         assert transcript is not None
-        times["ASR (beam 5)"] += 0  # reported below from asr_seconds
         for market in markets:
             out = work / market.code
             t0 = time.perf_counter()
@@ -100,13 +99,8 @@ def main() -> int:
             mt_pairs[market.code][0].extend(line.target for line in lines)
             mt_pairs[market.code][1].extend(row["text"] for row in ref_rows)
             t0 = time.perf_counter()
-            fps = info.fps or 25.0
-            cues = apply_timing(make_cues(translation.lines, market.rules, fps, market.language),
-                                market.rules, fps, info.duration_ms)
-            for fmt in ("srt", "vtt", "ass"):
-                write_subtitles(cues, out / f"{ep}.{fmt}", fmt, layout=VerticalLayout(font=market.font),
-                                cover=CoverBox(), episode_duration_ms=info.duration_ms)
-            findings = check_cues(cues, market.rules, fps, language=market.language)
+            findings = deliver_subtitles(translation.lines, market, fps=info.fps or 25.0,
+                                         duration_ms=info.duration_ms, out_dir=out, stem=ep).findings
             times["subtitles"] += time.perf_counter() - t0
             t0 = time.perf_counter()
             dub = dub_episode(translation, mix_wav, market, out / f"{ep}.m4a", work / f"dub-{market.code}-{ep}",

@@ -24,21 +24,12 @@ from localize import media, qa, report  # noqa: E402
 from localize.asr import AsrOptions, transcribe  # noqa: E402
 from localize.dub import DubOptions, dub_episode, dub_findings  # noqa: E402
 from localize.markets import Market  # noqa: E402
-from localize.subtitle import (  # noqa: E402
-    CoverBox,
-    VerticalLayout,
-    apply_timing,
-    check_cues,
-    make_cues,
-    write_subtitles,
-)
+from localize.subtitle import deliver_subtitles  # noqa: E402
 from localize.translate import load_glossary_for, translate_transcript  # noqa: E402
 from localize.types import DubTrack, MediaInfo, QAReport, Transcript, Translation  # noqa: E402
 from localize.transcript_io import write_transcript_json  # noqa: E402
 
 log = logging.getLogger("localize")
-
-SUBTITLE_FORMATS = ("srt", "vtt", "ass")
 
 
 @dataclass(frozen=True)
@@ -79,17 +70,9 @@ def translate_task(transcript: Transcript, market: Market, glossary_file: Path |
 @task(name="subtitles")
 def subtitles_task(translation: Translation, market: Market, info: MediaInfo, out_dir: Path,
                    episode: str) -> tuple[list[Path], list[Any]]:
-    fps = info.fps or 25.0
-    cues = apply_timing(make_cues(translation.lines, market.rules, fps, market.language),
-                        market.rules, fps, info.duration_ms)
-    layout = VerticalLayout(font=market.font)
-    paths = []
-    for fmt in SUBTITLE_FORMATS:
-        path = out_dir / f"{episode}.{fmt}"
-        write_subtitles(cues, path, fmt, layout=layout, cover=CoverBox(),
-                        episode_duration_ms=info.duration_ms)
-        paths.append(path)
-    return paths, check_cues(cues, market.rules, fps, language=market.language)
+    delivery = deliver_subtitles(translation.lines, market, fps=info.fps or 25.0,
+                                 duration_ms=info.duration_ms, out_dir=out_dir, stem=episode)
+    return list(delivery.files), list(delivery.findings)
 
 
 @task(name="dub", retries=1)

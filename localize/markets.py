@@ -55,7 +55,7 @@ class Market:
     loudness_lufs: float = -16.0
     true_peak_dbtp: float = -1.0
     max_dub_speed: float = 1.2
-    font: str = "Noto Sans"
+    font: str = "Noto Sans CJK SC"  # from fonts-noto-cjk; its Latin glyphs fit 42 chars in 768 px at 56 px
 
 
 _MARKETS: dict[str, Market] = {

@@ -8,6 +8,7 @@ The usual path of one market's lines::
     findings = check_cues(cues, rules, fps, language=language)
 """
 
+from localize.subtitle.deliver import DELIVERY_FORMATS, SubtitleDelivery, deliver_subtitles
 from localize.subtitle.errors import InvalidSettingError, SubtitleFileError
 from localize.subtitle.formats import WRITERS, SubtitleWriter, read_cues, write_subtitles, writer_for
 from localize.subtitle.frames import FrameClock, frame_rate
@@ -18,6 +19,9 @@ from localize.subtitle.segment import break_text, make_cues
 from localize.subtitle.timing import apply_timing
 
 __all__ = [
+    "DELIVERY_FORMATS",
+    "SubtitleDelivery",
+    "deliver_subtitles",
     "WRITERS",
     "AssMargins",
     "CoverBox",

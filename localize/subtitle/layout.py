@@ -19,8 +19,14 @@ from localize.subtitle.errors import InvalidSettingError
 # of the ASS font size (which is a line height, not an em). Measured with libass on
 # English, Spanish and Portuguese lines: DejaVu Sans (fontconfig's fallback when Noto
 # Sans is missing) 0.43-0.44, Noto Sans CJK 0.31-0.32. We take the widest, so the
-# estimate never promises more than a renderer delivers.
+# estimate never promises more than a renderer delivers, unless the font is known.
 AVERAGE_CHAR_WIDTH = 0.44
+KNOWN_CHAR_WIDTHS = {"noto sans cjk": 0.32}  # font-name prefix -> measured width (installed by apt)
+
+
+def average_char_width(font: str) -> float:
+    name = font.lower()
+    return next((w for prefix, w in KNOWN_CHAR_WIDTHS.items() if name.startswith(prefix)), AVERAGE_CHAR_WIDTH)
 
 
 @dataclass(frozen=True)
@@ -90,7 +96,7 @@ class VerticalLayout:
 
     def chars_per_line(self) -> int:
         """Estimated characters of Latin text that fit the safe width at this font size."""
-        return int(self.safe_width / (AVERAGE_CHAR_WIDTH * self.font_size))
+        return int(self.safe_width / (average_char_width(self.font) * self.font_size))
 
     def text_height(self, lines: int) -> float:
         return lines * self.font_size * self.line_spacing

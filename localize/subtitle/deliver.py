@@ -1,0 +1,41 @@
+"""One market's subtitle deliverables for one episode: cues, files in every format, lint findings."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from localize.markets import Market
+from localize.subtitle.formats import write_subtitles
+from localize.subtitle.layout import CoverBox, VerticalLayout
+from localize.subtitle.lint import check_cues
+from localize.subtitle.segment import make_cues
+from localize.subtitle.timing import apply_timing
+from localize.types import Cue, Finding, Line
+
+DELIVERY_FORMATS = ("srt", "vtt", "ass")
+
+
+@dataclass(frozen=True)
+class SubtitleDelivery:
+    cues: tuple[Cue, ...]
+    files: tuple[Path, ...]
+    findings: tuple[Finding, ...]
+
+
+def deliver_subtitles(lines: Sequence[Line], market: Market, *, fps: float, duration_ms: int,
+                      out_dir: Path, stem: str, cover: CoverBox | None = None,
+                      formats: Sequence[str] = DELIVERY_FORMATS) -> SubtitleDelivery:
+    """Segment, time and lay out `lines` by the market's rules (narrowed to what the 9:16 layout
+    shows on one line), write `<stem>.<fmt>` for each format, and lint the result."""
+    layout = VerticalLayout.for_market(market)
+    rules = layout.fit_rules(market.rules)
+    cues = apply_timing(make_cues(lines, rules, fps, market.language), rules, fps, duration_ms)
+    files = tuple(
+        write_subtitles(cues, out_dir / f"{stem}.{fmt}", fmt, layout=layout,
+                        cover=cover or CoverBox(), episode_duration_ms=duration_ms)
+        for fmt in formats
+    )
+    findings = tuple(check_cues(cues, rules, fps, language=market.language))
+    return SubtitleDelivery(cues, files, findings)
