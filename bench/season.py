@@ -19,6 +19,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from localize.translate.hf_adapter import load_causal_lm  # noqa: E402
+
 from localize import media, qa  # noqa: E402
 from localize.asr import AsrOptions, load_model, transcribe  # noqa: E402
 from localize.dub import dub_episode, dub_findings  # noqa: E402
@@ -27,7 +29,6 @@ from localize.sample import generate_season  # noqa: E402
 from localize.scoring import cer, chrf  # noqa: E402
 from localize.subtitle import deliver_subtitles  # noqa: E402
 from localize.translate import load_glossary_for, translate_transcript  # noqa: E402
-from localize.translate.hf_adapter import load_causal_lm  # noqa: E402
 
 
 def read_tsv(path: Path) -> list[dict[str, str]]:

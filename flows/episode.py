@@ -25,9 +25,9 @@ from localize.asr import AsrOptions, transcribe  # noqa: E402
 from localize.dub import DubOptions, dub_episode, dub_findings  # noqa: E402
 from localize.markets import Market  # noqa: E402
 from localize.subtitle import deliver_subtitles  # noqa: E402
+from localize.transcript_io import write_transcript_json  # noqa: E402
 from localize.translate import load_glossary_for, translate_transcript  # noqa: E402
 from localize.types import DubTrack, MediaInfo, QAReport, Transcript, Translation  # noqa: E402
-from localize.transcript_io import write_transcript_json  # noqa: E402
 
 log = logging.getLogger("localize")
 

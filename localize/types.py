@@ -7,11 +7,11 @@ float seconds once, at the boundary.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 
 
-class Severity(str, Enum):
+class Severity(StrEnum):
     """How bad a QA finding is; `error` fails the QA gate (exit status 1)."""
 
     INFO = "info"

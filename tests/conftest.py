@@ -36,3 +36,30 @@ def mandarin_clip(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     wav = tmp_path_factory.mktemp("zh") / "zh.wav"
     synthesize(pinyin, "cmn-latn-pinyin", wav, words_per_minute=150)
     return wav, text
+
+
+@pytest.fixture(scope="session")
+def tiny_episode(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A 9:16 episode of a few seconds: two Mandarin lines (two voices) over a colour picture."""
+    from pypinyin import Style, lazy_pinyin
+
+    from localize import media
+    from localize.dub.espeak import synthesize
+
+    folder = tmp_path_factory.mktemp("season")
+    lines = [("林晓，你终于回来了。", "cmn-latn-pinyin+f3", 60), ("我们一起去公园吧。", "cmn-latn-pinyin+m3", 40)]
+    parts = []
+    for i, (text, voice, pitch) in enumerate(lines):
+        pinyin = " ".join(lazy_pinyin(text, style=Style.TONE3, neutral_tone_with_five=True))
+        parts.append(synthesize(pinyin, voice, folder / f"line{i}.wav", words_per_minute=150, pitch=pitch))
+    speech = folder / "speech.wav"
+    media.run_ffmpeg(["-i", str(parts[0]), "-f", "lavfi", "-i", "anullsrc=r=22050:cl=mono:d=0.8",
+                      "-i", str(parts[1]), "-filter_complex", "[0:a][1:a][2:a]concat=n=3:v=0:a=1",
+                      str(speech)])
+    video = folder / "ep01.mp4"
+    media.run_ffmpeg(["-f", "lavfi", "-i", "color=c=0x203040:s=270x480:r=25", "-i", str(speech),
+                      "-af", "apad=pad_dur=0.5", "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt",
+                      "yuv420p", "-c:a", "aac", "-ar", "48000", "-ac", "2", "-shortest", str(video)])
+    for p in [*parts, speech]:
+        p.unlink()
+    return video

