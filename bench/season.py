@@ -19,8 +19,6 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from localize.translate.hf_adapter import load_causal_lm  # noqa: E402
-
 from localize import media, qa  # noqa: E402
 from localize.asr import AsrOptions, load_model, transcribe  # noqa: E402
 from localize.dub import dub_episode, dub_findings  # noqa: E402
@@ -28,7 +26,8 @@ from localize.markets import parse_markets  # noqa: E402
 from localize.sample import generate_season  # noqa: E402
 from localize.scoring import cer, chrf  # noqa: E402
 from localize.subtitle import deliver_subtitles  # noqa: E402
-from localize.translate import load_glossary_for, translate_transcript  # noqa: E402
+from localize.translate import glossary_for_market, translate_texts, translate_transcript  # noqa: E402
+from localize.translate.hf_adapter import load_causal_lm  # noqa: E402
 
 
 def read_tsv(path: Path) -> list[dict[str, str]]:
@@ -87,15 +86,13 @@ def main() -> int:
         for market in markets:
             out = work / market.code
             t0 = time.perf_counter()
-            translation = translate_transcript(transcript, market, glossary=load_glossary_for(market.code, None))
+            translation = translate_transcript(transcript, market, glossary=glossary_for_market(market))
             times["translate"] += time.perf_counter() - t0
             # chrF against the sample's own references, script text translated (ASR errors excluded)
             ref_rows = read_tsv(args.season / f"{ep}.ref.{market.language}.tsv")
-            from localize.translate import translate_texts
-
             t0 = time.perf_counter()
-            lines, _ = translate_texts([row["text"] for row in script], market,
-                                       glossary=load_glossary_for(market.code, None))
+            lines = translate_texts([row["text"] for row in script], market,
+                                    glossary=glossary_for_market(market)).lines
             times["translate (script, for chrF)"] += time.perf_counter() - t0
             mt_pairs[market.code][0].extend(line.target for line in lines)
             mt_pairs[market.code][1].extend(row["text"] for row in ref_rows)

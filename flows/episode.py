@@ -23,10 +23,11 @@ from flows.reuse import reuse_or_run  # noqa: E402
 from localize import media, qa, report  # noqa: E402
 from localize.asr import AsrOptions, transcribe  # noqa: E402
 from localize.dub import DubOptions, dub_episode, dub_findings  # noqa: E402
+from localize.ledger import Ledger  # noqa: E402
 from localize.markets import Market  # noqa: E402
 from localize.subtitle import deliver_subtitles  # noqa: E402
 from localize.transcript_io import write_transcript_json  # noqa: E402
-from localize.translate import load_glossary_for, translate_transcript  # noqa: E402
+from localize.translate import Glossary, load_glossary, translate_transcript  # noqa: E402
 from localize.types import DubTrack, MediaInfo, QAReport, Transcript, Translation  # noqa: E402
 
 log = logging.getLogger("localize")
@@ -63,7 +64,8 @@ def transcribe_task(audio: Path, options: AsrOptions) -> Transcript:
 @task(name="translate", retries=2, retry_delay_seconds=1, cache_key_fn=cache_key_fn,
       persist_result=True)
 def translate_task(transcript: Transcript, market: Market, glossary_file: Path | None) -> Translation:
-    glossary = load_glossary_for(market.code, glossary_file)
+    # The file (not a loaded Glossary) is the parameter, so its content is part of the cache key.
+    glossary = load_glossary(glossary_file) if glossary_file else Glossary()
     return translate_transcript(transcript, market, glossary=glossary)
 
 
@@ -113,8 +115,12 @@ def _qa_facts(translation: Translation, dub: DubTrack | None, transcript: Transc
 def localize_episode(video: Path, markets: Sequence[Market], out_dir: Path,
                      asr: AsrOptions | None = None, glossary_dir: Path | None = None,
                      preview: bool = True, on_step: Callable[[str], None] | None = None,
-                     on_market_done: Callable[[], None] | None = None) -> list[MarketResult]:
-    """Everything one episode needs for every market: subtitles, dub, preview, QA."""
+                     on_market_done: Callable[[], None] | None = None,
+                     ledger: Ledger | None = None) -> list[MarketResult]:
+    """Everything one episode needs for every market: subtitles, dub, preview, QA.
+
+    `ledger` records what was written so a later run can tell a file a person edited.
+    """
     import time
 
     step = on_step or (lambda _msg: None)
@@ -126,12 +132,17 @@ def localize_episode(video: Path, markets: Sequence[Market], out_dir: Path,
     mix_wav = extract_audio_task(video, work / "mix48k.wav", 48000, 2)
     step(f"{episode}: transcribing")
     transcript = transcribe_task(asr_wav, asr or AsrOptions())
-    write_transcript_json(transcript, out_dir / "source" / f"{episode}.transcript.json")
+    transcript_file = write_transcript_json(transcript, out_dir / "source" / f"{episode}.transcript.json")
+    if ledger:
+        ledger.record([transcript_file])
     results = []
     for market in markets:
         seconds: dict[str, float] = {}
         market_dir = out_dir / market.code
-        glossary_file = (glossary_dir / f"{market.code}.tsv") if glossary_dir else None
+        glossary_file = glossary_dir / f"{market.code}.tsv" if glossary_dir else None
+        if glossary_file and not glossary_file.is_file():
+            log.warning("no glossary for %s at %s: terms are not protected or checked", market.code, glossary_file)
+            glossary_file = None
         step(f"{episode} [{market.code}]: translating")
         t0 = time.perf_counter()
         translation = translate_task(transcript, market, glossary_file)
@@ -157,6 +168,8 @@ def localize_episode(video: Path, markets: Sequence[Market], out_dir: Path,
         files.append(report.write_json(qa_report, market_dir / f"{episode}.qa.json", facts))
         files.append(report.write_html(qa_report, market_dir / f"{episode}.qa.html", facts))
         results.append(MarketResult(episode, market.code, tuple(files), qa_report, dub, seconds))
+        if ledger:
+            ledger.record(files)
         if on_market_done:
             on_market_done()
     return results

@@ -18,6 +18,7 @@ from prefect import flow  # noqa: E402
 from flows.episode import MarketResult, localize_episode  # noqa: E402
 from localize.asr import AsrOptions  # noqa: E402
 from localize.errors import LocalizeError  # noqa: E402
+from localize.ledger import Ledger  # noqa: E402
 from localize.markets import Market  # noqa: E402
 from localize.progress import Progress  # noqa: E402
 from localize.report import write_season_summary  # noqa: E402
@@ -25,6 +26,7 @@ from localize.report import write_season_summary  # noqa: E402
 log = logging.getLogger("localize")
 
 VIDEO_SUFFIXES = (".mp4", ".mov", ".mkv", ".webm", ".m4v")
+DELIVERY_SUFFIXES = ("srt", "vtt", "ass", "m4a", "mp4", "qa.json", "qa.html")
 
 
 def find_episodes(season_dir: Path) -> list[Path]:
@@ -35,6 +37,14 @@ def find_episodes(season_dir: Path) -> list[Path]:
     if not found:
         raise LocalizeError(f"{season_dir}: no episode videos ({', '.join(VIDEO_SUFFIXES)}) found")
     return found
+
+
+def planned_outputs(episodes: Sequence[Path], markets: Sequence[Market], out_dir: Path) -> list[Path]:
+    planned = [out_dir / "season-summary.json", out_dir / "season-summary.html"]
+    for video in episodes:
+        planned.append(out_dir / "source" / f"{video.stem}.transcript.json")
+        planned.extend(out_dir / m.code / f"{video.stem}.{suffix}" for m in markets for suffix in DELIVERY_SUFFIXES)
+    return planned
 
 
 @dataclass(frozen=True)
@@ -60,15 +70,22 @@ def _summary_row(r: MarketResult) -> dict[str, Any]:
 @flow(name="localize-season", validate_parameters=False)
 def localize_season(season_dir: Path, markets: Sequence[Market], out_dir: Path,
                     asr: AsrOptions | None = None, glossary_dir: Path | None = None,
-                    preview: bool = True, show_progress: bool = False) -> SeasonResult:
-    """Episodes x markets; writes OUT/<market>/<episode>.* and OUT/season-summary.{json,html}."""
+                    preview: bool = True, show_progress: bool = False, force: bool = False) -> SeasonResult:
+    """Episodes x markets; writes OUT/<market>/<episode>.* and OUT/season-summary.{json,html}.
+
+    Before any work, refuses (OutputExistsError) if a delivery file it would write was edited
+    by a person or not written by localize, unless `force`.
+    """
     started = time.perf_counter()
     episodes = find_episodes(season_dir)
+    ledger = Ledger(out_dir)
+    if not force:
+        ledger.check(planned_outputs(episodes, markets, out_dir))
     results: list[MarketResult] = []
     with Progress(total=len(episodes) * len(markets), enabled=show_progress) as progress:
         for video in episodes:
             results.extend(localize_episode(video, markets, out_dir, asr=asr, glossary_dir=glossary_dir,
                                             preview=preview, on_step=progress.describe,
-                                            on_market_done=progress.advance))
-    write_season_summary([_summary_row(r) for r in results], out_dir)
+                                            on_market_done=progress.advance, ledger=ledger))
+    ledger.record(write_season_summary([_summary_row(r) for r in results], out_dir))
     return SeasonResult(out_dir, tuple(results), time.perf_counter() - started)

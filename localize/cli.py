@@ -75,7 +75,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(DEMO_NOTE, file=sys.stderr)
     result = localize_season(args.season, markets, args.out, asr=config.asr,
                              glossary_dir=_glossary_dir(args.glossaries, args.season),
-                             preview=not args.no_preview, show_progress=not args.quiet)
+                             preview=not args.no_preview, show_progress=not args.quiet, force=args.force)
     print(f"{len(result.results)} deliveries in {result.out_dir} ({result.seconds:.0f} s); "
           f"QA errors: {result.errors}. Summary: {result.out_dir / 'season-summary.html'}")
     return 1 if (args.strict and result.errors) else 0
@@ -125,7 +125,7 @@ def cmd_transcribe(args: argparse.Namespace) -> int:
 
 def cmd_translate(args: argparse.Namespace) -> int:
     from localize.markets import EngineSpec, get_market, with_engine
-    from localize.translate import load_glossary, translate_texts
+    from localize.translate import Glossary, load_glossary, problems, translate_texts
 
     market = get_market(args.market)
     if args.engine or args.model:
@@ -134,15 +134,15 @@ def cmd_translate(args: argparse.Namespace) -> int:
     if market.engine.model == "gemma3-270m":
         print(DEMO_NOTE, file=sys.stderr)
     glossary_file = args.glossary or (PROJECT_GLOSSARIES / f"{market.code}.tsv")
-    glossary = load_glossary(glossary_file) if glossary_file.is_file() else None
+    if args.glossary and not args.glossary.is_file():
+        raise LocalizeError(f"{args.glossary}: glossary file not found")
+    glossary = load_glossary(glossary_file) if glossary_file.is_file() else Glossary()
     texts = [line.rstrip("\n") for line in sys.stdin]
-    lines, misses = translate_texts(texts, market, glossary=glossary)
-    for line in lines:
+    translation = translate_texts(texts, market, glossary=glossary)
+    for line in translation.lines:
         print(line.target)
-        for flag in line.flags:
-            print(f"line {line.index + 1}: {flag.severity.value}: {flag.code}: {flag.message}", file=sys.stderr)
-    for miss in misses:
-        print(f"line {miss.line_index + 1}: glossary: {miss.message}", file=sys.stderr)
+    for problem in problems(translation):
+        print(problem, file=sys.stderr)
     return 0
 
 
@@ -209,6 +209,8 @@ def build_parser() -> argparse.ArgumentParser:
                      "(default: SEASON_DIR/glossaries, else the project's glossaries/)")
     run.add_argument("--no-preview", action="store_true", help="skip rendering preview videos")
     run.add_argument("--strict", action="store_true", help="exit 1 if any QA error was found")
+    run.add_argument("--force", action="store_true",
+                     help="overwrite delivery files that were edited by hand or not written by localize")
     run.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     _add_common(run)
     run.set_defaults(func=cmd_run)

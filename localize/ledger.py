@@ -1,0 +1,43 @@
+"""Never overwrite a delivery file a person has edited (a post-edited .srt, say) without being asked.
+
+The ledger (`OUT/.localize-ledger.json`) records the sha256 of every file localize wrote.
+Before a run, a file that exists but is not in the ledger, or whose content changed since,
+stops the run with OutputExistsError unless `force` is set.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from pathlib import Path
+
+from localize.errors import OutputExistsError
+from localize.fsutil import sha256_file, write_text_atomic
+
+LEDGER_NAME = ".localize-ledger.json"
+
+
+class Ledger:
+    def __init__(self, out_dir: Path) -> None:
+        self.out_dir = out_dir
+        self.path = out_dir / LEDGER_NAME
+        try:
+            self._hashes: dict[str, str] = json.loads(self.path.read_text(encoding="utf-8"))
+        except (FileNotFoundError, json.JSONDecodeError):
+            self._hashes = {}
+
+    def _key(self, path: Path) -> str:
+        return path.resolve().relative_to(self.out_dir.resolve()).as_posix()
+
+    def check(self, paths: Iterable[Path]) -> None:
+        """Raise for the first existing file that localize did not write as it is now."""
+        for path in paths:
+            if path.is_file() and self._hashes.get(self._key(path)) != sha256_file(path):
+                raise OutputExistsError(
+                    path, "it was edited, or not written by localize; move it away or pass --force to overwrite")
+
+    def record(self, paths: Iterable[Path]) -> None:
+        for path in paths:
+            if path.is_file():
+                self._hashes[self._key(path)] = sha256_file(path)
+        write_text_atomic(self.path, json.dumps(self._hashes, indent=1, sort_keys=True))

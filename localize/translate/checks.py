@@ -1,0 +1,172 @@
+"""Checks every machine-translated line; a failed check becomes a TranslationFlag.
+
+Small MT models fail in recognisable ways: they leave Chinese in, write another
+script, loop on a phrase, stop at once, copy the source, or repeat one of the
+prompt's examples. Each check below looks for one of these.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable
+
+from localize.errors import UnknownNameError
+from localize.markets import Market
+from localize.translate.fewshot import EXAMPLES
+from localize.types import Severity, TranslationFlag
+
+EMPTY = "empty"
+CHINESE_LEFT = "chinese-left"
+WRONG_SCRIPT = "wrong-script"
+CJK_PUNCTUATION = "cjk-punctuation"
+REPETITION = "repetition"
+TOO_LONG = "too-long"
+COPIED_SOURCE = "copied-source"
+EXAMPLE_DRIFT = "example-drift"
+GARBLED = "garbled"
+CODES = (
+    EMPTY, CHINESE_LEFT, WRONG_SCRIPT, CJK_PUNCTUATION, REPETITION, TOO_LONG, COPIED_SOURCE, EXAMPLE_DRIFT,
+    GARBLED,
+)
+
+# Letters of a script carry its name first in the Unicode character name.
+SCRIPT_PREFIXES: dict[str, tuple[str, ...]] = {
+    "latin": ("LATIN",),
+    "cyrillic": ("CYRILLIC",),
+    "arabic": ("ARABIC",),
+    "thai": ("THAI",),
+    "hangul": ("HANGUL",),
+    "devanagari": ("DEVANAGARI",),
+}
+
+MAX_SAME_WORD_RUN = 4  # "no, no, no, no" is drama; a fifth in a row is a loop
+MAX_PHRASE_REPEATS = 2  # a phrase of 3+ words said three times is a loop
+MAX_PAIR_REPEATS = 3  # a word pair said four times is a loop
+LENGTH_FLOOR = 30  # characters any short line may take ("好" -> "All right, fine.")
+LENGTH_PER_CHAR = 6.0  # target characters per source character before it is implausible
+
+_WORD = re.compile(r"\w+(?:['’]\w+)*")
+_CHAR_LOOP = re.compile(r"(\S{1,4}?)\1{7,}")  # "hahahahahahahaha", "!!!!!!!!"
+
+
+def is_han(char: str) -> bool:
+    """A Chinese character (CJK ideograph)."""
+    return unicodedata.name(char, "").startswith("CJK") and "IDEOGRAPH" in unicodedata.name(char, "")
+
+
+def check_line(source: str, target: str, market: Market) -> tuple[TranslationFlag, ...]:
+    """Every flag that applies to `target`, the translation of `source` for `market`."""
+    if not source.strip():
+        return ()
+    if not any(ch.isalnum() for ch in target):
+        return (_flag(EMPTY, f"no text in the translation: {target!r}"), *filter(None, [_garbled(target)]))
+    flags = [
+        _garbled(target),
+        _chinese_left(target),
+        _wrong_script(target, market.script),
+        _cjk_punctuation(target),
+        _repetition(target),
+        _too_long(source, target),
+        _copied_source(source, target),
+        _example_drift(source, target, market.language),
+    ]
+    return tuple(f for f in flags if f is not None)
+
+
+def _flag(code: str, message: str, severity: Severity = Severity.ERROR) -> TranslationFlag:
+    return TranslationFlag(code, message, severity)
+
+
+def _quote(chars: Iterable[str]) -> str:
+    unique = "".join(dict.fromkeys(chars))
+    return unique[:12] + ("..." if len(unique) > 12 else "")
+
+
+def _garbled(target: str) -> TranslationFlag | None:
+    # U+FFFD comes from decoding a token cut inside a character; control characters are never text.
+    bad = [ch for ch in target if ch == "\ufffd" or (unicodedata.category(ch) in ("Cc", "Cs") and ch != "\t")]
+    if not bad:
+        return None
+    return _flag(GARBLED, f"{len(bad)} undecodable or control characters in the translation")
+
+
+def _chinese_left(target: str) -> TranslationFlag | None:
+    han = [ch for ch in target if is_han(ch)]
+    if not han:
+        return None
+    return _flag(CHINESE_LEFT, f"{len(han)} Chinese characters left in the translation: {_quote(han)}")
+
+
+def _wrong_script(target: str, script: str) -> TranslationFlag | None:
+    if script not in SCRIPT_PREFIXES:
+        raise UnknownNameError("script", script, SCRIPT_PREFIXES)
+    prefixes = SCRIPT_PREFIXES[script]
+    foreign = [
+        ch for ch in target
+        if ch.isalpha() and not is_han(ch) and not unicodedata.name(ch, "").startswith(prefixes)
+    ]
+    if not foreign:
+        return None
+    return _flag(WRONG_SCRIPT, f"letters outside the {script} script: {_quote(foreign)}")
+
+
+def _cjk_punctuation(target: str) -> TranslationFlag | None:
+    marks = [ch for ch in target if "\u3000" <= ch <= "\u303f" or "\uff00" <= ch <= "\uff65"]
+    if not marks:
+        return None
+    return _flag(CJK_PUNCTUATION, f"full-width punctuation left in: {_quote(marks)}", Severity.WARNING)
+
+
+def _repetition(target: str) -> TranslationFlag | None:
+    words = [w.casefold() for w in _WORD.findall(target)]
+    run = longest_run(words)
+    if run > MAX_SAME_WORD_RUN:
+        return _flag(REPETITION, f"the same word {run} times in a row")
+    for size, limit in ((2, MAX_PAIR_REPEATS), (3, MAX_PHRASE_REPEATS)):
+        grams = Counter(tuple(words[i : i + size]) for i in range(len(words) - size + 1))
+        if grams:
+            gram, count = grams.most_common(1)[0]
+            if count > limit:
+                return _flag(REPETITION, f"{' '.join(gram)!r} repeated {count} times")
+    loop = _CHAR_LOOP.search(target)
+    if loop:
+        return _flag(REPETITION, f"{loop.group(1)!r} repeated in a loop")
+    return None
+
+
+def longest_run(items: list[str]) -> int:
+    best = current = 0
+    for i, item in enumerate(items):
+        current = current + 1 if i and item == items[i - 1] else 1
+        best = max(best, current)
+    return best
+
+
+def _too_long(source: str, target: str) -> TranslationFlag | None:
+    source_chars = len("".join(source.split()))
+    limit = LENGTH_FLOOR + LENGTH_PER_CHAR * source_chars
+    if len(target) <= limit:
+        return None
+    return _flag(TOO_LONG, f"{len(target)} characters for a {source_chars}-character source (limit {limit:.0f})")
+
+
+def _normal(text: str) -> str:
+    return "".join(ch for ch in text.casefold() if ch.isalnum())
+
+
+def _copied_source(source: str, target: str) -> TranslationFlag | None:
+    if not any(is_han(ch) for ch in source):
+        return None  # "OK!" may rightly stay "OK!"
+    src, tgt = _normal(source), _normal(target)
+    if src and (tgt == src or (len(src) >= 2 and src in tgt)):
+        return _flag(COPIED_SOURCE, "the translation repeats the Chinese source")
+    return None
+
+
+def _example_drift(source: str, target: str, language: str) -> TranslationFlag | None:
+    for example in EXAMPLES.get(language, ()):
+        if _normal(target) == _normal(example.target) and _normal(source) != _normal(example.source):
+            return _flag(EXAMPLE_DRIFT, f"the translation is a prompt example ({example.target!r}), not this line")
+    return None

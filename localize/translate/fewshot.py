@@ -1,0 +1,76 @@
+"""Few-shot prompts for base (non-chat) language models.
+
+A small base model echoes instructions back, so the prompt is nothing but example
+pairs in a fixed "Chinese: ...\\n<Language>: ..." pattern; the model continues the
+pattern for the last line and stops at the newline.
+
+To add a target language: add 3-4 short, everyday pairs to `EXAMPLES` under its ISO
+639-1 code. Keep them unlike real dialogue: an output equal to an example's target is
+reported as drift (`localize.translate.checks`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from localize.errors import UnknownNameError
+from localize.markets import Market
+
+
+@dataclass(frozen=True)
+class Example:
+    source: str
+    target: str
+
+
+def _pairs(*rows: tuple[str, str]) -> tuple[Example, ...]:
+    return tuple(Example(source, target) for source, target in rows)
+
+
+# Written for this project. One example carries a Latin name inside the Chinese, the
+# way glossary protection writes names, so the model learns to keep it.
+EXAMPLES: dict[str, tuple[Example, ...]] = {
+    "en": _pairs(
+        ("我不会放弃的。", "I won't give up."),
+        ("Wang Wei，你昨天为什么没来上班？", "Wang Wei, why didn't you come to work yesterday?"),
+        ("谢谢你救了我。", "Thank you for saving me."),
+        ("这条裙子太贵了。", "This dress is too expensive."),
+    ),
+    "es": _pairs(
+        ("我不会放弃的。", "No me voy a rendir."),
+        ("Wang Wei，你昨天为什么没来上班？", "Wang Wei, ¿por qué no viniste a trabajar ayer?"),
+        ("谢谢你救了我。", "Gracias por salvarme."),
+        ("这条裙子太贵了。", "Este vestido es demasiado caro."),
+    ),
+    "pt": _pairs(
+        ("我不会放弃的。", "Eu não vou desistir."),
+        ("Wang Wei，你昨天为什么没来上班？", "Wang Wei, por que você não veio trabalhar ontem?"),
+        ("谢谢你救了我。", "Obrigado por me salvar."),
+        ("这条裙子太贵了。", "Este vestido é caro demais."),
+    ),
+}
+
+# Full-width punctuation in the line to translate becomes ASCII. Measured on the 42
+# sample lines (chrF en/es/pt): 34.6/22.5/28.7 with it, 36.4/18.8/26.3 without, and
+# fewer glossary misses (22 against 26): the model copies Chinese less often.
+_ASCII_PUNCTUATION = str.maketrans({"，": ", ", "。": ". ", "！": "! ", "？": "? ", "：": ": ", "；": "; "})
+
+
+def examples_for(market: Market) -> tuple[Example, ...]:
+    """The example pairs for a market's language; unknown languages list the known ones."""
+    try:
+        return EXAMPLES[market.language]
+    except KeyError:
+        raise UnknownNameError("few-shot language", market.language, EXAMPLES) from None
+
+
+def build_prompt(source: str, market: Market) -> str:
+    """The examples, then the source line, ending where the model should start writing."""
+    label = market.language_name
+    shots = "".join(f"Chinese: {ex.source}\n{label}: {ex.target}\n" for ex in examples_for(market))
+    return f"{shots}Chinese: {_one_line(source)}\n{label}:"
+
+
+def _one_line(text: str) -> str:
+    # A newline inside the source would end the pattern early.
+    return " ".join(text.translate(_ASCII_PUNCTUATION).split())

@@ -1,0 +1,306 @@
+"""The only module that imports transformers and torch: load local models, generate text.
+
+A model is named by a local directory, a local `.gguf` file, a model id already in the
+Hugging Face cache, or "gemma3-270m" (the bundled demo model). Every load passes
+`local_files_only=True`: nothing is ever downloaded. Each model is loaded once per
+process. The bundled GGUF takes ~40 s to dequantize, so its dequantized weights are
+saved once into `localize.models.gemma_cache_dir()` and later loads take seconds.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import logging
+import os
+import shutil
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+from localize.errors import MissingDependencyError, ModelError
+from localize.models import GEMMA_NAME, gemma_cache_dir, gemma_gguf_path
+
+log = logging.getLogger("localize")
+
+THREADS_ENV = "LOCALIZE_TORCH_THREADS"
+_STAMP = "localize-source.txt"  # inside a dequantized cache: which GGUF it was made from
+
+_lock = threading.Lock()
+_loaded: dict[tuple[str, str], Any] = {}
+_threads_set = False
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class ModelLocation:
+    """Where a model lives: a directory or cached model id, and optionally a GGUF file in it."""
+
+    directory: str
+    gguf_file: str | None = None
+    cache_dir: Path | None = None  # where a dequantized copy of the GGUF is kept
+
+    @property
+    def key(self) -> str:
+        return f"{self.directory}/{self.gguf_file}" if self.gguf_file else self.directory
+
+
+@dataclass(frozen=True)
+class CausalLM:
+    """A loaded decoder-only model, its tokenizer, and the token ids that end a line."""
+
+    source: str
+    model: Any
+    tokenizer: Any
+    stop_ids: tuple[int, ...]
+    lock: threading.Lock = field(default_factory=threading.Lock, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class Seq2SeqLM:
+    """A loaded encoder-decoder model (Marian, NLLB, M2M100, mBART...) and its tokenizer."""
+
+    source: str
+    model: Any
+    tokenizer: Any
+    model_type: str
+    lock: threading.Lock = field(default_factory=threading.Lock, compare=False, repr=False)
+
+    def has_token(self, token: str) -> bool:
+        """Whether `token` is a whole token of the vocabulary (language codes, `>>spa<<` prefixes)."""
+        return token in self.tokenizer.get_vocab()
+
+
+def resolve(model: str) -> ModelLocation:
+    """Turn a model name into a local location, or say why it cannot be one."""
+    if model == GEMMA_NAME:
+        gguf = gemma_gguf_path()
+        return ModelLocation(str(gguf.parent), gguf.name, gemma_cache_dir())
+    path = Path(model).expanduser()
+    if path.suffix == ".gguf":
+        if not path.is_file():
+            raise ModelError(f"GGUF file {path} does not exist")
+        return ModelLocation(str(path.resolve().parent), path.name)
+    if path.is_dir():
+        return ModelLocation(str(path.resolve()))
+    if model.startswith(("/", ".", "~")) or path.exists():
+        raise ModelError(f"model {model!r} is not a directory with a transformers model or a .gguf file")
+    return ModelLocation(model)  # a model id: only the local Hugging Face cache is consulted
+
+
+def load_causal_lm(model: str) -> CausalLM:
+    """A causal LM by name, loaded once per process (see the module docstring for names)."""
+    location = resolve(model)
+    return _load_once(("causal", location.key), lambda: _build_causal(location))
+
+
+def load_seq2seq(model: str) -> Seq2SeqLM:
+    """An encoder-decoder translation model by name, loaded once per process."""
+    location = resolve(model)
+    return _load_once(("seq2seq", location.key), lambda: _build_seq2seq(location))
+
+
+def generate_lines(
+    lm: CausalLM, prompts: Sequence[str], max_new_tokens: Sequence[int], batch_size: int = 4
+) -> list[str]:
+    """Greedy continuation of each prompt up to its first newline (or its token budget).
+
+    Prompts are batched (left-padded; on CPU the output layer dominates, so a batch of
+    four costs little more than one line) and sorted by length to waste little padding.
+    """
+    torch, _ = _libs()
+    tokenizer = lm.tokenizer
+    order = sorted(range(len(prompts)), key=lambda i: len(prompts[i]))
+    results: dict[int, str] = {}
+    with lm.lock, torch.inference_mode():
+        for start in range(0, len(order), max(1, batch_size)):
+            chunk = order[start : start + max(1, batch_size)]
+            encoded = tokenizer([prompts[i] for i in chunk], return_tensors="pt", padding=True)
+            output = lm.model.generate(
+                **encoded,
+                max_new_tokens=max(max_new_tokens[i] for i in chunk),
+                do_sample=False,
+                num_beams=1,
+                eos_token_id=list(lm.stop_ids),
+                pad_token_id=tokenizer.pad_token_id,
+            )
+            new_tokens = output[:, encoded["input_ids"].shape[1] :]
+            for row, i in zip(new_tokens, chunk, strict=True):
+                text = tokenizer.decode(row[: max_new_tokens[i]], skip_special_tokens=True)
+                results[i] = text.split("\n", 1)[0].strip()
+    return [results[i] for i in range(len(prompts))]
+
+
+def generate_seq2seq(
+    lm: Seq2SeqLM,
+    texts: Sequence[str],
+    *,
+    max_new_tokens: int,
+    source_language: str | None = None,
+    target_token: str | None = None,
+    batch_size: int = 8,
+) -> list[str]:
+    """Translate `texts` with the model's own generation settings (beam size etc.).
+
+    `source_language` is set as the tokenizer's `src_lang` where it has one (NLLB, M2M100,
+    mBART); `target_token` is forced as the first generated token.
+    """
+    torch, _ = _libs()
+    tokenizer = lm.tokenizer
+    extra: dict[str, Any] = {}
+    if target_token is not None:
+        extra["forced_bos_token_id"] = tokenizer.convert_tokens_to_ids(target_token)
+    outputs: list[str] = []
+    with lm.lock, torch.inference_mode():
+        if source_language is not None and hasattr(tokenizer, "src_lang"):
+            tokenizer.src_lang = source_language
+        for start in range(0, len(texts), max(1, batch_size)):
+            chunk = list(texts[start : start + max(1, batch_size)])
+            encoded = tokenizer(chunk, return_tensors="pt", padding=True, truncation=True, max_length=512)
+            encoded.pop("token_type_ids", None)
+            generated = lm.model.generate(**encoded, max_new_tokens=max_new_tokens, **extra)
+            decoded = tokenizer.batch_decode(generated, skip_special_tokens=True)
+            outputs += [text.split("\n", 1)[0].strip() for text in decoded]
+    return outputs
+
+
+def _load_once(key: tuple[str, str], build: Callable[[], T]) -> T:
+    with _lock:
+        if key not in _loaded:
+            began = time.perf_counter()
+            _loaded[key] = build()
+            log.info("loaded %s model %s in %.1f s", key[0], key[1], time.perf_counter() - began)
+        return _loaded[key]
+
+
+def _libs() -> tuple[Any, Any]:
+    """torch and transformers, imported on first use with a clear message when missing."""
+    try:
+        import torch
+    except ImportError as exc:
+        raise MissingDependencyError("torch", "install the CPU wheel: pip install torch==2.13.0") from exc
+    try:
+        import transformers
+    except ImportError as exc:
+        raise MissingDependencyError("transformers", "pip install transformers==5.23.0 accelerate") from exc
+    _configure_threads(torch)
+    return torch, transformers
+
+
+def _configure_threads(torch: Any) -> None:
+    """Use the cores this process may run on (or $LOCALIZE_TORCH_THREADS), once."""
+    global _threads_set
+    if _threads_set:
+        return
+    _threads_set = True
+    wanted = os.environ.get(THREADS_ENV, "")
+    if wanted.isdigit() and int(wanted) > 0:
+        torch.set_num_threads(int(wanted))
+    elif "OMP_NUM_THREADS" not in os.environ:
+        torch.set_num_threads(max(1, min(len(os.sched_getaffinity(0)), 8)))
+
+
+def _pretrained(loader: Any, location: ModelLocation, what: str, **kwargs: Any) -> Any:
+    """loader.from_pretrained, local files only, with failures turned into ModelError."""
+    if location.gguf_file:
+        kwargs["gguf_file"] = location.gguf_file
+    try:
+        return loader.from_pretrained(location.directory, local_files_only=True, **kwargs)
+    except (OSError, ValueError, KeyError) as exc:
+        hint = "" if Path(location.directory).exists() else " (not in the local Hugging Face cache; no hub is used)"
+        raise ModelError(f"cannot load {what} from {location.key}{hint}: {exc}") from exc
+
+
+def _build_causal(location: ModelLocation) -> CausalLM:
+    _, transformers = _libs()
+    if location.gguf_file:
+        model, tokenizer = _load_gguf(location, transformers)
+    else:
+        config = _pretrained(transformers.AutoConfig, location, "model config")
+        if getattr(config, "is_encoder_decoder", False):
+            raise ModelError(f"{location.key} is an encoder-decoder model: use the 'seq2seq' engine")
+        model = _pretrained(transformers.AutoModelForCausalLM, location, "causal LM")
+        tokenizer = _pretrained(transformers.AutoTokenizer, location, "tokenizer")
+    model.eval()
+    tokenizer.padding_side = "left"  # generation continues from the right edge of each prompt
+    if tokenizer.pad_token_id is None:
+        tokenizer.pad_token = tokenizer.eos_token
+    return CausalLM(location.key, model, tokenizer, _stop_ids(model, tokenizer))
+
+
+def _build_seq2seq(location: ModelLocation) -> Seq2SeqLM:
+    _, transformers = _libs()
+    if location.gguf_file:
+        raise ModelError(f"{location.key}: GGUF files hold causal LMs; a seq2seq model needs a directory")
+    model = _pretrained(transformers.AutoModelForSeq2SeqLM, location, "seq2seq model")
+    tokenizer = _pretrained(transformers.AutoTokenizer, location, "tokenizer")
+    model.eval()
+    return Seq2SeqLM(location.key, model, tokenizer, str(model.config.model_type))
+
+
+def _stop_ids(model: Any, tokenizer: Any) -> tuple[int, ...]:
+    """End-of-sequence ids plus every token whose text contains a newline."""
+    ids = {i for i in (tokenizer.eos_token_id,) if i is not None}
+    configured = model.generation_config.eos_token_id
+    ids.update(configured if isinstance(configured, list) else [] if configured is None else [configured])
+    for token, index in tokenizer.get_vocab().items():
+        if "\n" in tokenizer.convert_tokens_to_string([token]):
+            ids.add(index)
+    return tuple(sorted(ids))
+
+
+def _load_gguf(location: ModelLocation, transformers: Any) -> tuple[Any, Any]:
+    """A GGUF model dequantized to float32, through its cache directory when it has one."""
+    for module in ("gguf", "accelerate"):
+        if importlib.util.find_spec(module) is None:
+            raise MissingDependencyError(module, "pip install gguf==0.19.0 accelerate==1.15.0")
+    gguf = Path(location.directory) / str(location.gguf_file)
+    stamp = f"{gguf.name} {gguf.stat().st_size}"
+    cache = location.cache_dir
+    if cache is not None and _cache_matches(cache, stamp):
+        cached = ModelLocation(str(cache))
+        log.info("loading dequantized %s from %s", gguf.name, cache)
+        return (
+            _pretrained(transformers.AutoModelForCausalLM, cached, "cached causal LM"),
+            _pretrained(transformers.AutoTokenizer, cached, "cached tokenizer"),
+        )
+    log.info("dequantizing %s (about a minute; cached afterwards)", gguf)
+    model = _pretrained(
+        transformers.AutoModelForCausalLM,
+        location,
+        "GGUF causal LM",
+        quantization_config=transformers.GgufConfig(dequantize=True),  # a plain model, savable
+    )
+    tokenizer = _pretrained(transformers.AutoTokenizer, location, "GGUF tokenizer")
+    if cache is not None:
+        _save_cache(model, tokenizer, cache, stamp)
+    return model, tokenizer
+
+
+def _cache_matches(cache: Path, stamp: str) -> bool:
+    marker = cache / _STAMP
+    return marker.is_file() and marker.read_text(encoding="utf-8").strip() == stamp
+
+
+def _save_cache(model: Any, tokenizer: Any, cache: Path, stamp: str) -> None:
+    """Save into a temporary directory, then rename: a crash never leaves a half cache."""
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{cache.name}.", dir=cache.parent))
+    try:
+        model.save_pretrained(tmp)
+        tokenizer.save_pretrained(tmp)
+        (tmp / _STAMP).write_text(stamp + "\n", encoding="utf-8")
+        tmp.chmod(0o755)
+        if cache.exists():
+            shutil.rmtree(cache)  # made from another GGUF
+        os.replace(tmp, cache)
+        log.info("saved dequantized weights to %s", cache)
+    except OSError as exc:  # read-only disk, or another process renamed its copy first
+        log.warning("could not cache dequantized weights in %s: %s", cache, exc)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)

@@ -1,0 +1,205 @@
+"""Engines through the real loading code, with tiny random models built here (no hub, no weights).
+
+The tiny models write garbage: the point is that loading, prompting, generation and
+decoding run end to end, and that the checks flag what comes out.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from localize.errors import ModelError, UnknownNameError
+from localize.markets import EngineSpec, get_market
+from localize.translate import (
+    CausalLMEngine,
+    CausalLMOptions,
+    Glossary,
+    Seq2SeqEngine,
+    engine_names,
+    get_engine,
+    hf_adapter,
+    translate_texts,
+)
+from localize.translate.engines import LanguageSetup, language_setup
+
+transformers = pytest.importorskip("transformers")
+torch = pytest.importorskip("torch")
+tokenizers = pytest.importorskip("tokenizers")
+
+EN = get_market("en-US")
+TRAINING_LINES = [
+    "林晓，你给我站住！",
+    "Lin Xiao, stop right there!",
+    "陈总，这份合同您看一下。",
+    "Mr. Chen, please look at this contract.",
+    "妈，我已经尽力了。",
+    "Mom, I did my best.",
+]
+SOURCES = ["林晓，你给我站住！", "妈，我已经尽力了。", "陈总，这份合同您看一下。"]
+
+
+def tiny_tokenizer(directory: Path) -> Any:
+    """A byte-level BPE trained on six lines: any text encodes, newlines included."""
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
+
+    core = Tokenizer(models.BPE())
+    core.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    core.decoder = decoders.ByteLevel()
+    trainer = trainers.BpeTrainer(
+        vocab_size=400,
+        special_tokens=["<pad>", "</s>", "<s>", "<unk>"],
+        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
+    )
+    core.train_from_iterator(TRAINING_LINES, trainer)
+    tokenizer = transformers.PreTrainedTokenizerFast(
+        tokenizer_object=core, pad_token="<pad>", eos_token="</s>", bos_token="<s>", unk_token="<unk>"
+    )
+    tokenizer.save_pretrained(directory)
+    return tokenizer
+
+
+@pytest.fixture(scope="module")
+def tiny_causal_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    directory = tmp_path_factory.mktemp("tiny-gemma3")
+    tokenizer = tiny_tokenizer(directory)
+    config = transformers.Gemma3TextConfig(
+        vocab_size=len(tokenizer),
+        hidden_size=32,
+        intermediate_size=64,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        num_key_value_heads=1,
+        head_dim=16,
+        max_position_embeddings=512,
+        sliding_window=64,
+        pad_token_id=0,
+        eos_token_id=1,
+        bos_token_id=2,
+    )
+    torch.manual_seed(0)
+    transformers.AutoModelForCausalLM.from_config(config).save_pretrained(directory)
+    return directory
+
+
+@pytest.fixture(scope="module")
+def tiny_marian_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    directory = tmp_path_factory.mktemp("tiny-marian")
+    tokenizer = tiny_tokenizer(directory)
+    config = transformers.MarianConfig(
+        vocab_size=len(tokenizer),
+        d_model=32,
+        encoder_layers=2,
+        decoder_layers=2,
+        encoder_attention_heads=2,
+        decoder_attention_heads=2,
+        encoder_ffn_dim=64,
+        decoder_ffn_dim=64,
+        max_position_embeddings=128,
+        pad_token_id=0,
+        eos_token_id=1,
+        decoder_start_token_id=0,
+        forced_eos_token_id=1,
+    )
+    torch.manual_seed(0)
+    transformers.MarianMTModel(config).save_pretrained(directory)
+    return directory
+
+
+def test_tiny_causal_lm_loads_once_through_the_shared_path(tiny_causal_dir: Path) -> None:
+    first = hf_adapter.load_causal_lm(str(tiny_causal_dir))
+    assert hf_adapter.load_causal_lm(str(tiny_causal_dir)) is first
+    newline = first.tokenizer.convert_tokens_to_ids("Ċ")  # byte-level BPE's "\n"
+    assert newline in first.stop_ids and 1 in first.stop_ids
+    assert first.tokenizer.padding_side == "left"
+
+
+def test_generation_stops_at_the_token_budget_and_the_newline(tiny_causal_dir: Path) -> None:
+    lm = hf_adapter.load_causal_lm(str(tiny_causal_dir))
+    prompt = "Chinese: 好\nEnglish:"
+    short, long = hf_adapter.generate_lines(lm, [prompt, prompt], [2, 30], batch_size=2)
+    assert "\n" not in long
+    head = short.rstrip("\ufffd")  # a cut may split a character's bytes
+    assert len(head) < len(long) and long.startswith(head)
+
+
+def test_tiny_causal_lm_runs_end_to_end_and_its_garbage_is_flagged(tiny_causal_dir: Path) -> None:
+    engine = CausalLMEngine(str(tiny_causal_dir), CausalLMOptions(batch_size=2, max_new_tokens=24))
+    assert len(engine.translate(SOURCES, EN)) == len(SOURCES)
+    result = translate_texts(SOURCES, EN, glossary=Glossary(), engine=engine)
+    assert result.engine == "causal-lm"
+    assert [line.source for line in result.lines] == SOURCES
+    assert all(line.flags for line in result.lines), [(line.target, line.flags) for line in result.lines]
+
+
+def test_tiny_marian_runs_end_to_end_and_its_garbage_is_flagged(tiny_marian_dir: Path) -> None:
+    lm = hf_adapter.load_seq2seq(str(tiny_marian_dir))
+    assert lm.model_type == "marian"
+    assert hf_adapter.load_seq2seq(str(tiny_marian_dir)) is lm
+    engine = get_engine(EngineSpec(name="seq2seq", model=str(tiny_marian_dir)))
+    assert isinstance(engine, Seq2SeqEngine)
+    result = translate_texts(SOURCES, EN, glossary=Glossary(), engine=engine)
+    assert result.engine == "seq2seq"
+    assert all(line.flags for line in result.lines), [(line.target, line.flags) for line in result.lines]
+
+
+def test_a_seq2seq_model_is_not_a_causal_lm_and_back(tiny_causal_dir: Path, tiny_marian_dir: Path) -> None:
+    with pytest.raises(ModelError, match="cannot load"):
+        hf_adapter.load_seq2seq(str(tiny_causal_dir))
+    with pytest.raises(ModelError, match="encoder-decoder model: use the 'seq2seq' engine"):
+        hf_adapter.load_causal_lm(str(tiny_marian_dir))
+
+
+def test_dequantized_cache_is_written_whole_and_recognised(tiny_causal_dir: Path, tmp_path: Path) -> None:
+    lm = hf_adapter.load_causal_lm(str(tiny_causal_dir))
+    cache = tmp_path / "models" / "dequantized"
+    hf_adapter._save_cache(lm.model, lm.tokenizer, cache, "model.gguf 123")
+    assert hf_adapter._cache_matches(cache, "model.gguf 123")
+    assert not hf_adapter._cache_matches(cache, "model.gguf 456")  # another file: rebuilt
+    assert (cache / "config.json").is_file()
+    assert [p.name for p in cache.parent.iterdir()] == ["dequantized"]  # no temporary left behind
+    hf_adapter._save_cache(lm.model, lm.tokenizer, cache, "model.gguf 456")  # replaces the stale copy
+    assert hf_adapter._cache_matches(cache, "model.gguf 456")
+    assert hf_adapter.load_causal_lm(str(cache)).model.config.num_hidden_layers == 2
+
+
+def test_model_names_resolve_locally_or_fail_clearly(tmp_path: Path) -> None:
+    with pytest.raises(ModelError, match="does not exist"):
+        hf_adapter.resolve(str(tmp_path / "missing.gguf"))
+    with pytest.raises(ModelError, match="not a directory"):
+        hf_adapter.resolve(str(tmp_path / "missing-dir"))
+    gguf = tmp_path / "m.gguf"
+    gguf.write_bytes(b"GGUF")
+    assert hf_adapter.resolve(str(gguf)) == hf_adapter.ModelLocation(str(tmp_path.resolve()), "m.gguf")
+    assert hf_adapter.resolve("Helsinki-NLP/opus-mt-zh-en").directory == "Helsinki-NLP/opus-mt-zh-en"
+
+
+def test_a_model_id_missing_from_the_local_cache_is_not_downloaded(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    with pytest.raises(ModelError, match="local Hugging Face cache"):
+        hf_adapter.load_seq2seq("localize-tests/no-such-model")
+
+
+def test_registry() -> None:
+    assert engine_names() == ["causal-lm", "seq2seq"]
+    assert isinstance(get_engine(EngineSpec()), CausalLMEngine)
+    with pytest.raises(UnknownNameError) as info:
+        get_engine(EngineSpec(name="deepl"))
+    assert info.value.accepted == ["causal-lm", "seq2seq"]
+    assert "causal-lm, seq2seq" in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("vocab", "expected"),
+    [
+        ({"zho_Hans", "spa_Latn"}, LanguageSetup("zho_Hans", "spa_Latn")),  # NLLB-200
+        ({"__zh__", "__es__"}, LanguageSetup("zh", "__es__")),  # M2M100
+        ({"zh_CN", "es_XX"}, LanguageSetup("zh_CN", "es_XX")),  # mBART-50
+        ({">>spa<<", ">>por<<"}, LanguageSetup(prefix=">>spa<< ")),  # multi-target Marian
+        ({"hola"}, LanguageSetup()),  # a bilingual model needs nothing
+    ],
+)
+def test_language_setup_per_model_family(vocab: set[str], expected: LanguageSetup) -> None:
+    assert language_setup(vocab.__contains__, "es") == expected

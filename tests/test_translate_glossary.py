@@ -1,0 +1,229 @@
+"""Glossaries: parsing (good and malformed files), protecting terms, verifying output."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
+
+from localize.errors import InputFormatError
+from localize.markets import Market, get_market, market_codes
+from localize.translate import Glossary, TranslationContext, load_glossary, translate_texts
+from localize.translate.glossary import glossary_for_market, parse_glossary
+
+REPO = Path(__file__).resolve().parents[1]
+EN = get_market("en-US")
+
+GOOD = (
+    "# en-US test glossary\n"
+    "\n"
+    "source\ttarget\tkind\tnote\n"
+    "林晓\tLin Xiao\tname\theroine\n"
+    "陈总\tMr. Chen\taddress\n"  # note column left off
+    "陈\tChen\tname\t\n"
+    "# a comment between rows\n"
+    "白眼狼\tungrateful wretch\tslang\tsaid of a woman\t\t\n"  # spreadsheet's trailing empty cells
+    "\tmum\tforbidden\tBritish spelling\n"
+    "婆婆\tcrone\tforbidden\tnever for a mother-in-law\n"
+    "ReelShort\tReelShort\tlocked\n"
+)
+
+
+class FakeEngine:
+    """Answers from a table and records what it was asked."""
+
+    name = "fake"
+
+    def __init__(self, answers: dict[str, str]) -> None:
+        self.answers = answers
+        self.asked: list[str] = []
+
+    def translate(
+        self, sources: Sequence[str], market: Market, context: TranslationContext | None = None
+    ) -> list[str]:
+        self.asked += sources
+        return [self.answers.get(source, "???") for source in sources]
+
+
+def write(tmp_path: Path, text: str, name: str = "en-US.tsv") -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def glossary(tmp_path: Path) -> Glossary:
+    return load_glossary(write(tmp_path, GOOD))
+
+
+def test_parse_a_good_file(glossary: Glossary) -> None:
+    by_source = {e.source: e for e in glossary.entries if e.kind != "forbidden"}
+    assert by_source["林晓"].target == "Lin Xiao"
+    assert by_source["林晓"].line_no == 4
+    assert by_source["陈总"].note == ""
+    assert by_source["白眼狼"].note == "said of a woman"
+    assert [e.target for e in glossary.forbidden] == ["mum", "crone"]
+
+
+def test_byte_order_marks_are_accepted(tmp_path: Path) -> None:
+    utf8 = tmp_path / "bom8.tsv"
+    utf8.write_bytes(GOOD.encode("utf-8-sig"))
+    utf16 = tmp_path / "bom16.tsv"
+    utf16.write_bytes(GOOD.encode("utf-16"))  # what Excel's "Unicode Text" writes
+    assert load_glossary(utf8).entries == load_glossary(utf16).entries
+
+
+MALFORMED = [
+    ("林晓\tLin Xiao\n", ":4", "2 columns"),
+    ("林晓\tLin Xiao\tname\tnote\textra\n", ":4", "5 columns"),
+    ("\tLin Xiao\tname\n", ":4", "empty source"),
+    ("林晓\t\tname\n", ":4", "empty target"),
+    ("林晓\tLin Xiao\tnickname\n", ":4", "unknown kind 'nickname'"),
+    ("林晓\tLin Xiao\tname\n\n林晓\tLittle Lin\tname\n", ":6", "line 4 says 'Lin Xiao'"),
+]
+
+
+@pytest.mark.parametrize(("rows", "where", "problem"), MALFORMED)
+def test_malformed_rows_name_file_and_line(tmp_path: Path, rows: str, where: str, problem: str) -> None:
+    path = write(tmp_path, "# comment\n\nsource\ttarget\tkind\tnote\n" + rows)
+    with pytest.raises(InputFormatError) as info:
+        load_glossary(path)
+    message = str(info.value)
+    assert f"{path}{where}: " in message
+    assert problem in message
+    assert "expected" in message
+
+
+def test_unknown_kind_lists_the_kinds(tmp_path: Path) -> None:
+    path = write(tmp_path, "source\ttarget\tkind\tnote\n林晓\tLin Xiao\tnick\n")
+    with pytest.raises(InputFormatError, match="address, slang, term, locked, forbidden"):
+        load_glossary(path)
+
+
+def test_a_missing_header_is_reported(tmp_path: Path) -> None:
+    with pytest.raises(InputFormatError, match=r"en-US.tsv:1: bad header"):
+        load_glossary(write(tmp_path, "林晓\tLin Xiao\tname\n"))
+    with pytest.raises(InputFormatError, match="no header row"):
+        load_glossary(write(tmp_path, "# only a comment\n"))
+
+
+def test_not_utf8(tmp_path: Path) -> None:
+    path = tmp_path / "gbk.tsv"
+    path.write_bytes("source\ttarget\tkind\tnote\n林晓\tLin Xiao\tname\n".encode("gbk"))
+    with pytest.raises(InputFormatError, match="not UTF-8"):
+        load_glossary(path)
+
+
+def test_the_same_row_twice_is_harmless() -> None:
+    entries = parse_glossary("source\ttarget\tkind\tnote\n林晓\tLin Xiao\tname\n林晓\tLin Xiao\tname\n")
+    assert len(entries) == 1
+
+
+def test_protect_writes_targets_into_the_source_longest_first(glossary: Glossary) -> None:
+    assert glossary.protect("陈总，林晓找陈先生。") == "Mr. Chen，Lin Xiao找Chen先生。"
+    assert Glossary().protect("陈总") == "陈总"
+
+
+def test_a_hit_gives_no_miss(glossary: Glossary) -> None:
+    assert glossary.verify(0, "陈总，林晓来了。", "Mr. Chen, Lin Xiao is here.") == []
+    assert glossary.verify(0, "陈总来了。", "MR. CHEN is here.") == []  # case-insensitive
+
+
+def test_a_miss_names_the_term(glossary: Glossary) -> None:
+    (miss,) = glossary.verify(3, "林晓，快走！", "Lin Xia, go!")
+    assert (miss.line_index, miss.source_term, miss.expected, miss.kind) == (3, "林晓", "Lin Xiao", "name")
+    assert "Lin Xiao" in miss.message
+
+
+def test_whole_words_only(glossary: Glossary) -> None:
+    assert len(glossary.verify(0, "陈来了。", "Chenko is here.")) == 1
+
+
+def test_every_occurrence_counts(glossary: Glossary) -> None:
+    (miss,) = glossary.verify(0, "林晓！林晓！", "Lin Xiao!")
+    assert "2 in the source, 1 in the translation" in miss.message
+
+
+def test_locked_terms_are_case_sensitive(glossary: Glossary) -> None:
+    assert glossary.verify(0, "在ReelShort上看", "Watch it on ReelShort") == []
+    assert [m.kind for m in glossary.verify(0, "在ReelShort上看", "Watch it on Reelshort")] == ["locked"]
+
+
+def test_forbidden_words(glossary: Glossary) -> None:
+    (miss,) = glossary.verify(1, "妈，我回来了。", "Mum, I'm home.")
+    assert (miss.kind, miss.expected, miss.source_term) == ("forbidden", "mum", "")
+    assert "British spelling" in miss.message
+    assert glossary.verify(1, "妈，我回来了。", "Mummy, I'm home.") == []  # whole words only
+
+
+def test_forbidden_with_a_source_applies_only_where_it_occurs(glossary: Glossary) -> None:
+    assert [m.expected for m in glossary.verify(0, "婆婆来了。", "The crone is here.")] == ["crone"]
+    assert glossary.verify(0, "她来了。", "The crone is here.") == []
+
+
+def test_translate_protects_and_verifies_with_a_fake_engine(glossary: Glossary) -> None:
+    engine = FakeEngine({
+        "Mr. Chen，Lin Xiao来了。": "Mr. Chen, Lin Xiao is here.",  # hit
+        "Lin Xiao，快走！": "Lin Jiao, go!",  # miss
+        "妈，我回来了。": "Mum, I'm home.",  # forbidden
+    })
+    sources = ["陈总，林晓来了。", "林晓，快走！", "妈，我回来了。"]
+    result = translate_texts(sources, EN, glossary=glossary, engine=engine)
+    assert engine.asked == ["Mr. Chen，Lin Xiao来了。", "Lin Xiao，快走！", "妈，我回来了。"]
+    assert [(m.line_index, m.kind) for m in result.glossary_misses] == [(1, "name"), (2, "forbidden")]
+    assert [line.flags for line in result.lines] == [(), (), ()]
+
+
+def test_glossary_for_market_reads_the_directory(tmp_path: Path) -> None:
+    write(tmp_path, GOOD)
+    assert len(glossary_for_market(EN, tmp_path).entries) == 7
+    assert glossary_for_market(get_market("pt-BR"), tmp_path) == Glossary()
+
+
+def test_the_default_directory_can_be_set(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    write(tmp_path, GOOD)
+    monkeypatch.setenv("LOCALIZE_GLOSSARIES_DIR", str(tmp_path))
+    engine = FakeEngine({"Lin Xiao，快走！": "Lin Xiao, go!"})
+    result = translate_texts(["林晓，快走！"], EN, engine=engine)  # glossary=None: the market's file
+    assert engine.asked == ["Lin Xiao，快走！"]
+    assert result.glossary_misses == ()
+
+
+# The project's own glossaries, and the sample season they must cover.
+
+
+@pytest.mark.parametrize("code", market_codes())
+def test_project_glossaries_parse(code: str) -> None:
+    glossary = load_glossary(REPO / "glossaries" / f"{code}.tsv")
+    assert glossary.terms and glossary.forbidden
+
+
+def _sample_script():  # the sample season is optional for these tests
+    return pytest.importorskip("localize.sample.script")
+
+
+@pytest.mark.parametrize("code", market_codes())
+def test_project_glossaries_cover_the_sample_names(code: str) -> None:
+    script = _sample_script()
+    market = get_market(code)
+    targets = {e.source: e.target for e in load_glossary(REPO / "glossaries" / f"{code}.tsv").terms}
+    for name in script.NAMES:
+        assert name.zh in targets, f"{name.zh} missing from {code}.tsv"
+        # Articles are left out of targets ("familia Zhang"), so "de la familia Zhang" matches too.
+        assert targets[name.zh].casefold() in name.target(market.language).casefold()
+
+
+@pytest.mark.parametrize("code", market_codes())
+def test_the_sample_references_pass_the_glossary(code: str) -> None:
+    script = _sample_script()
+    market = get_market(code)
+    glossary = load_glossary(REPO / "glossaries" / f"{code}.tsv")
+    misses = [
+        miss
+        for index, line in enumerate(script.load_story())
+        for miss in glossary.verify(index, line.zh, line.reference(market.language))
+    ]
+    # 妈 also means "I" when a mother speaks of herself (以前都是妈不好: "it was all my fault"):
+    # a one-character term is checked, and a reviewer decides.
+    assert {m.source_term for m in misses} <= {"妈"}
