@@ -162,6 +162,7 @@ class DubTrack:
     placements: tuple[DubPlacement, ...]
     integrated_lufs: float
     true_peak_dbtp: float
+    skipped: tuple[int, ...] = ()  # indexes of lines not voiced because their translation is unusable
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from localize.dub.mix import MixOptions, PlacedClip, duck_intervals, export_audi
 from localize.dub.wav import Audio, mono, read_wav, write_wav
 from localize.errors import LocalizeError
 from localize.markets import get_market
-from localize.types import DubPlacement, Line, Translation
+from localize.types import DubPlacement, Line, Translation, TranslationFlag
 
 RATE = 48000
 needs_tools = pytest.mark.skipif(shutil.which("ffmpeg") is None or shutil.which("espeak-ng") is None,
@@ -86,6 +86,8 @@ def test_real_dub_of_generated_episode(tmp_path: Path) -> None:
              "No te lo voy a decir, es mi secreto y nadie lo sabrá jamás.", "SPEAKER_01"),
         Line(2, 5200, 5600, "嗯。", "", "SPEAKER_00"),
         Line(3, 6000, 9000, "那我跟你一起去。", "Entonces voy contigo.", "SPEAKER_00"),
+        Line(4, 9200, 9900, "走吧。", "走吧。", "SPEAKER_01",
+             flags=(TranslationFlag("copied-source", "the translation repeats the Chinese source"),)),
     )
     market = get_market("es-419")
     out = tmp_path / "delivery" / "dub.m4a"
@@ -104,3 +106,6 @@ def test_real_dub_of_generated_episode(tmp_path: Path) -> None:
     # line 1 is far too long for its 1.2 s: it borrows up to line 2 and is cut there
     codes = {f.code for f in dub_findings(track, market)}
     assert "dub-truncated" in codes and "dub-loudness" not in codes and "dub-true-peak" not in codes
+    # line 5 kept its Chinese: not voiced, the original stays audible, QA says so
+    assert track.skipped == (4,) and 4 not in {p.line_index for p in track.placements}
+    assert "dub-skipped" in codes

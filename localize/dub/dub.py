@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from localize import media
@@ -27,6 +27,9 @@ log = logging.getLogger("localize")
 
 _SPEED_EPSILON = 1e-3  # speed-ups smaller than this are not worth an ffmpeg pass
 _LOUDNESS_TOLERANCE_LU = 1.0
+_ENCODE_ATTEMPTS = 3
+# Translation flags (localize.translate.checks codes) that make a line unreadable for a voice.
+UNSPEAKABLE_FLAGS = frozenset({"chinese-left", "wrong-script", "copied-source", "garbled", "empty"})
 
 
 @dataclass(frozen=True)
@@ -58,7 +61,8 @@ def dub_episode(translation: Translation, original_audio: Path, market: Market, 
     work_dir.mkdir(parents=True, exist_ok=True)
     rate = options.mix.sample_rate
 
-    spoken = [line for line in translation.lines if line.target.strip()]
+    spoken = [line for line in translation.lines if line.target.strip() and not _unspeakable(line)]
+    skipped = tuple(line.index for line in translation.lines if line.target.strip() and _unspeakable(line))
     natural = {line.index: _speak(voice, line, work_dir, options) for line in spoken}
     slots = slots_for([(line.index, line.start_ms, line.end_ms) for line in translation.lines], duration_ms)
     slots = tuple(slot for slot in slots if slot.line_index in natural)
@@ -69,18 +73,29 @@ def dub_episode(translation: Translation, original_audio: Path, market: Market, 
     original = media.extract_audio(original_audio, work_dir / "original.wav", sample_rate=rate,
                                    channels=options.mix.channels)
     mixed = mix_dub(original, clips, duration_ms, options.mix)
-    normalized, _ = loudness.normalize(mixed, loudness.target_for(market))
+    target = loudness.target_for(market)
+    for _attempt in range(_ENCODE_ATTEMPTS):
+        normalized, _ = loudness.normalize(mixed, target)
+        export_audio(normalized, Path(out_m4a), options.mix)
+        check = media.extract_audio(out_m4a, work_dir / "final-check.wav", sample_rate=rate,
+                                    channels=options.mix.channels)
+        final = loudness.measure(read_wav(check))
+        excess = final.true_peak_dbtp - market.true_peak_dbtp
+        if excess <= 0:
+            break
+        # AAC encoding raised the peaks past the limit: leave more room and encode again.
+        target = replace(target, codec_margin_db=target.codec_margin_db + excess + 0.2)
     if options.write_wav:
         export_audio(normalized, Path(out_m4a).with_suffix(".wav"), options.mix)
-    export_audio(normalized, Path(out_m4a), options.mix)
-
-    check = media.extract_audio(out_m4a, work_dir / "final-check.wav", sample_rate=rate,
-                                channels=options.mix.channels)
-    final = loudness.measure(read_wav(check))
     log.info("dub %s %s: %d lines, %.2f LUFS, %.2f dBTP", translation.market, Path(out_m4a).name,
              len(placements), final.integrated_lufs, final.true_peak_dbtp)
     return DubTrack(path=Path(out_m4a), placements=placements, integrated_lufs=final.integrated_lufs,
-                    true_peak_dbtp=final.true_peak_dbtp)
+                    true_peak_dbtp=final.true_peak_dbtp, skipped=skipped)
+
+
+def _unspeakable(line: Line) -> bool:
+    """A translation the voice cannot read (Chinese left in, wrong script...): leave the original audible."""
+    return any(flag.code in UNSPEAKABLE_FLAGS for flag in line.flags)
 
 
 def _line_path(work_dir: Path, index: int, kind: str) -> Path:
@@ -116,6 +131,11 @@ def timecode(ms: int) -> str:
 def dub_findings(track: DubTrack, market: Market) -> list[Finding]:
     """QA findings: lines that did not fit at the market's max speed, and loudness off target."""
     findings = [f for p in track.placements if (f := _placement_finding(p, market)) is not None]
+    findings.extend(
+        Finding(code="dub-skipped", severity=Severity.WARNING, stage="dub",
+                message=f"line {index + 1} not voiced: its translation is unusable (see the translate findings)")
+        for index in track.skipped
+    )
     findings.extend(_loudness_findings(track, market))
     return findings
 
@@ -125,13 +145,13 @@ def _placement_finding(p: DubPlacement, market: Market) -> Finding | None:
     if p.truncated_ms > 0:
         return Finding(
             code="dub-truncated", severity=Severity.ERROR, start_ms=p.start_ms, end_ms=p.end_ms, stage="dub",
-            message=(f"line {p.line_index} at {span}: {p.truncated_ms} ms of speech cut even at "
+            message=(f"line {p.line_index + 1} at {span}: {p.truncated_ms} ms of speech cut even at "
                      f"{p.speed:.2f}x and {p.borrowed_ms} ms borrowed; shorten the translation"),
         )
     if p.borrowed_ms > 0:
         return Finding(
             code="dub-borrowed", severity=Severity.WARNING, start_ms=p.start_ms, end_ms=p.end_ms, stage="dub",
-            message=(f"line {p.line_index} at {span}: too long at {market.max_dub_speed:.2f}x, runs "
+            message=(f"line {p.line_index + 1} at {span}: too long at {market.max_dub_speed:.2f}x, runs "
                      f"{p.borrowed_ms} ms past the original line; a shorter translation would fit"),
         )
     return None

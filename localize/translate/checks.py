@@ -53,7 +53,8 @@ _CHAR_LOOP = re.compile(r"(\S{1,4}?)\1{7,}")  # "hahahahahahahaha", "!!!!!!!!"
 
 def is_han(char: str) -> bool:
     """A Chinese character (CJK ideograph)."""
-    return unicodedata.name(char, "").startswith("CJK") and "IDEOGRAPH" in unicodedata.name(char, "")
+    name = unicodedata.name(char, "")
+    return name.startswith("CJK") and "IDEOGRAPH" in name
 
 
 def check_line(source: str, target: str, market: Market) -> tuple[TranslationFlag, ...]:
@@ -61,17 +62,18 @@ def check_line(source: str, target: str, market: Market) -> tuple[TranslationFla
     if not source.strip():
         return ()
     if not any(ch.isalnum() for ch in target):
-        return (_flag(EMPTY, f"no text in the translation: {target!r}"), *filter(None, [_garbled(target)]))
-    flags = [
-        _garbled(target),
-        _chinese_left(target),
-        _wrong_script(target, market.script),
-        _cjk_punctuation(target),
-        _repetition(target),
-        _too_long(source, target),
-        _copied_source(source, target),
-        _example_drift(source, target, market.language),
-    ]
+        flags = [_flag(EMPTY, f"no text in the translation: {target!r}"), _garbled(target)]
+    else:
+        flags = [
+            _garbled(target),
+            _chinese_left(target),
+            _wrong_script(target, market.script),
+            _cjk_punctuation(target),
+            _repetition(target),
+            _too_long(source, target),
+            _copied_source(source, target),
+            _example_drift(source, target, market.language),
+        ]
     return tuple(f for f in flags if f is not None)
 
 
