@@ -10,16 +10,12 @@ from pathlib import Path
 from typing import Any
 
 from localize.fsutil import write_text_atomic
+from localize.timecode import format_timecode
 from localize.types import Finding, QAReport, Severity
 
 
 def timecode(ms: int | None) -> str:
-    if ms is None:
-        return "—"
-    hours, rest = divmod(ms, 3_600_000)
-    minutes, rest = divmod(rest, 60_000)
-    seconds, millis = divmod(rest, 1000)
-    return f"{hours:02d}:{minutes:02d}:{seconds:02d}.{millis:03d}"
+    return "—" if ms is None else format_timecode(ms)
 
 
 def finding_dict(f: Finding) -> dict[str, Any]:

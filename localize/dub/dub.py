@@ -21,6 +21,7 @@ from localize.dub.voices import Voice, voice_for
 from localize.dub.wav import read_wav, trim_silence, write_wav
 from localize.errors import LocalizeError
 from localize.markets import Market
+from localize.timecode import format_timecode
 from localize.types import DubPlacement, DubTrack, Finding, Line, Severity, Translation
 
 log = logging.getLogger("localize")
@@ -121,11 +122,8 @@ def _fitted_clip(placement: DubPlacement, work_dir: Path, sample_rate: int) -> P
 
 
 def timecode(ms: int) -> str:
-    """HH:MM:SS.mmm, the way reviewers read times."""
-    hours, rest = divmod(max(0, ms), 3_600_000)
-    minutes, rest = divmod(rest, 60_000)
-    seconds, millis = divmod(rest, 1000)
-    return f"{hours:02d}:{minutes:02d}:{seconds:02d}.{millis:03d}"
+    """HH:MM:SS.mmm, the way reviewers read times (never negative here)."""
+    return format_timecode(max(0, ms))
 
 
 def dub_findings(track: DubTrack, market: Market) -> list[Finding]:
