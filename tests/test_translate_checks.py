@@ -114,6 +114,13 @@ def test_garbled_characters() -> None:
 
 def test_every_code_is_listed() -> None:
     assert set(checks.CODES) == {
-        "empty", "chinese-left", "wrong-script", "cjk-punctuation", "repetition", "too-long",
-        "copied-source", "example-drift", "garbled",
+        "empty",
+        "chinese-left",
+        "wrong-script",
+        "cjk-punctuation",
+        "repetition",
+        "too-long",
+        "copied-source",
+        "example-drift",
+        "garbled",
     }

@@ -31,17 +31,13 @@ class TableEngine:
         self.answers = answers
         self.calls: list[tuple[list[str], TranslationContext | None]] = []
 
-    def translate(
-        self, sources: Sequence[str], market: Market, context: TranslationContext | None = None
-    ) -> list[str]:
+    def translate(self, sources: Sequence[str], market: Market, context: TranslationContext | None = None) -> list[str]:
         self.calls.append((list(sources), context))
         return [self.answers[source] for source in sources]
 
 
 class ShortEngine(TableEngine):
-    def translate(
-        self, sources: Sequence[str], market: Market, context: TranslationContext | None = None
-    ) -> list[str]:
+    def translate(self, sources: Sequence[str], market: Market, context: TranslationContext | None = None) -> list[str]:
         return []
 
 
@@ -59,7 +55,9 @@ def test_one_line_per_segment_keeps_times_and_speakers() -> None:
     result = translate_transcript(transcript, EN, glossary=Glossary(), engine=engine)
     assert (result.market, result.engine) == ("en-US", "table")
     assert [(line.index, line.start_ms, line.end_ms, line.speaker) for line in result.lines] == [
-        (0, 0, 1200, "张浩"), (1, 1300, 1500, None), (2, 1600, 2900, "林晓"),
+        (0, 0, 1200, "张浩"),
+        (1, 1300, 1500, None),
+        (2, 1600, 2900, "林晓"),
     ]
     assert [line.target for line in result.lines] == ["Let's get a divorce.", "", "What did you say?"]
     assert all(line.flags == () for line in result.lines)
@@ -119,3 +117,12 @@ def test_every_registered_market_has_examples_and_others_fail_clearly() -> None:
     assert {"en", "es", "pt"} <= set(EXAMPLES)
     with pytest.raises(UnknownNameError, match="few-shot language 'sw'"):
         build_prompt("你好", replace(EN, language="sw", language_name="Swahili"))
+
+
+def test_importing_the_package_loads_no_heavy_library() -> None:
+    import subprocess
+    import sys
+
+    code = "import sys, localize.translate; print(sorted({'torch', 'transformers'} & set(sys.modules)))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

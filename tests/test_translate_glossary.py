@@ -39,9 +39,7 @@ class FakeEngine:
         self.answers = answers
         self.asked: list[str] = []
 
-    def translate(
-        self, sources: Sequence[str], market: Market, context: TranslationContext | None = None
-    ) -> list[str]:
+    def translate(self, sources: Sequence[str], market: Market, context: TranslationContext | None = None) -> list[str]:
         self.asked += sources
         return [self.answers.get(source, "???") for source in sources]
 
@@ -163,11 +161,13 @@ def test_forbidden_with_a_source_applies_only_where_it_occurs(glossary: Glossary
 
 
 def test_translate_protects_and_verifies_with_a_fake_engine(glossary: Glossary) -> None:
-    engine = FakeEngine({
-        "Mr. Chen，Lin Xiao来了。": "Mr. Chen, Lin Xiao is here.",  # hit
-        "Lin Xiao，快走！": "Lin Jiao, go!",  # miss
-        "妈，我回来了。": "Mum, I'm home.",  # forbidden
-    })
+    engine = FakeEngine(
+        {
+            "Mr. Chen，Lin Xiao来了。": "Mr. Chen, Lin Xiao is here.",  # hit
+            "Lin Xiao，快走！": "Lin Jiao, go!",  # miss
+            "妈，我回来了。": "Mum, I'm home.",  # forbidden
+        }
+    )
     sources = ["陈总，林晓来了。", "林晓，快走！", "妈，我回来了。"]
     result = translate_texts(sources, EN, glossary=glossary, engine=engine)
     assert engine.asked == ["Mr. Chen，Lin Xiao来了。", "Lin Xiao，快走！", "妈，我回来了。"]

@@ -27,7 +27,14 @@ COPIED_SOURCE = "copied-source"
 EXAMPLE_DRIFT = "example-drift"
 GARBLED = "garbled"
 CODES = (
-    EMPTY, CHINESE_LEFT, WRONG_SCRIPT, CJK_PUNCTUATION, REPETITION, TOO_LONG, COPIED_SOURCE, EXAMPLE_DRIFT,
+    EMPTY,
+    CHINESE_LEFT,
+    WRONG_SCRIPT,
+    CJK_PUNCTUATION,
+    REPETITION,
+    TOO_LONG,
+    COPIED_SOURCE,
+    EXAMPLE_DRIFT,
     GARBLED,
 )
 
@@ -106,8 +113,7 @@ def _wrong_script(target: str, script: str) -> TranslationFlag | None:
         raise UnknownNameError("script", script, SCRIPT_PREFIXES)
     prefixes = SCRIPT_PREFIXES[script]
     foreign = [
-        ch for ch in target
-        if ch.isalpha() and not is_han(ch) and not unicodedata.name(ch, "").startswith(prefixes)
+        ch for ch in target if ch.isalpha() and not is_han(ch) and not unicodedata.name(ch, "").startswith(prefixes)
     ]
     if not foreign:
         return None

@@ -58,9 +58,7 @@ class CausalLMEngine:
         self.model = model
         self.options = options or CausalLMOptions()
 
-    def translate(
-        self, sources: Sequence[str], market: Market, context: TranslationContext | None = None
-    ) -> list[str]:
+    def translate(self, sources: Sequence[str], market: Market, context: TranslationContext | None = None) -> list[str]:
         if not sources:
             return []
         lm = hf_adapter.load_causal_lm(self.model)
@@ -136,9 +134,7 @@ class Seq2SeqEngine:
         self.model = model
         self.options = options or Seq2SeqOptions()
 
-    def translate(
-        self, sources: Sequence[str], market: Market, context: TranslationContext | None = None
-    ) -> list[str]:
+    def translate(self, sources: Sequence[str], market: Market, context: TranslationContext | None = None) -> list[str]:
         if not sources:
             return []
         lm = hf_adapter.load_seq2seq(self.model)

@@ -162,7 +162,8 @@ def parse_glossary(text: str, path: Path | str = "<glossary>") -> tuple[Glossary
             earlier = by_source.get(entry.source)
             if earlier is not None and earlier.target != entry.target:
                 raise InputFormatError(
-                    path, line_no,
+                    path,
+                    line_no,
                     f"{entry.source} -> {entry.target!r}, but line {earlier.line_no} says {earlier.target!r}",
                     "one target per source term",
                 )

@@ -65,8 +65,13 @@ def translate_transcript(
         elapsed = time.perf_counter() - began
         log.info(
             "translated %d lines to %s with %s in %.1f s (%.2f s a line); %d flagged, %d glossary misses",
-            len(todo), market.code, engine.name, elapsed, elapsed / len(todo),
-            sum(1 for line in lines if line.flags), len(misses),
+            len(todo),
+            market.code,
+            engine.name,
+            elapsed,
+            elapsed / len(todo),
+            sum(1 for line in lines if line.flags),
+            len(misses),
         )
     return Translation(market.code, engine.name, tuple(lines), tuple(misses))
 
