@@ -67,7 +67,7 @@ class Transcript:
 class TranslationFlag:
     """Something wrong with one machine-translated line (never passed silently)."""
 
-    code: str  # e.g. "chinese-left", "wrong-script", "repetition", "empty", "copied-source"
+    code: str  # one of localize.translate.checks.CODES: "chinese-left", "wrong-script", "repetition"...
     message: str
     severity: Severity = Severity.ERROR
 
@@ -85,7 +85,10 @@ class GlossaryEntry:
 
 @dataclass(frozen=True)
 class GlossaryMiss:
-    """A glossary term whose approved target is absent (or a forbidden word present)."""
+    """A glossary term whose approved target is absent (or a forbidden word present).
+
+    For kind "forbidden", `expected` holds the forbidden word that was found.
+    """
 
     line_index: int
     source_term: str

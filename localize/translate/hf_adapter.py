@@ -188,6 +188,9 @@ def _libs() -> tuple[Any, Any]:
     except ImportError as exc:
         raise MissingDependencyError("transformers", "pip install transformers==5.23.0 accelerate") from exc
     _configure_threads(torch)
+    # Our own progress display is the CLI's; transformers' bars would mix with flags on stderr.
+    transformers.utils.logging.disable_progress_bar()
+    transformers.utils.logging.set_verbosity_error()
     return torch, transformers
 
 
