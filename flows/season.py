@@ -16,6 +16,7 @@ configure_prefect()
 from prefect import flow  # noqa: E402
 
 from flows.episode import MarketResult, localize_episode  # noqa: E402
+from localize import media  # noqa: E402
 from localize.asr import AsrOptions  # noqa: E402
 from localize.errors import LocalizeError  # noqa: E402
 from localize.ledger import Ledger  # noqa: E402
@@ -78,6 +79,8 @@ def localize_season(season_dir: Path, markets: Sequence[Market], out_dir: Path,
     """
     started = time.perf_counter()
     episodes = find_episodes(season_dir)
+    for video in episodes:  # fail in seconds on a bad file, not after an hour of work on the others
+        media.require_audio(media.probe(video))
     ledger = Ledger(out_dir)
     if not force:
         ledger.check(planned_outputs(episodes, markets, out_dir))

@@ -64,6 +64,26 @@ def test_season_flow_writes_every_delivery_and_reuses_model_work(
     assert again.results[0].report.findings == result.results[0].report.findings
 
 
+def test_a_bad_episode_stops_the_season_before_any_work(tiny_episode: Path, tmp_path: Path) -> None:
+    season = tmp_path / "season"
+    season.mkdir()
+    (season / "ep01.mp4").write_bytes(tiny_episode.read_bytes())
+    (season / "ep02.mp4").write_text("not a video")
+    with pytest.raises(LocalizeError, match=r"ep02\.mp4.*not a media file"):
+        localize_season(season, [get_market("en-US")], tmp_path / "out")
+    assert not (tmp_path / "out").exists()
+
+
+def test_an_edited_delivery_is_not_overwritten(tiny_episode: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    srt = out / "en-US" / f"{tiny_episode.stem}.srt"
+    srt.parent.mkdir(parents=True)
+    srt.write_text("1\n00:00:00,500 --> 00:00:02,000\nA translator's own line\n")
+    with pytest.raises(LocalizeError, match="--force"):
+        localize_season(tiny_episode.parent, [get_market("en-US")], out)
+    assert "translator's own line" in srt.read_text()
+
+
 def test_season_folder_without_videos_is_a_clear_error(tmp_path: Path) -> None:
     (tmp_path / "notes.txt").write_text("no videos here")
     with pytest.raises(LocalizeError, match="no episode videos"):

@@ -47,6 +47,7 @@ class CausalLMOptions:
     min_new_tokens: int = 16  # token budget of a line: min + per_char * Chinese characters
     tokens_per_char: float = 3.0
     max_new_tokens: int = 128  # hard cap, so a looping model stops
+    script_only: bool = True  # never generate letters outside the market's script (see foreign_script_ids)
 
 
 class CausalLMEngine:
@@ -63,7 +64,9 @@ class CausalLMEngine:
             return []
         lm = hf_adapter.load_causal_lm(self.model)
         prompts = [fewshot.build_prompt(source, market) for source in sources]
-        return hf_adapter.generate_lines(lm, prompts, [self._budget(s) for s in sources], self.options.batch_size)
+        suppress = hf_adapter.foreign_script_ids(lm, market.script) if self.options.script_only else ()
+        return hf_adapter.generate_lines(lm, prompts, [self._budget(s) for s in sources], self.options.batch_size,
+                                         suppress_ids=suppress)
 
     def _budget(self, source: str) -> int:
         opts = self.options

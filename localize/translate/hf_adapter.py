@@ -16,6 +16,7 @@ import shutil
 import tempfile
 import threading
 import time
+import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,6 +32,7 @@ _STAMP = "localize-source.txt"  # inside a dequantized cache: which GGUF it was 
 
 _lock = threading.Lock()
 _loaded: dict[tuple[str, str], Any] = {}
+_script_ids: dict[tuple[str, str], tuple[int, ...]] = {}
 _threads_set = False
 
 T = TypeVar("T")
@@ -104,13 +106,39 @@ def load_seq2seq(model: str) -> Seq2SeqLM:
     return _load_once(("seq2seq", location.key), lambda: _build_seq2seq(location))
 
 
+def foreign_script_ids(lm: CausalLM, script: str) -> tuple[int, ...]:
+    """Ids of tokens that would write letters outside `script` ("latin"...), and raw byte tokens.
+
+    Suppressing them during generation makes "Chinese left in the output", the demo model's most
+    common failure, impossible for Latin-script markets (byte tokens could spell Chinese too).
+    """
+    key = (lm.source, script)
+    with _lock:
+        if key not in _script_ids:
+            prefix = script.upper()
+            ids = [index for token, index in lm.tokenizer.get_vocab().items()
+                   if _is_byte_token(token) or _has_foreign_letter(token, prefix)]
+            _script_ids[key] = tuple(sorted(ids))
+        return _script_ids[key]
+
+
+def _is_byte_token(token: str) -> bool:
+    return token.startswith("<0x") and token.endswith(">")
+
+
+def _has_foreign_letter(token: str, script_prefix: str) -> bool:
+    return any(ch.isalpha() and not unicodedata.name(ch, "").startswith(script_prefix) for ch in token if ch != "▁")
+
+
 def generate_lines(
-    lm: CausalLM, prompts: Sequence[str], max_new_tokens: Sequence[int], batch_size: int = 4
+    lm: CausalLM, prompts: Sequence[str], max_new_tokens: Sequence[int], batch_size: int = 4,
+    suppress_ids: Sequence[int] = (),
 ) -> list[str]:
     """Greedy continuation of each prompt up to its first newline (or its token budget).
 
     Prompts are batched (left-padded; on CPU the output layer dominates, so a batch of
     four costs little more than one line) and sorted by length to waste little padding.
+    `suppress_ids` are tokens never generated (see `foreign_script_ids`).
     """
     torch, _ = _libs()
     tokenizer = lm.tokenizer
@@ -127,6 +155,7 @@ def generate_lines(
                 num_beams=1,
                 eos_token_id=list(lm.stop_ids),
                 pad_token_id=tokenizer.pad_token_id,
+                **({"suppress_tokens": list(suppress_ids)} if suppress_ids else {}),
             )
             new_tokens = output[:, encoded["input_ids"].shape[1] :]
             for row, i in zip(new_tokens, chunk, strict=True):
