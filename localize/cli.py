@@ -64,10 +64,11 @@ def _glossary_dir(arg: Path | None, season_dir: Path | None) -> Path | None:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from flows.season import localize_season
+    from flows.season import find_episodes, localize_season
     from localize.config import CONFIG_NAME, load_config
     from localize.markets import parse_markets
 
+    find_episodes(args.season)  # a clear error before Prefect starts its temporary server
     config_path = args.config or (args.season / CONFIG_NAME if (args.season / CONFIG_NAME).is_file() else None)
     config = load_config(config_path)
     markets = [config.market(m) for m in parse_markets(args.markets)]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,8 @@ SHARED_EVAL = REPO.parent / "shared" / "eval"
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("LOCALIZE_PREFECT_HOME", str(REPO / ".prefect-test"))
+# Fresh task-result storage per test session: a flow's first run really does the model work.
+os.environ["PREFECT_LOCAL_STORAGE_PATH"] = tempfile.mkdtemp(prefix="localize-prefect-results-")
 
 
 def shared_eval(*parts: str) -> Path:
