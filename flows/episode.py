@@ -23,9 +23,10 @@ from flows.reuse import reuse_or_run  # noqa: E402
 from localize import media, qa, report  # noqa: E402
 from localize.asr import AsrOptions, transcribe  # noqa: E402
 from localize.dub import DubOptions, dub_episode, dub_findings  # noqa: E402
+from localize.errors import LocalizeError  # noqa: E402
 from localize.ledger import Ledger  # noqa: E402
 from localize.markets import Market  # noqa: E402
-from localize.subtitle import deliver_subtitles  # noqa: E402
+from localize.subtitle import SubtitleDelivery, deliver_subtitles  # noqa: E402
 from localize.transcript_io import write_transcript_json  # noqa: E402
 from localize.translate import Glossary, load_glossary, translate_transcript  # noqa: E402
 from localize.types import DubTrack, MediaInfo, QAReport, Transcript, Translation  # noqa: E402
@@ -50,19 +51,31 @@ def probe_task(video: Path) -> MediaInfo:
 
 @task(name="extract-audio")
 def extract_audio_task(video: Path, dst: Path, sample_rate: int, channels: int) -> Path:
-    if dst.is_file():
-        return dst
-    return media.extract_audio(video, dst, sample_rate=sample_rate, channels=channels)
+    # Keyed on the video's content: a re-delivered episode with the same name is extracted again.
+    return reuse_or_run("extract-audio", {"video": video, "rate": sample_rate, "channels": channels}, [dst],
+                        dst.with_suffix(".record"),
+                        lambda: media.extract_audio(video, dst, sample_rate=sample_rate, channels=channels))
+
+
+def _retry_unless_user_error(_task: Any, _run: Any, state: Any) -> bool:
+    """Retry model steps on transient failures, not on a bad model path or a malformed file."""
+    try:
+        state.result()
+    except LocalizeError:
+        return False
+    except Exception:
+        return True
+    return True
 
 
 @task(name="transcribe", retries=2, retry_delay_seconds=1, cache_key_fn=cache_key_fn,
-      persist_result=True)
+      persist_result=True, retry_condition_fn=_retry_unless_user_error)
 def transcribe_task(audio: Path, options: AsrOptions) -> Transcript:
     return transcribe(audio, options)
 
 
 @task(name="translate", retries=2, retry_delay_seconds=1, cache_key_fn=cache_key_fn,
-      persist_result=True)
+      persist_result=True, retry_condition_fn=_retry_unless_user_error)
 def translate_task(transcript: Transcript, market: Market, glossary_file: Path | None) -> Translation:
     # The file (not a loaded Glossary) is the parameter, so its content is part of the cache key.
     glossary = load_glossary(glossary_file) if glossary_file else Glossary()
@@ -71,13 +84,12 @@ def translate_task(transcript: Transcript, market: Market, glossary_file: Path |
 
 @task(name="subtitles")
 def subtitles_task(translation: Translation, market: Market, info: MediaInfo, out_dir: Path,
-                   episode: str) -> tuple[list[Path], list[Any]]:
-    delivery = deliver_subtitles(translation.lines, market, fps=info.fps or 25.0,
-                                 duration_ms=info.duration_ms, out_dir=out_dir, stem=episode)
-    return list(delivery.files), list(delivery.findings)
+                   episode: str) -> SubtitleDelivery:
+    return deliver_subtitles(translation.lines, market, fps=info.fps or 25.0,
+                             duration_ms=info.duration_ms, out_dir=out_dir, stem=episode)
 
 
-@task(name="dub", retries=1)
+@task(name="dub", retries=1, retry_condition_fn=_retry_unless_user_error)
 def dub_task(translation: Translation, audio: Path, market: Market, out_dir: Path, work: Path,
              episode: str, duration_ms: int) -> DubTrack:
     out = out_dir / f"{episode}.m4a"
@@ -135,6 +147,7 @@ def localize_episode(video: Path, markets: Sequence[Market], out_dir: Path,
     transcript_file = write_transcript_json(transcript, out_dir / "source" / f"{episode}.transcript.json")
     if ledger:
         ledger.record([transcript_file])
+    record = ledger.record if ledger else (lambda _paths: None)
     results = []
     for market in markets:
         seconds: dict[str, float] = {}
@@ -149,27 +162,29 @@ def localize_episode(video: Path, markets: Sequence[Market], out_dir: Path,
         seconds["translate"] = time.perf_counter() - t0
         step(f"{episode} [{market.code}]: subtitles")
         t0 = time.perf_counter()
-        sub_paths, sub_findings = subtitles_task(translation, market, info, market_dir, episode)
+        subtitles = subtitles_task(translation, market, info, market_dir, episode)
+        record(subtitles.files)  # at once: an interrupted run must not look like hand edits next time
         seconds["subtitles"] = time.perf_counter() - t0
         step(f"{episode} [{market.code}]: dubbing")
         t0 = time.perf_counter()
         dub = dub_task(translation, mix_wav, market, market_dir, work, episode, info.duration_ms)
+        record([dub.path])
         seconds["dub"] = time.perf_counter() - t0
-        files = [*sub_paths, dub.path]
+        files = [*subtitles.files, dub.path]
         if preview:
             step(f"{episode} [{market.code}]: rendering preview")
             t0 = time.perf_counter()
             files.append(preview_task(video, dub.path, market_dir / f"{episode}.ass",
                                       market_dir / f"{episode}.mp4", work, market))
+            record(files[-1:])
             seconds["preview"] = time.perf_counter() - t0
-        qa_report = qa.build_report(episode, market.code, sub_findings, qa.translation_findings(translation),
+        qa_report = qa.build_report(episode, market.code, subtitles.findings, qa.translation_findings(translation),
                                     dub_findings(dub, market))
         facts = _qa_facts(translation, dub, transcript)
         files.append(report.write_json(qa_report, market_dir / f"{episode}.qa.json", facts))
         files.append(report.write_html(qa_report, market_dir / f"{episode}.qa.html", facts))
+        record(files[-2:])
         results.append(MarketResult(episode, market.code, tuple(files), qa_report, dub, seconds))
-        if ledger:
-            ledger.record(files)
         if on_market_done:
             on_market_done()
     return results

@@ -18,11 +18,12 @@ from prefect import flow  # noqa: E402
 from flows.episode import MarketResult, localize_episode  # noqa: E402
 from localize import media  # noqa: E402
 from localize.asr import AsrOptions  # noqa: E402
-from localize.errors import LocalizeError  # noqa: E402
+from localize.errors import LocalizeError, UnknownNameError  # noqa: E402
 from localize.ledger import Ledger  # noqa: E402
 from localize.markets import Market  # noqa: E402
 from localize.progress import Progress  # noqa: E402
 from localize.report import write_season_summary  # noqa: E402
+from localize.translate import engine_names  # noqa: E402
 
 log = logging.getLogger("localize")
 
@@ -37,7 +38,26 @@ def find_episodes(season_dir: Path) -> list[Path]:
     found = sorted(p for p in season_dir.iterdir() if p.suffix.lower() in VIDEO_SUFFIXES and p.is_file())
     if not found:
         raise LocalizeError(f"{season_dir}: no episode videos ({', '.join(VIDEO_SUFFIXES)}) found")
+    stems = [p.stem for p in found]
+    twins = sorted({p.name for p in found if stems.count(p.stem) > 1})
+    if twins:
+        raise LocalizeError(f"{season_dir}: {', '.join(twins)} would write the same deliveries; keep one per episode")
     return found
+
+
+def preflight(season_dir: Path, markets: Sequence[Market], out_dir: Path, force: bool = False) -> list[Path]:
+    """Everything that can be checked in seconds, before hours of work: videos, engines, edited files."""
+    episodes = find_episodes(season_dir)
+    for video in episodes:
+        media.require_audio(media.probe(video))
+    for market in markets:
+        if market.engine.name not in engine_names():
+            raise UnknownNameError(f"translation engine for {market.code}", market.engine.name, engine_names())
+    if out_dir.exists() and not out_dir.is_dir():
+        raise LocalizeError(f"{out_dir}: --out must be a folder")
+    if not force:
+        Ledger(out_dir).check(planned_outputs(episodes, markets, out_dir))
+    return episodes
 
 
 def planned_outputs(episodes: Sequence[Path], markets: Sequence[Market], out_dir: Path) -> list[Path]:
@@ -78,12 +98,8 @@ def localize_season(season_dir: Path, markets: Sequence[Market], out_dir: Path,
     by a person or not written by localize, unless `force`.
     """
     started = time.perf_counter()
-    episodes = find_episodes(season_dir)
-    for video in episodes:  # fail in seconds on a bad file, not after an hour of work on the others
-        media.require_audio(media.probe(video))
+    episodes = preflight(season_dir, markets, out_dir, force)
     ledger = Ledger(out_dir)
-    if not force:
-        ledger.check(planned_outputs(episodes, markets, out_dir))
     results: list[MarketResult] = []
     with Progress(total=len(episodes) * len(markets), enabled=show_progress) as progress:
         for video in episodes:

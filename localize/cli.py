@@ -64,14 +64,15 @@ def _glossary_dir(arg: Path | None, season_dir: Path | None) -> Path | None:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from flows.season import find_episodes, localize_season
+    from flows.season import find_episodes, localize_season, preflight
     from localize.config import CONFIG_NAME, load_config
     from localize.markets import parse_markets
 
-    find_episodes(args.season)  # a clear error before Prefect starts its temporary server
+    find_episodes(args.season)  # a clear error before anything else
     config_path = args.config or (args.season / CONFIG_NAME if (args.season / CONFIG_NAME).is_file() else None)
     config = load_config(config_path)
     markets = [config.market(m) for m in parse_markets(args.markets)]
+    preflight(args.season, markets, args.out, args.force)  # before Prefect starts its temporary server
     if any(m.engine.model == "gemma3-270m" for m in markets):
         print(DEMO_NOTE, file=sys.stderr)
     result = localize_season(args.season, markets, args.out, asr=config.asr,
@@ -180,6 +181,19 @@ def cmd_markets(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_engines(args: argparse.Namespace) -> int:
+    from localize.translate import engine_names
+
+    descriptions = {
+        "causal-lm": "a decoder-only LM, few-shot prompted (default: the bundled Gemma 3 270M, demo quality)",
+        "seq2seq": "an encoder-decoder translation model: Marian (opus-mt), NLLB-200, M2M100, mBART-50",
+    }
+    for name in engine_names():
+        print(f"{name:<10} {descriptions.get(name, '')}")
+    print("\nChoose one per market in localize.toml:  [markets.en-US]  engine = \"seq2seq\"  model = \"/models/...\"")
+    return 0
+
+
 def cmd_models(args: argparse.Namespace) -> int:
     from localize.models import gemma_gguf_path, models_dir, piper_voice_files, whisper_base_dir
 
@@ -257,6 +271,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_common(mk)
     mk.set_defaults(func=cmd_markets)
 
+    en = sub.add_parser("engines", help="list translation engines and how to choose one per market")
+    en.set_defaults(func=cmd_engines)
+
     mo = sub.add_parser("models", help="assemble and verify the bundled models (offline)")
     mo.add_argument("--warm", action="store_true", help="also load the translation model once to cache it")
     _add_common(mo)
@@ -266,6 +283,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")  # no model hub is ever contacted
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(levelname)s %(message)s")
     if args.models_dir:

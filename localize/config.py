@@ -57,17 +57,47 @@ def load_config(path: Path | None) -> Config:
     except tomllib.TOMLDecodeError as exc:
         raise InputFormatError(path, getattr(exc, "lineno", 0), f"not valid TOML: {exc}") from None
     _check_keys(path, "", data, {"asr", "markets"})
-    asr_fields = {f.name for f in dataclasses.fields(AsrOptions)}
-    asr_table = data.get("asr", {})
-    _check_keys(path, "asr.", asr_table, asr_fields)
-    asr = dataclasses.replace(AsrOptions(), **asr_table)
+    asr_table = _table(path, "asr", data.get("asr", {}))
+    defaults = AsrOptions()
+    _check_keys(path, "asr.", asr_table, {f.name for f in dataclasses.fields(AsrOptions)})
+    for key, value in asr_table.items():
+        default = getattr(defaults, key)
+        _check_type(path, f"asr.{key}", value, str if default is None else type(default))
+    if "model" in asr_table:
+        asr_table["model"] = _relative_to(path, asr_table["model"])
+    asr = dataclasses.replace(defaults, **asr_table)
     engines: dict[str, EngineSpec] = {}
-    for code, table in data.get("markets", {}).items():
+    for code, raw in _table(path, "markets", data.get("markets", {})).items():
+        table = _table(path, f"markets.{code}", raw)
         try:
             market = get_market(code)
         except UnknownMarketError as exc:
             raise InputFormatError(path, 0, f"[markets.{code}]: {exc}") from None
         _check_keys(path, f"markets.{code}.", table, {"engine", "model"})
+        for key, value in table.items():
+            _check_type(path, f"markets.{code}.{key}", value, str)
         engines[market.code] = EngineSpec(name=table.get("engine", "causal-lm"),
-                                          model=table.get("model", EngineSpec().model))
+                                          model=_relative_to(path, table.get("model", EngineSpec().model)))
     return Config(asr=asr, engines=engines, path=path)
+
+
+def _table(path: Path, where: str, value: Any) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise InputFormatError(path, 0, f"{where} must be a table ([{where}]), got {value!r}")
+    return dict(value)
+
+
+def _check_type(path: Path, where: str, value: Any, wanted: type) -> None:
+    ok = isinstance(value, wanted) and not (wanted is int and isinstance(value, bool))
+    if wanted is float and isinstance(value, int) and not isinstance(value, bool):
+        ok = True
+    if not ok:
+        raise InputFormatError(path, 0, f"{where} = {value!r}", f"a {wanted.__name__}")
+
+
+def _relative_to(path: Path, model: str) -> str:
+    """A relative model path in the config means relative to the config file, not the shell's folder."""
+    candidate = Path(model).expanduser()
+    if not candidate.is_absolute() and (path.parent / candidate).exists():
+        return str(path.parent / candidate)
+    return model

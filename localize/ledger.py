@@ -21,10 +21,13 @@ class Ledger:
     def __init__(self, out_dir: Path) -> None:
         self.out_dir = out_dir
         self.path = out_dir / LEDGER_NAME
+        self._hashes: dict[str, str] = {}
         try:
-            self._hashes: dict[str, str] = json.loads(self.path.read_text(encoding="utf-8"))
-        except (FileNotFoundError, json.JSONDecodeError):
-            self._hashes = {}
+            loaded = json.loads(self.path.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError):
+            loaded = None  # no ledger yet (or unreadable): every existing file counts as foreign
+        if isinstance(loaded, dict):
+            self._hashes = {str(k): str(v) for k, v in loaded.items()}
 
     def _key(self, path: Path) -> str:
         return path.resolve().relative_to(self.out_dir.resolve()).as_posix()

@@ -10,21 +10,24 @@ cd "$(dirname "$0")/.."
 extras="models"
 if [[ "${1:-}" == "--dev" ]]; then extras="models,dev"; fi
 
+python="${PYTHON:-python3.11}"
+command -v "$python" >/dev/null 2>&1 || python=python3
+"$python" -c 'import sys; assert sys.version_info[:2] == (3, 11), "localize needs Python 3.11, found " + sys.version'
+
 apt_packages=(ffmpeg espeak-ng fonts-noto-cjk)
+# Debian's own Python needs its venv package; a Python built elsewhere (pyenv...) brings ensurepip.
+"$python" -c 'import ensurepip' >/dev/null 2>&1 || apt_packages+=(python3.11-venv)
 if ! dpkg -s "${apt_packages[@]}" >/dev/null 2>&1; then
   sudo_cmd=()
   if [[ "$(id -u)" -ne 0 ]]; then sudo_cmd=(sudo); fi
   echo "== installing system packages: ${apt_packages[*]}"
   "${sudo_cmd[@]}" apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq "${apt_packages[@]}" >/dev/null
+  "${sudo_cmd[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${apt_packages[@]}" >/dev/null
 fi
 
-python="${PYTHON:-python3.11}"
-command -v "$python" >/dev/null 2>&1 || python=python3
-"$python" -c 'import sys; assert sys.version_info[:2] == (3, 11), "localize needs Python 3.11, found " + sys.version' 
-
-if [[ ! -x .venv/bin/python ]]; then
+if [[ ! -x .venv/bin/pip ]]; then
   echo "== creating .venv"
+  rm -rf .venv  # a venv left without pip by an earlier failed attempt
   "$python" -m venv .venv
 fi
 echo "== installing Python packages (.[${extras}])"

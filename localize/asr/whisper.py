@@ -29,11 +29,12 @@ def resolve_model(name: str) -> Path:
     if name in BUNDLED:
         return BUNDLED[name]()
     path = Path(name).expanduser()
-    if (path / "model.bin").is_file():
+    needed = ("model.bin", "config.json", "tokenizer.json")  # without tokenizer.json faster-whisper asks a hub
+    if path.is_dir() and all((path / f).is_file() for f in needed):
         return path
     raise ModelError(
-        f"ASR model {name!r} is neither bundled ({', '.join(BUNDLED)}) nor a directory with a "
-        "CTranslate2 model.bin (convert one with ct2-transformers-converter)"
+        f"ASR model {name!r} is neither bundled ({', '.join(BUNDLED)}) nor a directory with a CTranslate2 "
+        f"Whisper model ({', '.join(needed)}; convert one with ct2-transformers-converter)"
     )
 
 

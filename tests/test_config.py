@@ -1,0 +1,41 @@
+"""localize.toml: a market pointed at another model; mistakes named with file and key."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from localize.config import load_config
+from localize.errors import InputFormatError
+from localize.markets import get_market
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "localize.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_market_engine_and_asr_options(tmp_path: Path) -> None:
+    (tmp_path / "opus-mt-zh-en").mkdir()
+    config = load_config(write(tmp_path, '[asr]\nbeam_size = 1\n[markets.en-US]\nengine = "seq2seq"\n'
+                                         'model = "opus-mt-zh-en"\n'))
+    assert config.asr.beam_size == 1
+    market = config.market(get_market("en-US"))
+    assert market.engine.name == "seq2seq"
+    assert market.engine.model == str(tmp_path / "opus-mt-zh-en")  # relative to the config file
+    assert config.market(get_market("es-419")).engine.model == "gemma3-270m"
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ('[asr]\nbeam_size = "5"\n', "asr.beam_size"),
+    ("markets = 3\n", "markets must be a table"),
+    ('[markets.xx-YY]\nengine = "seq2seq"\n', "unknown market"),
+    ('[markets.en-US]\nengin = "seq2seq"\n', "unknown key"),
+    ("[asr\n", "not valid TOML"),
+])
+def test_mistakes_name_the_file_and_key(tmp_path: Path, text: str, message: str) -> None:
+    with pytest.raises(InputFormatError, match=message) as caught:
+        load_config(write(tmp_path, text))
+    assert "localize.toml" in str(caught.value)
