@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import shutil
 import subprocess
-from collections.abc import Sequence
+import tempfile
+from collections.abc import Iterator, Sequence
 from fractions import Fraction
 from pathlib import Path
 
@@ -113,19 +115,34 @@ def change_tempo(src: Path | str, dst: Path | str, speed: float) -> Path:
     return Path(dst)
 
 
+@contextlib.contextmanager
+def _ass_filter(ass: Path, fonts_dir: Path | str | None) -> Iterator[str]:
+    """`ass=filename=...[:fontsdir=...]` over copies under plain temporary names.
+
+    ffmpeg filter arguments are escaped on two levels; plain names spare paths such as
+    "Director's cut: v2" from both.
+    """
+    with tempfile.TemporaryDirectory(prefix="localize-burn-") as tmp:
+        plain = Path(tmp) / "subtitles.ass"
+        shutil.copyfile(ass, plain)
+        filt = f"ass=filename={_filter_escape(plain)}"
+        if fonts_dir:
+            fonts = Path(tmp) / "fonts"
+            fonts.symlink_to(Path(fonts_dir).resolve(), target_is_directory=True)
+            filt += f":fontsdir={_filter_escape(fonts)}"
+        yield filt
+
+
 def render_preview(video: Path | str, audio: Path | str, ass: Path | str, dst: Path | str,
                    fonts_dir: Path | str | None = None) -> Path:
     """Burn ASS subtitles into the picture with libass and replace the audio with the dub."""
     video, audio, ass, dst = Path(video), Path(audio), Path(ass), Path(dst)
-    filt = f"ass=filename={_filter_escape(ass)}"
-    if fonts_dir:
-        filt += f":fontsdir={_filter_escape(Path(fonts_dir))}"
-    with atomic_path(dst) as tmp:
+    with _ass_filter(ass, fonts_dir) as filt, atomic_path(dst) as out:
         run_ffmpeg([
             "-i", str(video), "-i", str(audio), "-map", "0:v:0", "-map", "1:a:0",
             "-vf", filt, "-c:v", "libx264", "-preset", "veryfast", "-crf", "26",
             "-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a", "128k", "-shortest",
-            "-movflags", "+faststart", str(tmp),
+            "-movflags", "+faststart", str(out),
         ], what=video)
     return dst
 
@@ -139,10 +156,8 @@ def render_still(image: Path | str, audio: Path | str, ass: Path | str, dst: Pat
     Bit-exact flags and no metadata keep repeated renders identical.
     """
     image, audio, ass, dst = Path(image), Path(audio), Path(ass), Path(dst)
-    filt = f"format=yuv420p,loop=loop=-1:size=1,setpts=N/({fps}*TB),ass=filename={_filter_escape(ass)}"
-    if fonts_dir:
-        filt += f":fontsdir={_filter_escape(Path(fonts_dir))}"
-    with atomic_path(dst) as tmp:
+    with _ass_filter(ass, fonts_dir) as burn, atomic_path(dst) as tmp:
+        filt = f"format=yuv420p,loop=loop=-1:size=1,setpts=N/({fps}*TB),{burn}"
         run_ffmpeg([
             "-i", str(image), "-i", str(audio), "-map", "0:v:0", "-map", "1:a:0", "-vf", filt,
             "-t", f"{duration_ms / 1000:.3f}", "-r", str(fps),

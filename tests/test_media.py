@@ -55,3 +55,14 @@ def test_missing_audio_stream_is_rejected_and_leaves_no_output(tmp_path: Path) -
         media.extract_audio(silent, tmp_path / "out.wav")
     assert not (tmp_path / "out.wav").exists()
     assert [p.name for p in tmp_path.iterdir()] == ["silent.mp4"]
+
+
+def test_preview_burns_subtitles_from_a_folder_with_awkward_characters(clip: Path, tmp_path: Path) -> None:
+    from localize.subtitle import write_subtitles
+    from localize.types import Cue
+
+    folder = tmp_path / "Director's cut: v2, [final]"
+    ass = write_subtitles((Cue(100, 1500, ("Hello",)),), folder / "ep01.ass", "ass", episode_duration_ms=2000)
+    out = media.render_preview(clip, clip, ass, folder / "ep01.mp4")
+    info = media.probe(out)
+    assert (info.width, info.height) == (108, 192) and info.audio_streams == 1
