@@ -1,4 +1,7 @@
-"""Shared fixtures: paths to ../shared/eval (optional), generated media, isolated Prefect/model dirs."""
+"""Shared fixtures: ../shared/eval (optional), generated media, a project-local Prefect home.
+
+Models are assembled into the user's models directory (as `localize models` does), not per test.
+"""
 
 from __future__ import annotations
 

@@ -30,7 +30,7 @@ _SPEED_EPSILON = 1e-3  # speed-ups smaller than this are not worth an ffmpeg pas
 _LOUDNESS_TOLERANCE_LU = 1.0
 _ENCODE_ATTEMPTS = 3
 # Translation flags (localize.translate.checks codes) that make a line unreadable for a voice.
-UNSPEAKABLE_FLAGS = frozenset({"chinese-left", "wrong-script", "copied-source", "garbled", "empty"})
+UNSPEAKABLE_FLAGS = frozenset({"chinese-left", "wrong-script", "copied-source", "garbled", "empty", "repetition"})
 
 
 @dataclass(frozen=True)
