@@ -203,3 +203,20 @@ def test_registry() -> None:
 )
 def test_language_setup_per_model_family(vocab: set[str], expected: LanguageSetup) -> None:
     assert language_setup(vocab.__contains__, "es") == expected
+
+
+def test_script_only_decoding_never_writes_chinese_for_a_latin_market(tiny_causal_dir: Path) -> None:
+    from localize.translate import hf_adapter
+
+    lm = hf_adapter.load_causal_lm(str(tiny_causal_dir))
+    banned = set(hf_adapter.foreign_script_ids(lm, "latin"))
+    vocab = lm.tokenizer.get_vocab()
+    decoded = {i: lm.tokenizer.convert_tokens_to_string([t]) for t, i in vocab.items()}
+    assert any(any("\u4e00" <= ch <= "\u9fff" for ch in text) for i, text in decoded.items() if i in banned)
+    assert not any(text.strip().isascii() and text.strip().isalpha() for i, text in decoded.items() if i in banned)
+    free = CausalLMEngine(str(tiny_causal_dir), CausalLMOptions(max_new_tokens=24, script_only=False))
+    strict = CausalLMEngine(str(tiny_causal_dir), CausalLMOptions(max_new_tokens=24, script_only=True))
+    free_out = free.translate(SOURCES, EN)
+    strict_out = strict.translate(SOURCES, EN)
+    assert len(strict_out) == len(free_out) == len(SOURCES)
+    assert not any("\u4e00" <= ch <= "\u9fff" for text in strict_out for ch in text), strict_out

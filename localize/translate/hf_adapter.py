@@ -116,8 +116,9 @@ def foreign_script_ids(lm: CausalLM, script: str) -> tuple[int, ...]:
     with _lock:
         if key not in _script_ids:
             prefix = script.upper()
+            decode = lm.tokenizer.convert_tokens_to_string
             ids = [index for token, index in lm.tokenizer.get_vocab().items()
-                   if _is_byte_token(token) or _has_foreign_letter(token, prefix)]
+                   if _is_byte_token(token) or _has_foreign_letter(decode([token]), prefix)]
             _script_ids[key] = tuple(sorted(ids))
         return _script_ids[key]
 
@@ -126,8 +127,10 @@ def _is_byte_token(token: str) -> bool:
     return token.startswith("<0x") and token.endswith(">")
 
 
-def _has_foreign_letter(token: str, script_prefix: str) -> bool:
-    return any(ch.isalpha() and not unicodedata.name(ch, "").startswith(script_prefix) for ch in token if ch != "▁")
+def _has_foreign_letter(text: str, script_prefix: str) -> bool:
+    """A letter of another script, or a partial UTF-8 sequence (byte-level BPE pieces of e.g. Han)."""
+    return "\ufffd" in text or any(
+        ch.isalpha() and not unicodedata.name(ch, "").startswith(script_prefix) for ch in text)
 
 
 def generate_lines(
