@@ -26,7 +26,8 @@ from localize.dub import DubOptions, dub_episode, dub_findings  # noqa: E402
 from localize.errors import LocalizeError  # noqa: E402
 from localize.ledger import Ledger  # noqa: E402
 from localize.markets import Market  # noqa: E402
-from localize.subtitle import SubtitleDelivery, deliver_subtitles  # noqa: E402
+from localize.subtitle import CoverBox, SubtitleDelivery, deliver_subtitles  # noqa: E402
+from localize.subtitle.layout import DEFAULT_COVER  # noqa: E402
 from localize.transcript_io import write_transcript_json  # noqa: E402
 from localize.translate import Glossary, load_glossary, translate_transcript  # noqa: E402
 from localize.types import DubTrack, MediaInfo, QAReport, Transcript, Translation  # noqa: E402
@@ -84,9 +85,9 @@ def translate_task(transcript: Transcript, market: Market, glossary_file: Path |
 
 @task(name="subtitles")
 def subtitles_task(translation: Translation, market: Market, info: MediaInfo, out_dir: Path,
-                   episode: str) -> SubtitleDelivery:
+                   episode: str, cover: CoverBox | None) -> SubtitleDelivery:
     return deliver_subtitles(translation.lines, market, fps=info.fps or 25.0,
-                             duration_ms=info.duration_ms, out_dir=out_dir, stem=episode)
+                             duration_ms=info.duration_ms, out_dir=out_dir, stem=episode, cover=cover)
 
 
 @task(name="dub", retries=1, retry_condition_fn=_retry_unless_user_error)
@@ -128,7 +129,7 @@ def localize_episode(video: Path, markets: Sequence[Market], out_dir: Path,
                      asr: AsrOptions | None = None, glossary_dir: Path | None = None,
                      preview: bool = True, on_step: Callable[[str], None] | None = None,
                      on_market_done: Callable[[], None] | None = None,
-                     ledger: Ledger | None = None) -> list[MarketResult]:
+                     ledger: Ledger | None = None, cover: CoverBox | None = DEFAULT_COVER) -> list[MarketResult]:
     """Everything one episode needs for every market: subtitles, dub, preview, QA.
 
     `ledger` records what was written so a later run can tell a file a person edited.
@@ -162,7 +163,7 @@ def localize_episode(video: Path, markets: Sequence[Market], out_dir: Path,
         seconds["translate"] = time.perf_counter() - t0
         step(f"{episode} [{market.code}]: subtitles")
         t0 = time.perf_counter()
-        subtitles = subtitles_task(translation, market, info, market_dir, episode)
+        subtitles = subtitles_task(translation, market, info, market_dir, episode, cover)
         record(subtitles.files)  # at once: an interrupted run must not look like hand edits next time
         seconds["subtitles"] = time.perf_counter() - t0
         step(f"{episode} [{market.code}]: dubbing")

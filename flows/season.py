@@ -23,6 +23,8 @@ from localize.ledger import Ledger  # noqa: E402
 from localize.markets import Market  # noqa: E402
 from localize.progress import Progress  # noqa: E402
 from localize.report import write_season_summary  # noqa: E402
+from localize.subtitle import CoverBox  # noqa: E402
+from localize.subtitle.layout import DEFAULT_COVER  # noqa: E402
 from localize.translate import engine_names  # noqa: E402
 
 log = logging.getLogger("localize")
@@ -91,7 +93,8 @@ def _summary_row(r: MarketResult) -> dict[str, Any]:
 @flow(name="localize-season", validate_parameters=False)
 def localize_season(season_dir: Path, markets: Sequence[Market], out_dir: Path,
                     asr: AsrOptions | None = None, glossary_dir: Path | None = None,
-                    preview: bool = True, show_progress: bool = False, force: bool = False) -> SeasonResult:
+                    preview: bool = True, show_progress: bool = False, force: bool = False,
+                    cover: CoverBox | None = DEFAULT_COVER) -> SeasonResult:
     """Episodes x markets; writes OUT/<market>/<episode>.* and OUT/season-summary.{json,html}.
 
     Before any work, refuses (OutputExistsError) if a delivery file it would write was edited
@@ -105,6 +108,6 @@ def localize_season(season_dir: Path, markets: Sequence[Market], out_dir: Path,
         for video in episodes:
             results.extend(localize_episode(video, markets, out_dir, asr=asr, glossary_dir=glossary_dir,
                                             preview=preview, on_step=progress.describe,
-                                            on_market_done=progress.advance, ledger=ledger))
+                                            on_market_done=progress.advance, ledger=ledger, cover=cover))
     ledger.record(write_season_summary([_summary_row(r) for r in results], out_dir))
     return SeasonResult(out_dir, tuple(results), time.perf_counter() - started)

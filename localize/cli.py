@@ -77,7 +77,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(DEMO_NOTE, file=sys.stderr)
     result = localize_season(args.season, markets, args.out, asr=config.asr,
                              glossary_dir=_glossary_dir(args.glossaries, args.season),
-                             preview=not args.no_preview, show_progress=not args.quiet, force=args.force)
+                             preview=not args.no_preview, show_progress=not args.quiet, force=args.force,
+                             cover=config.cover)
     print(f"{len(result.results)} deliveries in {result.out_dir} ({result.seconds:.0f} s); "
           f"QA errors: {result.errors}. Summary: {result.out_dir / 'season-summary.html'}")
     return 1 if (args.strict and result.errors) else 0

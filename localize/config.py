@@ -10,6 +10,11 @@ Example::
     engine = "seq2seq"                          # see `localize engines`
     model = "/models/opus-mt-zh-en"             # a local transformers model directory
 
+    [cover]                                     # the box over the burned-in Chinese subtitles
+    top = 1380                                  # pixels of a 1080x1920 frame
+    bottom = 1620
+    enabled = true                              # false: no box (clean masters)
+
 Unknown sections, keys or markets are errors that name the file and key.
 """
 
@@ -22,8 +27,9 @@ from pathlib import Path
 from typing import Any
 
 from localize.asr.options import AsrOptions
-from localize.errors import InputFormatError, UnknownMarketError
+from localize.errors import InputFormatError, LocalizeError, UnknownMarketError
 from localize.markets import EngineSpec, Market, get_market, with_engine
+from localize.subtitle.layout import CoverBox
 
 CONFIG_NAME = "localize.toml"
 
@@ -32,6 +38,7 @@ CONFIG_NAME = "localize.toml"
 class Config:
     asr: AsrOptions = field(default_factory=AsrOptions)
     engines: dict[str, EngineSpec] = field(default_factory=dict)  # market code -> engine
+    cover: CoverBox | None = field(default_factory=CoverBox)
     path: Path | None = None
 
     def market(self, market: Market) -> Market:
@@ -56,7 +63,7 @@ def load_config(path: Path | None) -> Config:
         raise InputFormatError(path, 0, "config file not found") from None
     except tomllib.TOMLDecodeError as exc:
         raise InputFormatError(path, getattr(exc, "lineno", 0), f"not valid TOML: {exc}") from None
-    _check_keys(path, "", data, {"asr", "markets"})
+    _check_keys(path, "", data, {"asr", "markets", "cover"})
     asr_table = _table(path, "asr", data.get("asr", {}))
     defaults = AsrOptions()
     _check_keys(path, "asr.", asr_table, {f.name for f in dataclasses.fields(AsrOptions)})
@@ -78,7 +85,23 @@ def load_config(path: Path | None) -> Config:
             _check_type(path, f"markets.{code}.{key}", value, str)
         engines[market.code] = EngineSpec(name=table.get("engine", "causal-lm"),
                                           model=_relative_to(path, table.get("model", EngineSpec().model)))
-    return Config(asr=asr, engines=engines, path=path)
+    return Config(asr=asr, engines=engines, cover=_cover(path, data.get("cover", {})), path=path)
+
+
+def _cover(path: Path, raw: Any) -> CoverBox | None:
+    table = _table(path, "cover", raw)
+    _check_keys(path, "cover.", table, {"top", "bottom", "enabled", "opacity"})
+    for key, wanted in (("top", int), ("bottom", int), ("enabled", bool), ("opacity", float)):
+        if key in table:
+            _check_type(path, f"cover.{key}", table[key], wanted)
+    if not table.get("enabled", True):
+        return None
+    default = CoverBox()
+    try:
+        return CoverBox(y0=table.get("top", default.y0), y1=table.get("bottom", default.y1),
+                        opacity=float(table.get("opacity", default.opacity)))
+    except LocalizeError as exc:
+        raise InputFormatError(path, 0, f"[cover]: {exc}") from None
 
 
 def _table(path: Path, where: str, value: Any) -> dict[str, Any]:

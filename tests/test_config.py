@@ -28,7 +28,15 @@ def test_market_engine_and_asr_options(tmp_path: Path) -> None:
     assert config.market(get_market("es-419")).engine.model == "gemma3-270m"
 
 
+def test_cover_box_moves_or_goes(tmp_path: Path) -> None:
+    moved = load_config(write(tmp_path, "[cover]\ntop = 1500\nbottom = 1700\n")).cover
+    assert moved is not None and (moved.y0, moved.y1) == (1500, 1700)
+    assert load_config(write(tmp_path, "[cover]\nenabled = false\n")).cover is None
+    assert load_config(None).cover is not None  # on by default
+
+
 @pytest.mark.parametrize(("text", "message"), [
+    ("[cover]\ntop = 1700\nbottom = 1500\n", "cover"),
     ('[asr]\nbeam_size = "5"\n', "asr.beam_size"),
     ("markets = 3\n", "markets must be a table"),
     ('[markets.xx-YY]\nengine = "seq2seq"\n', "unknown market"),

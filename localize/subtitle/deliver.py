@@ -8,7 +8,7 @@ from pathlib import Path
 
 from localize.markets import Market
 from localize.subtitle.formats import write_subtitles
-from localize.subtitle.layout import CoverBox, VerticalLayout
+from localize.subtitle.layout import DEFAULT_COVER, CoverBox, VerticalLayout
 from localize.subtitle.lint import check_cues
 from localize.subtitle.segment import make_cues
 from localize.subtitle.timing import apply_timing
@@ -25,16 +25,17 @@ class SubtitleDelivery:
 
 
 def deliver_subtitles(lines: Sequence[Line], market: Market, *, fps: float, duration_ms: int,
-                      out_dir: Path, stem: str, cover: CoverBox | None = None,
+                      out_dir: Path, stem: str, cover: CoverBox | None = DEFAULT_COVER,
                       formats: Sequence[str] = DELIVERY_FORMATS) -> SubtitleDelivery:
     """Segment, time and lay out `lines` by the market's rules (narrowed to what the 9:16 layout
-    shows on one line), write `<stem>.<fmt>` for each format, and lint the result."""
+    shows on one line), write `<stem>.<fmt>` for each format, and lint the result.
+    `cover=None` draws no box over the burned-in Chinese (for clean masters)."""
     layout = VerticalLayout.for_market(market)
     rules = layout.fit_rules(market.rules)
     cues = apply_timing(make_cues(lines, rules, fps, market.language), rules, fps, duration_ms)
     files = tuple(
         write_subtitles(cues, out_dir / f"{stem}.{fmt}", fmt, layout=layout,
-                        cover=cover or CoverBox(), episode_duration_ms=duration_ms)
+                        cover=cover, episode_duration_ms=duration_ms)
         for fmt in formats
     )
     findings = tuple(check_cues(cues, rules, fps, language=market.language))

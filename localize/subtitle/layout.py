@@ -157,3 +157,6 @@ class CoverBox:
         """True when the box would sit under our own text (it is drawn below it, but hides video)."""
         return not (self.y1 <= layout.safe_top or self.y0 >= layout.safe_bottom
                     or self.x1 <= layout.safe_left or self.x0 >= layout.safe_right)
+
+
+DEFAULT_COVER = CoverBox()  # frozen: safe to share as a default
