@@ -23,14 +23,14 @@ from localize.ledger import Ledger  # noqa: E402
 from localize.markets import Market  # noqa: E402
 from localize.progress import Progress  # noqa: E402
 from localize.report import write_season_summary  # noqa: E402
-from localize.subtitle import CoverBox  # noqa: E402
+from localize.subtitle import DELIVERY_FORMATS, CoverBox  # noqa: E402
 from localize.subtitle.layout import DEFAULT_COVER  # noqa: E402
 from localize.translate import engine_names  # noqa: E402
 
 log = logging.getLogger("localize")
 
 VIDEO_SUFFIXES = (".mp4", ".mov", ".mkv", ".webm", ".m4v")
-DELIVERY_SUFFIXES = ("srt", "vtt", "ass", "m4a", "mp4", "qa.json", "qa.html")
+DELIVERY_SUFFIXES = (*DELIVERY_FORMATS, "m4a", "mp4", "qa.json", "qa.html")
 
 
 def find_episodes(season_dir: Path) -> list[Path]:
@@ -94,14 +94,16 @@ def _summary_row(r: MarketResult) -> dict[str, Any]:
 def localize_season(season_dir: Path, markets: Sequence[Market], out_dir: Path,
                     asr: AsrOptions | None = None, glossary_dir: Path | None = None,
                     preview: bool = True, show_progress: bool = False, force: bool = False,
-                    cover: CoverBox | None = DEFAULT_COVER) -> SeasonResult:
+                    cover: CoverBox | None = DEFAULT_COVER,
+                    episodes: Sequence[Path] | None = None) -> SeasonResult:
     """Episodes x markets; writes OUT/<market>/<episode>.* and OUT/season-summary.{json,html}.
 
-    Before any work, refuses (OutputExistsError) if a delivery file it would write was edited
-    by a person or not written by localize, unless `force`.
+    Before any work, runs `preflight` (bad videos, unknown engines, and delivery files edited by a
+    person or not written by localize, unless `force`); a caller that already ran it passes `episodes`.
     """
     started = time.perf_counter()
-    episodes = preflight(season_dir, markets, out_dir, force)
+    if episodes is None:
+        episodes = preflight(season_dir, markets, out_dir, force)
     ledger = Ledger(out_dir)
     results: list[MarketResult] = []
     with Progress(total=len(episodes) * len(markets), enabled=show_progress) as progress:

@@ -12,14 +12,10 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from localize.errors import LocalizeError
+from localize.markets import Market
 
 log = logging.getLogger("localize")
 
-PROJECT_GLOSSARIES = Path(__file__).resolve().parents[1] / "glossaries"
-DEMO_NOTE = (
-    "Note: the bundled translation engine (Gemma 3 270M, offline) is DEMO QUALITY. For real work point "
-    "each market at a better model in localize.toml (see README: 'Use a better model')."
-)
 
 MAIN_HELP = """\
 Localize Chinese vertical micro-drama episodes for export markets.
@@ -61,22 +57,31 @@ def _glossary_dir(arg: Path | None, season_dir: Path | None) -> Path | None:
         return arg
     if season_dir and (season_dir / "glossaries").is_dir():
         return season_dir / "glossaries"
-    return PROJECT_GLOSSARIES if PROJECT_GLOSSARIES.is_dir() else None
+    from localize.translate.glossary import default_directory
+
+    return default_directory() if default_directory().is_dir() else None
+
+
+def _warn_if_demo(markets: Sequence[Market]) -> None:
+    from localize.markets import EngineSpec
+    from localize.translate import DEMO_QUALITY_NOTE
+
+    if any(m.engine.model == EngineSpec().model for m in markets):
+        print(f"Note: {DEMO_QUALITY_NOTE}", file=sys.stderr)
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from flows.season import find_episodes, localize_season, preflight
+    from flows.season import localize_season, preflight
     from localize.config import CONFIG_NAME, load_config
     from localize.markets import parse_markets
 
-    find_episodes(args.season)  # a clear error before anything else
     config_path = args.config or (args.season / CONFIG_NAME if (args.season / CONFIG_NAME).is_file() else None)
     config = load_config(config_path)
     markets = [config.market(m) for m in parse_markets(args.markets)]
-    preflight(args.season, markets, args.out, args.force)  # before Prefect starts its temporary server
-    if any(m.engine.model == "gemma3-270m" for m in markets):
-        print(DEMO_NOTE, file=sys.stderr)
-    result = localize_season(args.season, markets, args.out, asr=config.asr,
+    # Checked here, before Prefect starts its temporary server, so mistakes read as one clear line.
+    episodes = preflight(args.season, markets, args.out, args.force)
+    _warn_if_demo(markets)
+    result = localize_season(args.season, markets, args.out, asr=config.asr, episodes=episodes,
                              glossary_dir=_glossary_dir(args.glossaries, args.season),
                              preview=not args.no_preview, show_progress=not args.quiet, force=args.force,
                              cover=config.cover)
@@ -142,18 +147,16 @@ def cmd_transcribe(args: argparse.Namespace) -> int:
 
 def cmd_translate(args: argparse.Namespace) -> int:
     from localize.markets import EngineSpec, get_market, with_engine
-    from localize.translate import Glossary, load_glossary, problems, translate_texts
+    from localize.translate import glossary_for_market, load_glossary, problems, translate_texts
 
     market = get_market(args.market)
     if args.engine or args.model:
         market = with_engine(market, EngineSpec(name=args.engine or market.engine.name,
                                                 model=args.model or market.engine.model))
-    if market.engine.model == "gemma3-270m":
-        print(DEMO_NOTE, file=sys.stderr)
-    glossary_file = args.glossary or (PROJECT_GLOSSARIES / f"{market.code}.tsv")
+    _warn_if_demo([market])
     if args.glossary and not args.glossary.is_file():
         raise LocalizeError(f"{args.glossary}: glossary file not found")
-    glossary = load_glossary(glossary_file) if glossary_file.is_file() else Glossary()
+    glossary = load_glossary(args.glossary) if args.glossary else glossary_for_market(market)
     texts = [line.rstrip("\n") for line in sys.stdin]
     translation = translate_texts(texts, market, glossary=glossary)
     for line in translation.lines:

@@ -18,7 +18,7 @@ from localize.dub import loudness
 from localize.dub.fit import DEFAULT_MIN_GAP_MS, plan_placements, slots_for
 from localize.dub.mix import MixOptions, PlacedClip, export_audio, mix_dub
 from localize.dub.voices import Voice, voice_for
-from localize.dub.wav import read_wav, trim_silence, write_wav
+from localize.dub.wav import pcm16_format, read_wav, trim_silence, write_wav
 from localize.errors import LocalizeError
 from localize.markets import Market
 from localize.timecode import format_timecode
@@ -71,8 +71,10 @@ def dub_episode(translation: Translation, original_audio: Path, market: Market, 
                                  max_speed=market.max_dub_speed, min_gap_ms=options.min_gap_ms)
     clips = [PlacedClip(p, _fitted_clip(p, work_dir, rate)) for p in placements if p.end_ms > p.start_ms]
 
-    original = media.extract_audio(original_audio, work_dir / "original.wav", sample_rate=rate,
-                                   channels=options.mix.channels)
+    original = Path(original_audio)
+    if pcm16_format(original) != (rate, options.mix.channels):  # the flow already hands over a 48 kHz WAV
+        original = media.extract_audio(original, work_dir / "original.wav", sample_rate=rate,
+                                       channels=options.mix.channels)
     mixed = mix_dub(original, clips, duration_ms, options.mix)
     target = loudness.target_for(market)
     for _attempt in range(_ENCODE_ATTEMPTS):

@@ -82,6 +82,17 @@ def wav_duration_ms(path: Path | str) -> int:
         raise MediaError(path, f"not a readable WAV file ({exc})") from exc
 
 
+def pcm16_format(path: Path | str) -> tuple[int, int] | None:
+    """(sample rate, channels) of a 16-bit PCM WAV file, or None for anything else."""
+    try:
+        with wave.open(str(path), "rb") as handle:
+            if handle.getsampwidth() != 2:
+                return None
+            return handle.getframerate(), handle.getnchannels()
+    except (OSError, EOFError, wave.Error):
+        return None
+
+
 def trim_silence(audio: Audio, threshold_db: float = -45.0, keep_ms: int = 30) -> Audio:
     """Cut leading and trailing near-silence (TTS engines pad their output), keeping a short margin.
 

@@ -6,14 +6,13 @@ samples from elsewhere, so the same episode always gets the same music.
 
 from __future__ import annotations
 
-import wave
 from pathlib import Path
 
 import numpy as np
 from numpy.typing import NDArray
 from scipy.signal import butter, sosfilt
 
-from localize.fsutil import atomic_path
+from localize.dub import wav
 
 Samples = NDArray[np.float64]
 
@@ -108,12 +107,6 @@ def mix(dialogue: Samples, music: Samples, dialogue_rms: float) -> Samples:
 
 
 def write_wav(path: Path, samples: Samples, rate: int) -> Path:
-    """16-bit PCM WAV, written atomically."""
-    pcm = np.clip(np.round(samples * 32767.0), -32768, 32767).astype("<i2")
-    channels = 1 if pcm.ndim == 1 else pcm.shape[1]
-    with atomic_path(path) as tmp, wave.open(str(tmp), "wb") as handle:
-        handle.setnchannels(channels)
-        handle.setsampwidth(2)
-        handle.setframerate(rate)
-        handle.writeframes(pcm.tobytes())
-    return path
+    """16-bit PCM WAV of mono or (frames, channels) samples, written atomically."""
+    frames = samples.reshape(len(samples), -1).astype(np.float32)
+    return wav.write_wav(wav.Audio(frames, rate), path)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import itertools
 import random
-import wave
 from collections.abc import Sequence
 from dataclasses import dataclass
 from math import gcd
@@ -21,7 +20,8 @@ from pypinyin import Style, lazy_pinyin
 from scipy.signal import resample_poly
 
 from localize.dub.espeak import synthesize
-from localize.errors import LocalizeError, MediaError
+from localize.dub.wav import read_wav
+from localize.errors import LocalizeError
 from localize.sample.script import StoryLine, character
 
 SAMPLE_RATE = 48000
@@ -72,12 +72,9 @@ def speak(line: StoryLine, work_dir: Path, index: int) -> Clip:
 
 
 def _read_wav(path: Path) -> tuple[Samples, int]:
-    with wave.open(str(path), "rb") as handle:
-        if handle.getsampwidth() != 2:
-            raise MediaError(path, f"expected 16-bit PCM, got {8 * handle.getsampwidth()}-bit")
-        channels, rate = handle.getnchannels(), handle.getframerate()
-        data = np.frombuffer(handle.readframes(handle.getnframes()), dtype="<i2").astype(np.float64)
-    return data.reshape(-1, channels).mean(axis=1) / 32768.0, rate
+    """Mono float64 samples and the rate of a 16-bit WAV (espeak-ng's output)."""
+    audio = read_wav(path)
+    return audio.samples.astype(np.float64).mean(axis=1), audio.sample_rate
 
 
 def _resample(samples: Samples, rate: int) -> Samples:

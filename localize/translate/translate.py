@@ -20,9 +20,9 @@ from localize.types import GlossaryMiss, Line, Segment, Transcript, Translation
 log = logging.getLogger("localize")
 
 DEMO_QUALITY_NOTE = (
-    "The bundled translation engine (Gemma 3 270M base, few-shot) is demo quality: post-edit every line, "
-    "or give a market a real engine with EngineSpec(name='seq2seq', model='<local model directory>') "
-    "(NLLB, M2M100, mBART-50 or Marian, see localize.markets.with_engine)."
+    "The bundled translation engine (Gemma 3 270M, offline) is demo quality: post-edit every line, "
+    "or point each market at a real model in localize.toml (engine = \"seq2seq\" and a local Marian, "
+    "NLLB or M2M100 folder; see README, 'Use a better model', and `localize engines`)."
 )
 
 
