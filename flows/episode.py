@@ -22,6 +22,8 @@ from flows.caching import cache_key_fn  # noqa: E402
 from flows.reuse import reuse_or_run  # noqa: E402
 from localize import media, qa, report  # noqa: E402
 from localize.asr import AsrOptions, transcribe  # noqa: E402
+from localize.asr.script import Script  # noqa: E402
+from localize.asr.source import PictureOptions, PictureText, combine, episode_script, read_picture  # noqa: E402
 from localize.dub import DubOptions, dub_episode, dub_findings  # noqa: E402
 from localize.errors import LocalizeError  # noqa: E402
 from localize.ledger import Ledger  # noqa: E402
@@ -30,7 +32,7 @@ from localize.subtitle import CoverBox, SubtitleDelivery, deliver_subtitles  # n
 from localize.subtitle.layout import DEFAULT_COVER  # noqa: E402
 from localize.transcript_io import write_transcript_json  # noqa: E402
 from localize.translate import Glossary, load_glossary, translate_transcript  # noqa: E402
-from localize.types import DubTrack, MediaInfo, QAReport, Transcript, Translation  # noqa: E402
+from localize.types import DubTrack, MediaInfo, QAReport, TextOrigin, Transcript, Translation  # noqa: E402
 
 log = logging.getLogger("localize")
 
@@ -75,6 +77,30 @@ def transcribe_task(audio: Path, options: AsrOptions) -> Transcript:
     return transcribe(audio, options)
 
 
+@task(name="read-picture", retries=1, retry_delay_seconds=1, cache_key_fn=cache_key_fn,
+      persist_result=True, retry_condition_fn=_retry_unless_user_error)
+def read_picture_task(info: MediaInfo, options: PictureOptions) -> PictureText:
+    # `info.path` is hashed by content: a re-delivered episode is read again.
+    return read_picture(info, options)
+
+
+@task(name="fuse-source")
+def fuse_source_task(asr: Transcript, picture: PictureText, script: Script | None) -> Transcript:
+    return combine(asr, picture, script)
+
+
+def cover_for(transcript: Transcript, cover: CoverBox | None, picture: PictureOptions,
+              cover_auto: bool) -> CoverBox | None:
+    """The box over the burned-in line: where the picture shows it, unless localize.toml [cover] says."""
+    if not cover_auto or not picture.enabled:
+        return cover
+    band = transcript.band
+    if band is None:
+        return None  # read the picture and found no burned-in line: a clean master needs no box
+    scale = 1920 / band.frame_height  # the ASS script is laid out on 1080x1920
+    return CoverBox(y0=round(band.box.y0 * scale), y1=round(band.box.y1 * scale))
+
+
 @task(name="translate", retries=2, retry_delay_seconds=1, cache_key_fn=cache_key_fn,
       persist_result=True, retry_condition_fn=_retry_unless_user_error)
 def translate_task(transcript: Transcript, market: Market, glossary_file: Path | None) -> Translation:
@@ -114,6 +140,8 @@ def preview_task(video: Path, dub: Path, ass: Path, out: Path, work: Path, marke
 def _qa_facts(translation: Translation, dub: DubTrack | None, transcript: Transcript) -> dict[str, Any]:
     facts: dict[str, Any] = {
         "asr_model": transcript.model, "translation_engine": translation.engine,
+        "source_dialect": transcript.dialect or "mandarin",
+        "source_lines_by_origin": {str(o): sum(1 for s in transcript.segments if s.origin is o) for o in TextOrigin},
         "lines": len(translation.lines),
         "flagged_lines": sum(1 for line in translation.lines if line.flags),
         "glossary_misses": len(translation.glossary_misses),
@@ -129,9 +157,13 @@ def localize_episode(video: Path, markets: Sequence[Market], out_dir: Path,
                      asr: AsrOptions | None = None, glossary_dir: Path | None = None,
                      preview: bool = True, on_step: Callable[[str], None] | None = None,
                      on_market_done: Callable[[], None] | None = None,
-                     ledger: Ledger | None = None, cover: CoverBox | None = DEFAULT_COVER) -> list[MarketResult]:
+                     ledger: Ledger | None = None, cover: CoverBox | None = DEFAULT_COVER,
+                     picture: PictureOptions | None = None, cover_auto: bool = True) -> list[MarketResult]:
     """Everything one episode needs for every market: subtitles, dub, preview, QA.
 
+    The Chinese source fuses the studio's script (epNN.script.tsv/.zh.srt/.script.txt beside the
+    video), the burned-in line read from the picture and the speech. `cover_auto`: the box over the
+    burned-in line follows the band found in the picture (else `cover` as given).
     `ledger` records what was written so a later run can tell a file a person edited.
     """
     import time
@@ -143,8 +175,14 @@ def localize_episode(video: Path, markets: Sequence[Market], out_dir: Path,
     info = probe_task(video)
     asr_wav = extract_audio_task(video, work / "asr16k.wav", 16000, 1)
     mix_wav = extract_audio_task(video, work / "mix48k.wav", 48000, 2)
+    picture = picture or PictureOptions()
+    script = episode_script(video)
+    step(f"{episode}: reading the burned-in subtitles")
+    picture_text = read_picture_task(info, picture)
     step(f"{episode}: transcribing")
-    transcript = transcribe_task(asr_wav, asr or AsrOptions())
+    heard = transcribe_task(asr_wav, asr or AsrOptions())
+    transcript = fuse_source_task(heard, picture_text, script)
+    cover = cover_for(transcript, cover, picture, cover_auto)
     transcript_file = write_transcript_json(transcript, out_dir / "source" / f"{episode}.transcript.json")
     if ledger:
         ledger.record([transcript_file])
@@ -179,7 +217,8 @@ def localize_episode(video: Path, markets: Sequence[Market], out_dir: Path,
                                       market_dir / f"{episode}.mp4", work, market))
             record(files[-1:])
             seconds["preview"] = time.perf_counter() - t0
-        qa_report = qa.build_report(episode, market.code, subtitles.findings, qa.translation_findings(translation),
+        qa_report = qa.build_report(episode, market.code, qa.source_findings(transcript), subtitles.findings,
+                                    qa.translation_findings(translation),
                                     dub_findings(dub, market))
         facts = _qa_facts(translation, dub, transcript)
         files.append(report.write_json(qa_report, market_dir / f"{episode}.qa.json", facts))

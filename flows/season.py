@@ -18,6 +18,7 @@ from prefect import flow  # noqa: E402
 from flows.episode import MarketResult, localize_episode  # noqa: E402
 from localize import media  # noqa: E402
 from localize.asr import AsrOptions  # noqa: E402
+from localize.asr.source import PictureOptions, episode_script  # noqa: E402
 from localize.errors import LocalizeError, UnknownNameError  # noqa: E402
 from localize.ledger import Ledger  # noqa: E402
 from localize.markets import Market  # noqa: E402
@@ -48,10 +49,11 @@ def find_episodes(season_dir: Path) -> list[Path]:
 
 
 def preflight(season_dir: Path, markets: Sequence[Market], out_dir: Path, force: bool = False) -> list[Path]:
-    """Everything that can be checked in seconds, before hours of work: videos, engines, edited files."""
+    """Everything that can be checked in seconds, before hours of work: videos, scripts, engines, edited files."""
     episodes = find_episodes(season_dir)
     for video in episodes:
         media.require_audio(media.probe(video))
+        episode_script(video)  # a malformed script stops the run here, naming file and line
     for market in markets:
         if market.engine.name not in engine_names():
             raise UnknownNameError(f"translation engine for {market.code}", market.engine.name, engine_names())
@@ -94,7 +96,8 @@ def _summary_row(r: MarketResult) -> dict[str, Any]:
 def localize_season(season_dir: Path, markets: Sequence[Market], out_dir: Path,
                     asr: AsrOptions | None = None, glossary_dir: Path | None = None,
                     preview: bool = True, show_progress: bool = False, force: bool = False,
-                    cover: CoverBox | None = DEFAULT_COVER,
+                    cover: CoverBox | None = DEFAULT_COVER, cover_auto: bool = True,
+                    picture: PictureOptions | None = None,
                     episodes: Sequence[Path] | None = None) -> SeasonResult:
     """Episodes x markets; writes OUT/<market>/<episode>.* and OUT/season-summary.{json,html}.
 
@@ -110,6 +113,7 @@ def localize_season(season_dir: Path, markets: Sequence[Market], out_dir: Path,
         for video in episodes:
             results.extend(localize_episode(video, markets, out_dir, asr=asr, glossary_dir=glossary_dir,
                                             preview=preview, on_step=progress.describe,
-                                            on_market_done=progress.advance, ledger=ledger, cover=cover))
+                                            on_market_done=progress.advance, ledger=ledger, cover=cover,
+                                            picture=picture, cover_auto=cover_auto))
     ledger.record(write_season_summary([_summary_row(r) for r in results], out_dir))
     return SeasonResult(out_dir, tuple(results), time.perf_counter() - started)

@@ -25,7 +25,7 @@ upright (.srt .vtt .ass 9:16), a dubbed audio track (.m4a), a preview video
 (.mp4) and a QA report (.qa.json .qa.html):
 
     OUT/<market>/<episode>.{srt,vtt,ass,m4a,mp4,qa.json,qa.html}
-    OUT/source/<episode>.transcript.json     what ASR heard (Chinese)
+    OUT/source/<episode>.transcript.json     the Chinese source (script, burned-in line, speech)
     OUT/season-summary.{json,html}           one row per episode and market
 
 Start here:
@@ -33,7 +33,8 @@ Start here:
     localize run season/ --markets en-US,es-419,pt-BR --out out/
 
 One stage at a time:
-    localize transcribe ep01.mp4 --format srt
+    localize transcribe ep01.mp4 --format srt    (script > burned-in subtitles > speech)
+    localize ocr ep01.mp4                    the burned-in subtitle band and each line
     echo 你好，林晓。 | localize translate --market en-US
     localize qa out/en-US/ep01.srt --market en-US      (exit 0 clean, 1 errors, 2 unreadable)
     localize markets                         rules per market
@@ -81,10 +82,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     # Checked here, before Prefect starts its temporary server, so mistakes read as one clear line.
     episodes = preflight(args.season, markets, args.out, args.force)
     _warn_if_demo(markets)
-    result = localize_season(args.season, markets, args.out, asr=config.asr, episodes=episodes,
+    asr = dataclasses.replace(config.asr, dialect=args.dialect) if args.dialect else config.asr
+    picture = dataclasses.replace(config.picture, enabled=False) if args.no_ocr else config.picture
+    result = localize_season(args.season, markets, args.out, asr=asr, episodes=episodes,
                              glossary_dir=_glossary_dir(args.glossaries, args.season),
                              preview=not args.no_preview, show_progress=not args.quiet, force=args.force,
-                             cover=config.cover)
+                             cover=config.cover, cover_auto=config.cover_auto, picture=picture)
     print(f"{len(result.results)} deliveries in {result.out_dir} ({result.seconds:.0f} s); "
           f"QA errors: {result.errors}. Summary: {result.out_dir / 'season-summary.html'}")
     return 1 if (args.strict and result.errors) else 0
@@ -103,19 +106,27 @@ def cmd_transcribe(args: argparse.Namespace) -> int:
     import tempfile
 
     from localize import media
-    from localize.asr import AsrOptions, transcribe
+    from localize.asr import AsrOptions, get_profile
+    from localize.asr.source import PictureOptions, SourceOptions, episode_script, source_transcript
     from localize.errors import OutputExistsError
     from localize.fsutil import write_text_atomic
     from localize.subtitle import write_subtitles
     from localize.transcript_io import transcript_cues, transcript_dict, transcript_text
 
-    options = AsrOptions(model=args.model, beam_size=args.beam_size, language=args.language)
+    if args.dialect != "auto":
+        get_profile(args.dialect)  # an unknown dialect fails here, listing the profiles
+    if args.script and len(args.files) > 1:
+        raise LocalizeError("--script goes with one FILE; for several, put epNN.script.tsv beside each video")
+    options = SourceOptions(asr=AsrOptions(model=args.model, beam_size=args.beam_size, language=args.language,
+                                           dialect=args.dialect),
+                            picture=PictureOptions(enabled=not args.no_ocr))
     targets = [args.out / f"{file.stem}.{args.format}" for file in args.files] if args.out else []
     for target in targets:  # before any work: never overwrite, never let two inputs share a name
         if target.exists() and not args.force:
             raise OutputExistsError(target)
     if len(set(targets)) != len(targets):
         raise LocalizeError("two input files have the same name; they would write the same output")
+    scripts = [episode_script(file, args.script) for file in args.files]  # malformed scripts fail before work
     for file in args.files:
         media.require_audio(media.probe(file))
     rendered: list[str] = []
@@ -123,7 +134,9 @@ def cmd_transcribe(args: argparse.Namespace) -> int:
     for index, file in enumerate(args.files):
         with tempfile.TemporaryDirectory() as tmp:
             wav = media.extract_audio(file, Path(tmp) / "audio.wav")
-            transcript = dataclasses.replace(transcribe(wav, options), source=file.name)
+            transcript = source_transcript(file, wav, options, scripts[index])
+            if args.dialect == "auto":
+                print(f"{file.name}: dialect {transcript.dialect}", file=sys.stderr)
             if args.format == "srt":
                 srt = write_subtitles(transcript_cues(transcript), Path(tmp) / "t.srt", "srt")
                 text = srt.read_text(encoding="utf-8")
@@ -142,6 +155,41 @@ def cmd_transcribe(args: argparse.Namespace) -> int:
             print(json.dumps(json_docs[0] if len(json_docs) == 1 else json_docs, ensure_ascii=False, indent=2))
         else:
             sys.stdout.write("\n".join(rendered))
+    return 0
+
+
+def cmd_ocr(args: argparse.Namespace) -> int:
+    import time
+
+    from localize import media
+    from localize.asr.source import PictureOptions, read_picture
+    from localize.timecode import format_timecode
+
+    info = media.probe(args.video)
+    if not info.width:
+        raise LocalizeError(f"{args.video}: has no video stream to read subtitles from")
+    started = time.perf_counter()
+    picture = read_picture(info, PictureOptions(samples=args.samples))
+    seconds = time.perf_counter() - started
+    band = picture.band
+    if args.format == "json":
+        doc = {"video": str(args.video), "seconds": round(seconds, 2),
+               "band": None if band is None else dataclasses.asdict(band),
+               "cues": [dataclasses.asdict(c) for c in picture.cues]}
+        print(json.dumps(doc, ensure_ascii=False, indent=2))
+        return 0
+    if band is None:
+        print(f"{args.video}: no burned-in subtitles found (no text that changes between frames)")
+        return 0
+    print(f"subtitle band: y {band.box.y0}-{band.box.y1} of {band.frame_width}x{band.frame_height}")
+    for _, text in band.static:
+        print(f"static text ignored: {text}")
+    for cue in picture.cues:
+        print(f"{format_timecode(cue.start_ms)} --> {format_timecode(cue.end_ms)}  "
+              f"frames {cue.first_frame}-{cue.last_frame}  {cue.confidence:.2f}  {cue.text}")
+    duration = info.duration_ms / 1000
+    print(f"{len(picture.cues)} lines in {seconds:.1f} s ({seconds / duration:.2f} s per second of video)",
+          file=sys.stderr)
     return 0
 
 
@@ -244,6 +292,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--glossaries", type=Path, help="folder of <market>.tsv glossaries "
                      "(default: SEASON_DIR/glossaries, else the project's glossaries/)")
     run.add_argument("--no-preview", action="store_true", help="skip rendering preview videos")
+    run.add_argument("--no-ocr", action="store_true",
+                     help="do not read the burned-in Chinese subtitles (clean masters; saves ~0.2 s a second)")
+    run.add_argument("--dialect", help="dialect of the dialogue: mandarin (default), cantonese, sichuanese, auto")
     run.add_argument("--strict", action="store_true", help="exit 1 if any QA error was found")
     run.add_argument("--force", action="store_true",
                      help="overwrite delivery files that were edited by hand or not written by localize")
@@ -260,20 +311,41 @@ def build_parser() -> argparse.ArgumentParser:
     _add_common(sample)
     sample.set_defaults(func=cmd_sample)
 
-    tr = sub.add_parser("transcribe", help="speech to Chinese text (json, txt or srt)",
-                        description="Recognise the Chinese dialogue of episodes or audio files (offline Whisper, "
-                                    "VAD, word times, simplified characters).")
+    tr = sub.add_parser("transcribe", help="the Chinese source text: script > burned-in subtitles > speech",
+                        formatter_class=argparse.RawDescriptionHelpFormatter,
+                        description="The Chinese dialogue of episodes (or audio files), fused from three sources:\n"
+                                    "  the studio's script (--script, or epNN.script.tsv / .zh.srt / .script.txt\n"
+                                    "  beside the video) gives the words and speakers;\n"
+                                    "  the burned-in subtitles read from the picture (OCR) give the words otherwise;\n"
+                                    "  the speech (offline Whisper, VAD, word times) gives the timing, and the words\n"
+                                    "  where nothing else has them.\n"
+                                    "Each segment says where its text came from and how sure it is; where sources\n"
+                                    "disagree it carries a flag.")
     tr.add_argument("files", type=Path, nargs="+", metavar="FILE", help="any video or audio file ffmpeg reads")
     tr.add_argument("--format", choices=("json", "txt", "srt"), default="json",
                     help="json: segments with start_ms/end_ms, text and words; txt: one segment a line; "
                          "srt: Chinese subtitles (default: %(default)s)")
     tr.add_argument("--model", default="base", help="'base' (bundled) or a faster-whisper model folder")
-    tr.add_argument("--language", default="zh", help="Whisper language code of the dialogue (default: zh)")
+    tr.add_argument("--dialect", default="mandarin",
+                    help="mandarin (default), cantonese, sichuanese, or auto (detect and say which)")
+    tr.add_argument("--script", type=Path, help="the studio's script for FILE (.script.tsv, .zh.srt, .script.txt)")
+    tr.add_argument("--no-ocr", action="store_true", help="do not read burned-in subtitles from the picture")
+    tr.add_argument("--language", help="Whisper language code (default: the dialect's, zh)")
     tr.add_argument("--beam-size", type=int, default=5, help="5 (default) or 1 for ~35%% faster, a little worse")
     tr.add_argument("--out", type=Path, help="write FILE_STEM.FORMAT files into this folder instead of stdout")
     tr.add_argument("--force", action="store_true", help="overwrite existing files in --out")
     _add_common(tr)
     tr.set_defaults(func=cmd_transcribe)
+
+    oc = sub.add_parser("ocr", help="find the burned-in subtitle band and read each line",
+                        description="Read the Chinese subtitles burned into a video: the band where they sit, "
+                                    "static text ignored (titles, watermarks), and every distinct line with its "
+                                    "first and last frame and the recogniser's confidence.")
+    oc.add_argument("video", type=Path, metavar="VIDEO")
+    oc.add_argument("--format", choices=("text", "json"), default="text", help="output (default: %(default)s)")
+    oc.add_argument("--samples", type=int, default=8, help="frames read to find the band (default: %(default)s)")
+    _add_common(oc)
+    oc.set_defaults(func=cmd_ocr)
 
     tl = sub.add_parser("translate", help="translate Chinese lines from stdin, one per line",
                         description="Chinese lines on stdin; one translation per line on stdout; "

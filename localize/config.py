@@ -10,9 +10,13 @@ Example::
     engine = "seq2seq"                          # see `localize engines`
     model = "/models/opus-mt-zh-en"             # a local transformers model directory
 
-    [cover]                                     # the box over the burned-in Chinese subtitles
-    top = 1380                                  # pixels of a 1080x1920 frame
-    bottom = 1620
+    [picture]                                   # reading the burned-in Chinese subtitles (OCR)
+    enabled = true                              # false: clean masters, or to save the OCR time
+    device = "cpu"                              # "cpu", "cuda" or "auto"
+
+    [cover]                                     # the box over the burned-in Chinese subtitles; without
+    top = 1380                                  # this table it follows the band found in the picture
+    bottom = 1620                               # (pixels of a 1080x1920 frame)
     enabled = true                              # false: no box (clean masters)
 
 Unknown sections, keys or markets are errors that name the file and key.
@@ -27,11 +31,13 @@ from pathlib import Path
 from typing import Any
 
 from localize.asr.options import AsrOptions
+from localize.asr.source import PictureOptions
 from localize.errors import InputFormatError, LocalizeError, UnknownMarketError
 from localize.markets import EngineSpec, Market, get_market, with_engine
 from localize.subtitle.layout import CoverBox
 
 CONFIG_NAME = "localize.toml"
+DEVICES = ("cpu", "cuda", "auto")
 
 
 @dataclass(frozen=True)
@@ -39,6 +45,8 @@ class Config:
     asr: AsrOptions = field(default_factory=AsrOptions)
     engines: dict[str, EngineSpec] = field(default_factory=dict)  # market code -> engine
     cover: CoverBox | None = field(default_factory=CoverBox)
+    cover_auto: bool = True  # no [cover] table: the box follows the subtitle band found in the picture
+    picture: PictureOptions = field(default_factory=PictureOptions)
     path: Path | None = None
 
     def market(self, market: Market) -> Market:
@@ -63,7 +71,7 @@ def load_config(path: Path | None) -> Config:
         raise InputFormatError(path, 0, "config file not found") from None
     except tomllib.TOMLDecodeError as exc:
         raise InputFormatError(path, getattr(exc, "lineno", 0), f"not valid TOML: {exc}") from None
-    _check_keys(path, "", data, {"asr", "markets", "cover"})
+    _check_keys(path, "", data, {"asr", "markets", "cover", "picture"})
     asr_table = _table(path, "asr", data.get("asr", {}))
     defaults = AsrOptions()
     _check_keys(path, "asr.", asr_table, {f.name for f in dataclasses.fields(AsrOptions)})
@@ -85,7 +93,19 @@ def load_config(path: Path | None) -> Config:
             _check_type(path, f"markets.{code}.{key}", value, str)
         engines[market.code] = EngineSpec(name=table.get("engine", "causal-lm"),
                                           model=_relative_to(path, table.get("model", EngineSpec().model)))
-    return Config(asr=asr, engines=engines, cover=_cover(path, data.get("cover", {})), path=path)
+    return Config(asr=asr, engines=engines, cover=_cover(path, data.get("cover", {})),
+                  cover_auto="cover" not in data, picture=_picture(path, data.get("picture", {})), path=path)
+
+
+def _picture(path: Path, raw: Any) -> PictureOptions:
+    table = _table(path, "picture", raw)
+    defaults = PictureOptions()
+    _check_keys(path, "picture.", table, {f.name for f in dataclasses.fields(PictureOptions)})
+    for key, value in table.items():
+        _check_type(path, f"picture.{key}", value, type(getattr(defaults, key)))
+    if table.get("device", "cpu") not in DEVICES:
+        raise InputFormatError(path, 0, f"picture.device = {table['device']!r}", f"one of {', '.join(DEVICES)}")
+    return dataclasses.replace(defaults, **table)
 
 
 def _cover(path: Path, raw: Any) -> CoverBox | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 import logging
 import shutil
@@ -11,6 +12,8 @@ import tempfile
 from collections.abc import Iterator, Sequence
 from fractions import Fraction
 from pathlib import Path
+
+import numpy as np
 
 from localize.errors import LocalizeError, MediaError, MissingDependencyError
 from localize.fsutil import atomic_path
@@ -175,3 +178,44 @@ def _filter_escape(path: Path) -> str:
     for ch in ("\\", ":", "'", ",", "[", "]", ";"):
         text = text.replace(ch, "\\" + ch)
     return text
+
+
+def video_frames(video: Path | str, width: int, height: int, *, crop: tuple[int, int, int, int] | None = None,
+                 gray: bool = False, frame_numbers: Sequence[int] | None = None) -> Iterator[tuple[int, np.ndarray]]:
+    """Decode a video's frames as numpy arrays, in one ffmpeg pass: `(frame number, pixels)`.
+
+    `width`/`height` are the video's (from `probe`). `crop` is (x0, y0, x1, y1) in its pixels;
+    `gray` gives one channel, else RGB; `frame_numbers` keeps only those frames (sorted,
+    0-based), otherwise every frame is yielded. Frame n starts at n / fps seconds.
+    """
+    video = Path(video)
+    x0, y0, x1, y1 = crop or (0, 0, width, height)
+    if not (0 <= x0 < x1 <= width and 0 <= y0 < y1 <= height):
+        raise LocalizeError(f"crop {crop} is outside the {width}x{height} frame of {video}")
+    pix_fmt = "gray" if gray else "rgb24"
+    # Convert before cropping: on subsampled YUV ffmpeg rounds odd crops, and the frame size would not match.
+    filters = [f"format={pix_fmt}"] + ([] if crop is None else [f"crop={x1 - x0}:{y1 - y0}:{x0}:{y0}:exact=1"])
+    wanted = sorted(set(frame_numbers)) if frame_numbers is not None else None
+    if wanted is not None:
+        if not wanted:
+            return
+        filters.insert(0, "select='" + "+".join(f"eq(n\\,{n})" for n in wanted) + "'")
+    channels = 1 if gray else 3
+    cmd = [_tool("ffmpeg"), "-hide_banner", "-nostdin", "-loglevel", "error", "-i", str(video), "-map", "0:v:0",
+           "-vf", ",".join(filters), "-fps_mode", "passthrough", "-f", "rawvideo", "-pix_fmt", pix_fmt, "pipe:1"]
+    shape = (y1 - y0, x1 - x0, channels) if channels > 1 else (y1 - y0, x1 - x0)
+    size = (y1 - y0) * (x1 - x0) * channels
+    numbers: Iterator[int] = iter(wanted) if wanted is not None else itertools.count()
+    with subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE) as proc:
+        assert proc.stdout is not None and proc.stderr is not None  # both are PIPE
+        try:
+            while len(data := proc.stdout.read(size)) == size:
+                yield next(numbers), np.frombuffer(data, dtype=np.uint8).reshape(shape)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+            stderr = proc.stderr.read().decode("utf-8", "replace")
+            proc.wait()
+        if proc.returncode not in (0, -9):
+            tail = "\n".join(stderr.strip().splitlines()[-5:])
+            raise MediaError(video, f"ffmpeg could not decode the frames: {tail or 'exit ' + str(proc.returncode)}")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from localize.types import Finding, QAReport, Severity, Translation
+from localize.types import Finding, QAReport, Severity, Transcript, Translation
 
 
 def _short(text: str, limit: int = 60) -> str:
@@ -32,6 +32,14 @@ def translation_findings(translation: Translation) -> list[Finding]:
             message=f"line {miss.line_index + 1}: {miss.message}",
         ))
     return findings
+
+
+def source_findings(transcript: Transcript) -> list[Finding]:
+    """Doubts about the Chinese source itself (sources disagree, unsure recognition, hallucination cut)."""
+    return [Finding(code=f"source-{flag.code}", severity=flag.severity, stage="source",
+                    start_ms=seg.start_ms, end_ms=seg.end_ms,
+                    message=f"line {index + 1} ({seg.origin}): {flag.message}")
+            for index, seg in enumerate(transcript.segments) for flag in seg.flags]
 
 
 def build_report(episode: str, market: str, *groups: Iterable[Finding]) -> QAReport:

@@ -11,11 +11,18 @@ from localize.types import Cue, Transcript
 
 
 def transcript_dict(transcript: Transcript) -> dict[str, Any]:
+    band = transcript.band
     return {
         "source": transcript.source, "language": transcript.language, "model": transcript.model,
-        "duration_ms": transcript.duration_ms,
+        "dialect": transcript.dialect, "duration_ms": transcript.duration_ms,
+        "subtitle_band": None if band is None else {
+            "x0": band.box.x0, "y0": band.box.y0, "x1": band.box.x1, "y1": band.box.y1,
+            "frame_width": band.frame_width, "frame_height": band.frame_height,
+            "static_text_ignored": [text for _, text in band.static]},
         "segments": [
             {"start_ms": s.start_ms, "end_ms": s.end_ms, "text": s.text, "speaker": s.speaker,
+             "source": str(s.origin), "confidence": round(s.confidence, 3),
+             "flags": [{"code": f.code, "severity": str(f.severity), "message": f.message} for f in s.flags],
              "words": [{"start_ms": w.start_ms, "end_ms": w.end_ms, "text": w.text,
                         "probability": round(w.probability, 3)} for w in s.words]}
             for s in transcript.segments

@@ -41,15 +41,86 @@ class Word:
     probability: float = 1.0
 
 
+Span = tuple[int, int]  # (start_ms, end_ms)
+
+
+class TextOrigin(StrEnum):
+    """Where a segment's words came from, best first."""
+
+    SCRIPT = "script"  # the studio's script
+    OCR = "ocr"  # the Chinese line burned into the picture
+    ASR = "asr"  # what speech recognition heard
+
+
+@dataclass(frozen=True)
+class SourceFlag:
+    """Something doubtful about one source segment (sources disagree, low confidence, hallucination...).
+
+    `code` is one of localize.asr.flags.CODES; every flag reaches the QA report.
+    """
+
+    code: str
+    message: str
+    severity: Severity = Severity.WARNING
+
+
 @dataclass(frozen=True)
 class Segment:
-    """One spoken unit of the source, as recognised or imported from a script."""
+    """One spoken unit of the source, as recognised, read from the picture or imported from a script."""
 
     start_ms: int
     end_ms: int
     text: str
     words: tuple[Word, ...] = ()
     speaker: str | None = None
+    origin: TextOrigin = TextOrigin.ASR
+    confidence: float = 1.0  # 0-1: mean word probability (ASR), recogniser score (OCR), match score (script)
+    flags: tuple[SourceFlag, ...] = ()
+    no_speech_prob: float = 0.0  # Whisper's estimate that the segment is not speech (ASR only)
+
+
+@dataclass(frozen=True)
+class Box:
+    """A rectangle in frame pixels: x0/y0 inclusive, x1/y1 exclusive."""
+
+    x0: int
+    y0: int
+    x1: int
+    y1: int
+
+    @property
+    def width(self) -> int:
+        return self.x1 - self.x0
+
+    @property
+    def height(self) -> int:
+        return self.y1 - self.y0
+
+
+@dataclass(frozen=True)
+class TextBand:
+    """Where an episode burns in its dialogue subtitles, found in the picture.
+
+    `static` lists text that never changes (series title, watermark): not dialogue.
+    """
+
+    box: Box
+    frame_width: int
+    frame_height: int
+    static: tuple[tuple[Box, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class OcrCue:
+    """One distinct burned-in line and the frames it is on screen (end exclusive)."""
+
+    start_ms: int
+    end_ms: int
+    text: str
+    box: Box
+    confidence: float
+    first_frame: int = 0
+    last_frame: int = 0
 
 
 @dataclass(frozen=True)
@@ -61,6 +132,9 @@ class Transcript:
     duration_ms: int
     source: str = ""  # file name or script it came from
     model: str = ""  # model that produced it, for the QA report
+    dialect: str = ""  # dialect profile used (localize.asr.dialects)
+    band: TextBand | None = None  # the burned-in subtitle band, when one was found
+    speech: tuple[Span, ...] = ()  # where a voice is heard (VAD), start/end ms, in order
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,8 @@ python="${PYTHON:-python3.11}"
 command -v "$python" >/dev/null 2>&1 || python=python3
 "$python" -c 'import sys; assert sys.version_info[:2] == (3, 11), "localize needs Python 3.11, found " + sys.version'
 
-apt_packages=(ffmpeg espeak-ng fonts-noto-cjk)
+# libgl1 + libglib2.0-0: OpenCV (used by the OCR of burned-in subtitles) links against them.
+apt_packages=(ffmpeg espeak-ng fonts-noto-cjk libgl1 libglib2.0-0)
 # Debian's own Python needs its venv package; a Python built elsewhere (pyenv...) brings ensurepip.
 "$python" -c 'import ensurepip' >/dev/null 2>&1 || apt_packages+=(python3.11-venv)
 if ! dpkg -s "${apt_packages[@]}" >/dev/null 2>&1; then

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+from localize.asr.guard import GuardOptions
 
 
 @dataclass(frozen=True)
@@ -11,16 +13,26 @@ class AsrOptions:
 
     model: "base" (the bundled multilingual Whisper base) or a path to any
         faster-whisper (CTranslate2) model directory.
-    language: Whisper language code of the dialogue ("zh"; "yue" for Cantonese later).
+    dialect: a profile of localize.asr.dialects ("mandarin", "cantonese", "sichuanese") or "auto":
+        recognise as Mandarin, detect the dialect from the text, recognise again only if the detected
+        profile recognises differently.
+    language: Whisper language code; None takes the dialect profile's ("zh" for all bundled ones:
+        Whisper base has no "yue" token).
+    normalize: rewrite the dialect's spellings in standard written Chinese (佢哋 -> 他们); does nothing
+        for Mandarin. Segment words keep what was heard.
     beam_size: 5 is Whisper's default; 1 (greedy) is ~2x faster and a little worse.
     vad: skip non-speech with the Silero VAD bundled in faster-whisper.
     temperature: 0 keeps run time predictable (no sampling fallback loop).
     simplified: convert Whisper's traditional characters to simplified (OpenCC t2s).
     initial_prompt: short context such as character names; long prompts make Whisper hallucinate.
+        None takes the dialect profile's prompt (none of the bundled profiles has one).
+    guard: what the hallucination and repetition guard drops, cuts and flags.
     """
 
     model: str = "base"
-    language: str = "zh"
+    dialect: str = "mandarin"
+    language: str | None = None
+    normalize: bool = True
     beam_size: int = 5
     vad: bool = True
     min_silence_ms: int = 500
@@ -30,3 +42,4 @@ class AsrOptions:
     compute_type: str = "int8"
     device: str = "cpu"
     cpu_threads: int = 0  # 0 = let CTranslate2 choose
+    guard: GuardOptions = field(default_factory=GuardOptions)

@@ -6,14 +6,18 @@ faster-whisper gives float seconds; they become integer milliseconds here, once.
 from __future__ import annotations
 
 import logging
+import math
 import threading
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from localize.asr.chinese import to_simplified
+from localize.asr.dialects import AUTO, DEFAULT, DialectProfile, detect_dialect, get_profile, normalize, profile_names
+from localize.asr.guard import guard_segments
 from localize.asr.options import AsrOptions
-from localize.errors import MissingDependencyError, ModelError
+from localize.errors import MissingDependencyError, ModelError, UnknownNameError
 from localize.models import whisper_base_dir
 from localize.types import Segment, Transcript, Word
 
@@ -22,6 +26,8 @@ log = logging.getLogger("localize")
 BUNDLED = {"base": whisper_base_dir}
 _models: dict[tuple[str, str, str, int], Any] = {}
 _lock = threading.Lock()
+
+Progress = Callable[[int, int], None]
 
 
 def resolve_model(name: str) -> Path:
@@ -56,6 +62,12 @@ def load_model(options: AsrOptions) -> Any:
         return _models[key]
 
 
+def model_languages(model: Any) -> tuple[str, ...]:
+    """Language codes the model's vocabulary has a token for (Whisper base: 99, no "yue")."""
+    return tuple(code for code in model.supported_languages
+                 if model.hf_tokenizer.token_to_id(f"<|{code}|>") is not None)
+
+
 def _ms(seconds: float) -> int:
     return round(seconds * 1000)
 
@@ -66,32 +78,79 @@ def _word(raw: Any, simplified: bool) -> Word:
                 probability=float(raw.probability))
 
 
-def transcribe(audio: Path | str, options: AsrOptions | None = None,
-               on_progress: Callable[[int, int], None] | None = None) -> Transcript:
-    """Recognise the speech in a 16 kHz mono WAV (or any file ffmpeg/PyAV can decode).
+def _settings(options: AsrOptions, profile: DialectProfile) -> tuple[str, str | None]:
+    """What the recogniser is given: the user's language and prompt, else the profile's."""
+    language = options.language or profile.language
+    prompt = options.initial_prompt if options.initial_prompt is not None else profile.initial_prompt
+    return language, prompt
 
-    `on_progress(done_ms, total_ms)` is called after each segment.
-    """
-    options = options or AsrOptions()
-    model = load_model(options)
+
+def _segment(raw: Any, simplified: bool) -> Segment | None:
+    text = raw.text.strip()
+    if not text:
+        return None
+    if simplified:
+        text = to_simplified(text)
+    words = tuple(_word(w, simplified) for w in (raw.words or ()))
+    start = words[0].start_ms if words else _ms(raw.start)
+    end = words[-1].end_ms if words else _ms(raw.end)
+    confidence = (sum(w.probability for w in words) / len(words)) if words else math.exp(raw.avg_logprob)
+    return Segment(start_ms=start, end_ms=max(end, start + 1), text=text, words=words,
+                   confidence=round(confidence, 4), no_speech_prob=round(float(raw.no_speech_prob), 4))
+
+
+def _recognise(model: Any, audio: Path | str, options: AsrOptions, language: str, prompt: str | None,
+               on_progress: Progress | None) -> tuple[tuple[Segment, ...], int]:
+    """One pass of the model over the audio: guarded segments and the audio's length."""
+    if language not in (accepted := model_languages(model)):
+        raise UnknownNameError(f"Whisper language for model {options.model!r}", language, accepted)
     vad_parameters = {"min_silence_duration_ms": options.min_silence_ms} if options.vad else None
     raw_segments, info = model.transcribe(
-        str(audio), language=options.language, beam_size=options.beam_size,
+        str(audio), language=language, beam_size=options.beam_size,
         temperature=options.temperature, vad_filter=options.vad, vad_parameters=vad_parameters,
-        word_timestamps=True, initial_prompt=options.initial_prompt, condition_on_previous_text=False,
+        word_timestamps=True, initial_prompt=prompt, condition_on_previous_text=False,
     )
     total_ms = _ms(info.duration)
     segments: list[Segment] = []
     for raw in raw_segments:
-        text = raw.text.strip()
-        if options.simplified:
-            text = to_simplified(text)
-        words = tuple(_word(w, options.simplified) for w in (raw.words or ()))
-        start = words[0].start_ms if words else _ms(raw.start)
-        end = words[-1].end_ms if words else _ms(raw.end)
-        if text:
-            segments.append(Segment(start_ms=start, end_ms=max(end, start + 1), text=text, words=words))
+        segment = _segment(raw, options.simplified)
+        if segment:
+            segments.append(segment)
         if on_progress:
-            on_progress(min(end, total_ms), total_ms)
-    return Transcript(language=options.language, segments=tuple(segments), duration_ms=total_ms,
-                      source=Path(audio).name, model=str(options.model))
+            on_progress(min(_ms(raw.end), total_ms), total_ms)
+    return guard_segments(segments, options.guard), total_ms
+
+
+def _profile(name: str) -> DialectProfile:
+    if name == AUTO:
+        return get_profile(DEFAULT)
+    if name not in profile_names():
+        raise UnknownNameError("dialect", name, (*profile_names(), AUTO))
+    return get_profile(name)
+
+
+def transcribe(audio: Path | str, options: AsrOptions | None = None,
+               on_progress: Progress | None = None) -> Transcript:
+    """Recognise the speech in a 16 kHz mono WAV (or any file ffmpeg/PyAV can decode).
+
+    `on_progress(done_ms, total_ms)` is called after each segment (from 0 again if dialect "auto"
+    recognises a second time).
+    """
+    options = options or AsrOptions()
+    profile = _profile(options.dialect)
+    model = load_model(options)
+    settings = _settings(options, profile)
+    segments, total_ms = _recognise(model, audio, options, *settings, on_progress)
+    if options.dialect == AUTO:
+        name, reason = detect_dialect([s.text for s in segments])
+        profile = get_profile(name)
+        if _settings(options, profile) != settings:
+            log.info("dialect %s (auto, %s); recognising again with its settings", name, reason)
+            settings = _settings(options, profile)
+            segments, total_ms = _recognise(model, audio, options, *settings, on_progress)
+        else:
+            log.info("dialect %s (auto, %s)", name, reason)
+    if options.normalize and profile.lexicon:
+        segments = tuple(replace(s, text=normalize(s.text, profile)) for s in segments)
+    return Transcript(language=settings[0], segments=segments, duration_ms=total_ms,
+                      source=Path(audio).name, model=str(options.model), dialect=profile.name)

@@ -1,0 +1,101 @@
+"""The episode's Chinese source text from all it offers: the picture, the sound and the studio's script.
+
+Three stage functions, each called by the season flow as its own cached task, and
+together by `source_transcript` for the CLI and the benchmarks:
+
+    read_picture(video)            -> PictureText (subtitle band + OCR cues), or empty for a clean master
+    localize.asr.transcribe(wav)   -> what the speech says, with word times
+    fuse(asr, cues, script)        -> one Transcript (localize.asr.fuse)
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from localize import media
+from localize.asr.fuse import FuseOptions, fuse
+from localize.asr.options import AsrOptions
+from localize.asr.script import Script, find_script, read_script
+from localize.asr.whisper import transcribe
+from localize.types import MediaInfo, OcrCue, TextBand, Transcript
+
+log = logging.getLogger("localize")
+
+
+@dataclass(frozen=True)
+class PictureOptions:
+    """Reading the burned-in subtitles.
+
+    enabled: False for clean masters (no burned-in Chinese): skips OCR entirely.
+    device: "cpu", "cuda" (onnxruntime's CUDA provider) or "auto".
+    samples: frames read to find the subtitle band.
+    """
+
+    enabled: bool = True
+    device: str = "cpu"
+    samples: int = 8
+
+
+@dataclass(frozen=True)
+class PictureText:
+    """What the picture says: the band where dialogue is burned in, and each distinct line."""
+
+    band: TextBand | None = None
+    cues: tuple[OcrCue, ...] = ()
+
+
+@dataclass(frozen=True)
+class SourceOptions:
+    asr: AsrOptions = field(default_factory=AsrOptions)
+    picture: PictureOptions = field(default_factory=PictureOptions)
+    fuse: FuseOptions = field(default_factory=FuseOptions)
+
+
+def read_picture(info: MediaInfo, options: PictureOptions = PictureOptions(),
+                 on_progress: Callable[[int, int], None] | None = None) -> PictureText:
+    """Find the subtitle band and read every line burned into it (nothing for audio or clean masters)."""
+    if not options.enabled or not info.width or not info.height:
+        return PictureText()
+    from localize.picture.band import BandOptions, find_band
+    from localize.picture.cues import read_cues
+    from localize.picture.ocr import load_engine
+
+    engine = load_engine(device=_onnx_device(options.device))
+    band = find_band(info, engine, BandOptions(samples=options.samples))
+    if band is None:
+        log.info("%s: no burned-in subtitles found (no text that changes)", info.path.name)
+        return PictureText()
+    return PictureText(band=band, cues=read_cues(info, band, engine, on_progress=on_progress))
+
+
+def _onnx_device(device: str) -> str:
+    if device != "auto":
+        return device
+    import onnxruntime
+
+    return "cuda" if "CUDAExecutionProvider" in onnxruntime.get_available_providers() else "cpu"
+
+
+def episode_script(video: Path, explicit: Path | None = None) -> Script | None:
+    """The studio's script: `explicit`, else epNN.script.tsv / epNN.zh.srt / epNN.script.txt beside the video."""
+    path = explicit or find_script(video)
+    return read_script(path) if path else None
+
+
+def combine(asr: Transcript, picture: PictureText, script: Script | None,
+            options: FuseOptions | None = None) -> Transcript:
+    """The fused transcript, carrying the band for the subtitle layout."""
+    fused = fuse(asr, picture.cues, script, options or FuseOptions())
+    return replace(fused, band=picture.band)
+
+
+def source_transcript(video: Path, audio_16k: Path, options: SourceOptions = SourceOptions(),
+                      script: Script | None = None) -> Transcript:
+    """Everything in one call (CLI, benchmarks): picture, speech and script fused into one Transcript."""
+    info = media.probe(video)
+    picture = read_picture(info, options.picture)
+    asr = replace(transcribe(audio_16k, options.asr), source=video.name)
+    return combine(asr, picture, script, options.fuse)

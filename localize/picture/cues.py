@@ -1,0 +1,186 @@
+"""Read the burned-in line where it changes: one OCR cue per distinct line, with its frames.
+
+Every frame of the subtitle band is decoded (grey, one ffmpeg pass) and reduced to a
+mask of subtitle-like pixels: bright pixels next to dark ones, i.e. outlined or
+shadowed text. OCR runs only when that mask changes and has settled for a couple of
+frames, so a line costs one read however long it stays, and a 0.5 s line (12 frames
+at 25 fps) is still read. Consecutive reads of the same line are merged.
+"""
+
+from __future__ import annotations
+
+import difflib
+import itertools
+import logging
+import re
+import statistics
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from localize import media
+from localize.picture.band import is_static
+from localize.picture.ocr import OcrEngine, TextLine
+from localize.types import Box, MediaInfo, OcrCue, TextBand
+
+log = logging.getLogger("localize")
+
+
+@dataclass(frozen=True)
+class CueOptions:
+    """How the band is watched.
+
+    settle_frames: a changed band is read this many frames after the change (past fades).
+    change_share: the subtitle mask must differ by this share of its pixels to count as a new line.
+    min_text_pixels: fewer subtitle-like pixels than this (on the half-size mask) is an empty band.
+    text_share_cap: a line's strokes cover at most about this share of the band.
+    detect_scale: the band is reduced by this factor for text detection.
+    min_confidence: lines the recogniser scores lower are ignored.
+    merge_similarity: consecutive reads at least this similar are one line read twice.
+    """
+
+    settle_frames: int = 2
+    change_share: float = 0.25
+    min_text_pixels: int = 40
+    text_share_cap: float = 0.04
+    detect_scale: float = 0.5
+    min_confidence: float = 0.6
+    merge_similarity: float = 0.7
+
+
+def subtitle_mask(grey: np.ndarray) -> np.ndarray:
+    """Bright pixels within two (half-size) pixels of a dark one: outlined or shadowed text."""
+    small = grey[::2, ::2]
+    bright = small >= 190
+    dark = small <= 70
+    near = dark.copy()
+    for dy in (-2, -1, 0, 1, 2):
+        for dx in (-2, -1, 0, 1, 2):
+            if dy or dx:
+                near |= np.roll(dark, (dy, dx), axis=(0, 1))
+    return bright & near
+
+
+def _changed(mask: np.ndarray, ref: np.ndarray, options: CueOptions) -> bool:
+    diff = int(np.count_nonzero(mask ^ ref))
+    # Relative to the text's own pixels; capped, so a busy background that looks like text
+    # everywhere (a checkerboard, leaves) does not hide a new line under its pixel count.
+    base = min(int(np.count_nonzero(mask)), int(np.count_nonzero(ref)), int(options.text_share_cap * mask.size))
+    return diff > max(options.min_text_pixels, options.change_share * base)
+
+
+def join_lines(lines: Sequence[TextLine]) -> str:
+    """Rows top to bottom; within a row, a wide gap (where a comma was shown as a space) becomes '，'."""
+    if not lines:
+        return ""
+    height = statistics.median(line.box.height for line in lines)
+    rows: list[list[TextLine]] = []
+    for line in sorted(lines, key=lambda item: (item.box.y0 + item.box.y1) / 2):
+        centre = (line.box.y0 + line.box.y1) / 2
+        if rows and abs(centre - (rows[-1][0].box.y0 + rows[-1][0].box.y1) / 2) < height / 2:
+            rows[-1].append(line)
+        else:
+            rows.append([line])
+    parts = []
+    for row in rows:
+        row.sort(key=lambda item: item.box.x0)
+        text = row[0].text
+        for before, after in itertools.pairwise(row):
+            text += ("，" if after.box.x0 - before.box.x1 > 0.6 * height else "") + after.text
+        parts.append(text)
+    # A space between Chinese characters is a pause shown as a space (burned-in lines drop commas).
+    return re.sub(r"(?<=[^\x00-\x7f\s\u3000])[\s\u3000]+(?=[^\x00-\x7f\s\u3000])", "，", "".join(parts).strip())
+
+
+@dataclass
+class _Run:
+    """Frames [start, end) over which the band's mask stayed the same."""
+
+    start: int
+    end: int
+    text: str = ""
+    confidence: float = 0.0
+    box: Box | None = None
+    read: bool = False
+
+
+def _read(engine: OcrEngine, grey: np.ndarray, band: TextBand, options: CueOptions) -> tuple[str, float, Box | None]:
+    lines = [TextLine(Box(b.box.x0, b.box.y0 + band.box.y0, b.box.x1, b.box.y1 + band.box.y0), b.text, b.confidence)
+             for b in engine.read(grey, scale=options.detect_scale, min_confidence=options.min_confidence)]
+    lines = [line for line in lines if not is_static(line, band.static)]
+    if not lines:
+        return "", 0.0, None
+    box = Box(min(line.box.x0 for line in lines), min(line.box.y0 for line in lines),
+              max(line.box.x1 for line in lines), max(line.box.y1 for line in lines))
+    return join_lines(lines), statistics.fmean(line.confidence for line in lines), box
+
+
+def watch_band(frames: Iterable[tuple[int, np.ndarray]], band: TextBand, engine: OcrEngine,
+               options: CueOptions = CueOptions()) -> list[_Run]:
+    """Split the band's frames into runs of an unchanged line and read each run once."""
+    runs: list[_Run] = []
+    ref: np.ndarray | None = None
+    for number, grey in frames:
+        mask = subtitle_mask(grey)
+        if ref is None or _changed(mask, ref, options):
+            runs.append(_Run(start=number, end=number + 1))
+            ref = mask
+            continue
+        run = runs[-1]
+        run.end = number + 1
+        if not run.read and number - run.start >= options.settle_frames:
+            run.read = True
+            ref = mask  # compare later frames with the settled line, not a fading one
+            if np.count_nonzero(mask) >= options.min_text_pixels:
+                run.text, run.confidence, run.box = _read(engine, grey, band, options)
+    return runs
+
+
+def _same(a: str, b: str, threshold: float) -> bool:
+    return difflib.SequenceMatcher(None, a, b, autojunk=False).ratio() >= threshold
+
+
+def runs_to_cues(runs: Sequence[_Run], fps: float, options: CueOptions = CueOptions()) -> tuple[OcrCue, ...]:
+    """Merge consecutive runs showing the same line into cues; empty runs are gaps."""
+    merged: list[_Run] = []
+    for run in runs:
+        if not run.text or run.box is None:
+            continue
+        last = merged[-1] if merged else None
+        if last and last.end >= run.start - 1 and _same(last.text, run.text, options.merge_similarity):
+            better = run if run.confidence > last.confidence and run.end - run.start > 2 else last
+            merged[-1] = _Run(last.start, run.end, better.text, max(last.confidence, run.confidence),
+                              _union(last.box, run.box), True)
+        else:
+            merged.append(run)
+    return tuple(OcrCue(start_ms=round(r.start * 1000 / fps), end_ms=round(r.end * 1000 / fps), text=r.text,
+                        box=r.box, confidence=round(r.confidence, 4), first_frame=r.start, last_frame=r.end - 1)
+                 for r in merged if r.box is not None)
+
+
+def _union(a: Box | None, b: Box | None) -> Box | None:
+    if a is None or b is None:
+        return a or b
+    return Box(min(a.x0, b.x0), min(a.y0, b.y0), max(a.x1, b.x1), max(a.y1, b.y1))
+
+
+def read_cues(info: MediaInfo, band: TextBand, engine: OcrEngine, options: CueOptions = CueOptions(),
+              on_progress: Callable[[int, int], None] | None = None) -> tuple[OcrCue, ...]:
+    """Every distinct burned-in line of the episode, with the frames it is on screen."""
+    if not info.width or not info.height:
+        return ()
+    fps = info.fps or 25.0
+    total = max(1, int(info.duration_ms * fps / 1000))
+    box = band.box
+    frames = media.video_frames(info.path, info.width, info.height, crop=(box.x0, box.y0, box.x1, box.y1), gray=True)
+
+    def reporting() -> Iterable[tuple[int, np.ndarray]]:
+        for number, grey in frames:
+            if on_progress and number % 25 == 0:
+                on_progress(number, total)
+            yield number, grey
+
+    cues = runs_to_cues(watch_band(reporting(), band, engine, options), fps, options)
+    log.info("%s: %d burned-in lines read", info.path.name, len(cues))
+    return cues
