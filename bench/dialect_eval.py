@@ -85,13 +85,15 @@ def asr_table(limit: int, beam_size: int) -> list[str]:
             seconds[label] += spent
     lines = [f"ASR: Whisper base, beam {beam_size}, {len(cmn_refs)} Mandarin + {len(yue_refs)} Cantonese clips, "
              "micro CER (%)",
-             f"{'setting':<34} {'cmn':>6} {'yue/as-written':>15} {'yue/standard':>13} {'seconds':>8}"]
+             "(yue/as-written: against the written-Cantonese references; yue/standard: those references through "
+             "the Cantonese lexicon)",
+             f"{'setting':<36} {'cmn':>6} {'yue/as-written':>15} {'yue/standard':>13} {'seconds':>8}"]
     for label, hyps in runs.items():
         for lexicon in (False, True):
             yue = [normalize(h, CANTONESE) for h in hyps["yue"]] if lexicon else hyps["yue"]
             name = f"{label} + cantonese lexicon" if lexicon else label
             cmn = "" if lexicon else f"{100 * micro_cer(hyps['cmn'], cmn_refs):.1f}"
-            lines.append(f"{name:<34} {cmn:>6} {100 * micro_cer(yue, yue_refs):>15.1f} "
+            lines.append(f"{name:<36} {cmn:>6} {100 * micro_cer(yue, yue_refs):>15.1f} "
                          f"{100 * micro_cer(yue, yue_std):>13.1f} {'' if lexicon else f'{seconds[label]:.0f}':>8}")
     raw = runs["no prompt"]
     lines.append("")

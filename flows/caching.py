@@ -14,7 +14,7 @@ from typing import Any
 
 from localize.fsutil import sha256_file
 
-CACHE_VERSION = "2"  # bump when a stage's output changes for the same inputs
+CACHE_VERSION = "3"  # bump when a stage's output changes for the same inputs
 
 
 def _canonical(value: Any) -> Any:

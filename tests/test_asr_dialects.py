@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import pickle
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -66,7 +68,8 @@ def test_lexicon_matches_text_after_t2s() -> None:
 def test_detects_cantonese() -> None:
     name, reason = detect_dialect(["佢哋喺度食緊飯，", "你嚟唔嚟呀？", "我唔知佢講咩嘢。"])
     assert name == "cantonese"
-    assert reason.startswith("cantonese: ") and "佢 x" in reason and "characters" in reason
+    assert reason == "cantonese: 8 cantonese markers (嚟 x2, 唔 x2, 佢哋 x1, 喺 x1, 佢 x1) in 19 characters"
+    assert detect_dialect(["係咪真係咁樣？"])[0] == "cantonese"  # traditional: 係咪 is matched as 系咪
 
 
 def test_detects_mandarin_by_default() -> None:
@@ -115,3 +118,55 @@ def test_real_whisper_with_dialect_profiles(mandarin_clip: tuple[Path, str], cap
     assert all(0 < s.confidence <= 1 and 0 <= s.no_speech_prob <= 1 for s in cantonese.segments)
     with pytest.raises(UnknownNameError, match="'yue'"):  # not in Whisper base's vocabulary
         transcribe(wav, AsrOptions(language="yue"))
+
+
+class _FakeWhisper:
+    """Stands in for faster-whisper's WhisperModel: records the calls, answers written Cantonese."""
+
+    supported_languages = ("zh", "yue", "en")
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, str | None]] = []
+        self.hf_tokenizer = SimpleNamespace(token_to_id=lambda tok: None if tok == "<|yue|>" else 1)
+
+    def transcribe(self, audio: str, language: str, initial_prompt: str | None, **_: object) -> tuple[object, object]:
+        self.calls.append((language, initial_prompt))
+        words = [SimpleNamespace(word=w, start=i * 0.3, end=i * 0.3 + 0.25, probability=p)
+                 for i, (w, p) in enumerate([("佢哋", 0.9), ("唔", 0.8), ("嚟", 0.7), ("呀", 0.6)])]
+        segments = [
+            SimpleNamespace(text="佢哋唔嚟呀", start=0.0, end=1.2, words=words, avg_logprob=-0.3, no_speech_prob=0.1),
+            SimpleNamespace(text="字幕由Amara.org社区提供", start=2.0, end=4.0, words=[], avg_logprob=-0.2,
+                            no_speech_prob=0.9),
+        ]
+        return iter(segments), SimpleNamespace(duration=5.0)
+
+
+def test_auto_detects_recognises_again_and_normalizes(monkeypatch: pytest.MonkeyPatch,
+                                                      caplog: pytest.LogCaptureFixture) -> None:
+    """Without the model: auto re-runs only when the detected profile recognises differently."""
+    from localize.asr import whisper
+
+    fake = _FakeWhisper()
+    monkeypatch.setattr(whisper, "load_model", lambda options: fake)
+    with caplog.at_level(logging.INFO, logger="localize"):
+        plain = transcribe("x.wav", AsrOptions(dialect="auto"))
+    assert fake.calls == [("zh", None)]  # no bundled profile recognises differently: one pass
+    assert plain.dialect == "cantonese"
+    assert [s.text for s in plain.segments] == ["他们不来呀"]  # phantom dropped, spellings normalized
+    assert [w.text for w in plain.segments[0].words] == ["佢哋", "唔", "嚟", "呀"]  # words as heard
+    assert plain.segments[0].confidence == pytest.approx(0.75)
+    assert plain.segments[0].no_speech_prob == pytest.approx(0.1)
+    reason = "cantonese: 3 cantonese markers (佢哋 x1, 唔 x1, 嚟 x1) in 5 characters"
+    assert f"dialect cantonese (auto, {reason})" in caplog.text
+
+    prompted = dataclasses.replace(CANTONESE, initial_prompt="以下係廣東話。")
+    monkeypatch.setitem(PROFILES, "cantonese", prompted)
+    fake.calls.clear()
+    kept = transcribe("x.wav", AsrOptions(dialect="auto", normalize=False))
+    assert fake.calls == [("zh", None), ("zh", "以下係廣東話。")]
+    assert [s.text for s in kept.segments] == ["佢哋唔嚟呀"]
+    fake.calls.clear()
+    transcribe("x.wav", AsrOptions(dialect="auto", initial_prompt="林晓"))  # the user's prompt wins
+    assert fake.calls == [("zh", "林晓")]
+    with pytest.raises(UnknownNameError, match="'yue'"):
+        transcribe("x.wav", AsrOptions(language="yue"))

@@ -31,7 +31,8 @@ MODEL_SHA256 = {
     "ch_PP-OCRv4_rec_infer.onnx": "48fc40f24f6d2a207a2b1091d3437eb3cc3eb6b676dc3ef9c37384005483683b",
 }
 _INSTALL_HINT = "pip install rapidocr-onnxruntime==1.4.4 (it is in localize's dependencies)"
-_PAD = 4  # pixels around a detected box for recognition: strokes touch the detector's edge
+_PAD = 8  # pixels around a detected box for recognition: strokes touch the detector's edge
+_REC_MODEL = "ch_PP-OCRv4_rec_infer.onnx"
 
 
 @dataclass(frozen=True)
@@ -76,6 +77,7 @@ class OcrEngine:
         verify_models()
         use_cuda = device == "cuda"
         self.device = device
+        self._dictionary: frozenset[str] | None = None
         # limit_type "max": never upscale the (already reduced) image before detection.
         self._ocr = RapidOCR(det_limit_type="max", det_limit_side_len=960, det_use_cuda=use_cuda,
                              rec_use_cuda=use_cuda, intra_op_num_threads=threads or -1,
@@ -100,14 +102,36 @@ class OcrEngine:
         return boxes
 
     def recognize(self, image: np.ndarray, box: Box) -> tuple[str, float]:
-        """The text of one single-line box, read at full resolution, and its score (0-1)."""
+        """The text of one line's box, read at full resolution, and its score (0-1).
+
+        Characters the recogniser's dictionary lacks (written Cantonese) are recovered from
+        the glyphs' shapes (localize.picture.glyphs).
+        """
+        from localize.picture.glyphs import complete
+
         height, width = image.shape[:2]
         crop = image[max(0, box.y0 - _PAD):min(height, box.y1 + _PAD), max(0, box.x0 - _PAD):min(width, box.x1 + _PAD)]
-        found, _ = self._ocr(_bgr(crop), use_det=False, use_cls=False, use_rec=True)
+        found, _ = self._ocr(_bgr(crop), use_det=True, use_cls=False, use_rec=True, return_word_box=True)
         if not found:
             return "", 0.0
-        text, score = found[0][0], found[0][1]
-        return str(text).strip(), float(score)
+        grey = crop if crop.ndim == 2 else crop.mean(axis=2)
+        parts, scores = [], []
+        for _quad, text, score, *rest in sorted(found, key=lambda item: min(p[0] for p in item[0])):
+            spans = [(round(min(p[0] for p in w)), round(max(p[0] for p in w))) for w in (rest[0] if rest else [])]
+            parts.append(complete(grey, str(text).strip(), spans, self.dictionary))
+            scores.append(float(score))
+        return "".join(parts), sum(scores) / len(scores)
+
+    @property
+    def dictionary(self) -> frozenset[str]:
+        """Every character the recogniser can write (stored in the model's metadata)."""
+        if self._dictionary is None:
+            import onnxruntime
+
+            session = onnxruntime.InferenceSession(str(models_folder() / _REC_MODEL),
+                                                   providers=["CPUExecutionProvider"])
+            self._dictionary = frozenset(session.get_modelmeta().custom_metadata_map["character"].splitlines())
+        return self._dictionary
 
     def read(self, image: np.ndarray, scale: float = 1.0, min_confidence: float = 0.5) -> list[TextLine]:
         """Detect then recognise: every readable line, top to bottom, left to right."""

@@ -1,0 +1,163 @@
+"""Recover characters the recogniser cannot write: written-Cantonese glyphs missing from its dictionary.
+
+PP-OCRv4's 6,623-character dictionary lacks the characters of written Cantonese (嘅 哋 咁 咗
+佢 啲 嚟 冇 喺...), so on a Hong Kong-style subtitle it skips them (a gap between two
+recognised characters) or writes a look-alike (吡 for 哋). Here each gap wide enough
+for a glyph, and each recognised character, is compared with those characters drawn in
+the Noto CJK fonts (regular and bold, sans and serif): the best match fills the gap, or
+replaces the character when it matches clearly better than the character itself.
+Shapes are compared after cropping to the ink and scaling to a small square, so size
+and position do not matter; a very different typeface can still defeat it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+log = logging.getLogger("localize")
+
+# Characters of written Cantonese; those the recogniser's dictionary already has are dropped at load.
+CANTONESE = "嘅哋咁咗佢啲嚟冇喺嗌嗰啱噉攞嘥冚揾搵瞓嚿咩嘞喎嚡晒嘢嚫咪囖嘢啩嘈噏躝嗱掟捩𠵱"
+FONTS_DIR = Path("/usr/share/fonts/opentype/noto")
+FONT_FACES = (("NotoSansCJK-Regular.ttc", 4), ("NotoSansCJK-Bold.ttc", 4), ("NotoSerifCJK-Regular.ttc", 4))
+_SIZE = 32  # side of the square both shapes are compared at
+_INK = 190  # burned-in text is light: strokes are pixels at least this bright
+
+
+@dataclass(frozen=True)
+class GlyphOptions:
+    """fill_score: a gap is filled only by a shape matching at least this well (correlation, 0-1).
+    replace_margin: a recognised character is replaced only by a shape matching this much better.
+    min_ink: a gap with less of its area in strokes than this is a space, not a missing glyph.
+    """
+
+    fill_score: float = 0.6
+    replace_margin: float = 0.12
+    min_ink: float = 0.05
+
+
+def _normalised(ink: np.ndarray) -> np.ndarray | None:
+    """Crop a boolean stroke image to its ink, pad it square, scale to _SIZE x _SIZE, zero-mean unit-norm."""
+    from PIL import Image
+
+    rows, cols = np.nonzero(ink)
+    if rows.size < 4:
+        return None
+    cut = ink[rows.min():rows.max() + 1, cols.min():cols.max() + 1]
+    side = max(cut.shape)
+    square = np.zeros((side, side), np.uint8)
+    top, left = (side - cut.shape[0]) // 2, (side - cut.shape[1]) // 2
+    square[top:top + cut.shape[0], left:left + cut.shape[1]] = cut * 255
+    small = np.asarray(Image.fromarray(square).resize((_SIZE, _SIZE), Image.Resampling.BILINEAR), np.float64)
+    small -= small.mean()
+    norm = np.linalg.norm(small)
+    return small / norm if norm else None
+
+
+@lru_cache(maxsize=4096)
+def _drawn(char: str) -> tuple[np.ndarray, ...]:
+    """The character drawn in each available font face, normalised."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    shapes = []
+    for name, index in FONT_FACES:
+        path = FONTS_DIR / name
+        if not path.is_file():
+            continue
+        font = ImageFont.truetype(str(path), 64, index=index)
+        image = Image.new("L", (96, 96), 0)
+        ImageDraw.Draw(image).text((16, 8), char, fill=255, font=font)
+        shape = _normalised(np.asarray(image) >= 128)
+        if shape is not None:
+            shapes.append(shape)
+    return tuple(shapes)
+
+
+def _score(cell: np.ndarray, char: str) -> float:
+    return max((float(np.sum(cell * shape)) for shape in _drawn(char)), default=0.0)
+
+
+@lru_cache(maxsize=1)
+def candidates(dictionary: frozenset[str]) -> tuple[str, ...]:
+    missing = tuple(dict.fromkeys(ch for ch in CANTONESE if ch not in dictionary))
+    if not any(_drawn(ch) for ch in missing[:1]):
+        log.warning("no Noto CJK font in %s: Cantonese characters the OCR lacks cannot be recovered", FONTS_DIR)
+        return ()
+    return missing
+
+
+def _best(cell: np.ndarray, options: tuple[str, ...]) -> tuple[str, float]:
+    scored = [(ch, _score(cell, ch)) for ch in options]
+    return max(scored, key=lambda pair: pair[1], default=("", 0.0))
+
+
+def _han(char: str) -> bool:
+    return "\u3400" <= char <= "\u9fff"
+
+
+def complete(grey: np.ndarray, text: str, spans: Sequence[tuple[int, int]], dictionary: frozenset[str],
+             options: GlyphOptions = GlyphOptions()) -> str:
+    """`text` with missing glyphs filled and look-alikes replaced; `spans` are each character's (x0, x1) in `grey`.
+
+    Chinese glyphs sit on a fixed pitch: the line is laid on that grid, and a grid cell with
+    strokes but no recognised character is a glyph the recogniser skipped.
+    """
+    pool = candidates(dictionary)
+    if not pool or len(spans) != len(text) or len(text) < 2 or not all(_han(c) for c in text):
+        return text  # Latin, digits or punctuation break the grid: leave such lines as read
+    ink = grey >= _INK
+    grid = _grid([(x0 + x1) / 2 for x0, x1 in spans])
+    columns = np.nonzero(ink.any(axis=0))[0]
+    if grid is None or columns.size == 0:
+        return text  # two characters in one cell: the pitch is not regular
+    origin, pitch, slots = grid
+    before = max(0, round((origin - columns[0] - pitch / 2) / pitch))
+    origin -= before * pitch
+    cells = {slot + before: index for index, slot in enumerate(slots)}
+    after = max(0, round((columns[-1] - (origin + max(cells) * pitch) - pitch / 2) / pitch))
+    out = []
+    for cell in range(max(cells) + 1 + after):
+        x0 = round(origin + (cell - 0.5) * pitch)
+        part = ink[:, max(0, x0):max(0, x0 + round(pitch))]
+        if cell in cells:
+            out.append(_checked(part, text[cells[cell]], pool, options))
+        elif part.size and part.mean() >= options.min_ink and (shape := _normalised(part)) is not None:
+            best, score = _best(shape, pool)
+            if best and score >= options.fill_score:
+                out.append(best)
+    return "".join(out)
+
+
+def _grid(centres: Sequence[float]) -> tuple[float, float, list[int]] | None:
+    """Fit centre = origin + pitch * slot: (origin, pitch, each character's slot); None if irregular.
+
+    Recognised characters' positions are estimates (off by a few pixels, more next to a
+    skipped glyph); a least-squares fit over the whole line puts the cells where the glyphs are.
+    """
+    pitch = float(np.median(np.diff(centres)))
+    if pitch <= 0:
+        return None
+    slots = [round((c - centres[0]) / pitch) for c in centres]
+    if len(set(slots)) != len(slots):
+        return None
+    fitted_pitch, origin = np.polyfit(slots, centres, 1) if slots[-1] > 0 else (pitch, centres[0])
+    return float(origin), float(fitted_pitch), slots
+
+
+def _checked(part: np.ndarray, char: str, pool: tuple[str, ...], options: GlyphOptions) -> str:
+    """The recognised character, or a Cantonese one its shape matches clearly better."""
+    shape = _normalised(part)
+    if shape is None:
+        return char
+    best, score = _best(shape, pool)
+    if best and score >= options.fill_score and score >= _score(shape, char) + options.replace_margin:
+        return best
+    return char
+
+
