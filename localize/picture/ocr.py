@@ -116,9 +116,11 @@ class OcrEngine:
             return "", 0.0
         grey = crop if crop.ndim == 2 else crop.mean(axis=2)
         parts, scores = [], []
-        for _quad, text, score, *rest in sorted(found, key=lambda item: min(p[0] for p in item[0])):
-            spans = [(round(min(p[0] for p in w)), round(max(p[0] for p in w))) for w in (rest[0] if rest else [])]
-            parts.append(complete(grey, str(text).strip(), spans, self.dictionary))
+        for quad, text, score, *rest in sorted(found, key=lambda item: min(p[0] for p in item[0])):
+            left, right = round(min(p[0] for p in quad)), round(max(p[0] for p in quad))  # this part only
+            spans = [(round(min(p[0] for p in w)) - left, round(max(p[0] for p in w)) - left)
+                     for w in (rest[0] if rest else [])]
+            parts.append(complete(grey[:, left:right], str(text).strip(), spans, self.dictionary))
             scores.append(float(score))
         return "".join(parts), sum(scores) / len(scores)
 
