@@ -22,6 +22,7 @@ from flows.caching import cache_key_fn  # noqa: E402
 from flows.reuse import reuse_or_run  # noqa: E402
 from localize import media, qa, report  # noqa: E402
 from localize.asr import AsrOptions, transcribe  # noqa: E402
+from localize.asr.dialects import AUTO  # noqa: E402
 from localize.asr.script import Script  # noqa: E402
 from localize.asr.source import PictureOptions, PictureText, combine, episode_script, read_picture  # noqa: E402
 from localize.dub import DubOptions, dub_episode, dub_findings  # noqa: E402
@@ -85,8 +86,8 @@ def read_picture_task(info: MediaInfo, options: PictureOptions) -> PictureText:
 
 
 @task(name="fuse-source")
-def fuse_source_task(asr: Transcript, picture: PictureText, script: Script | None) -> Transcript:
-    return combine(asr, picture, script)
+def fuse_source_task(asr: Transcript, picture: PictureText, script: Script | None, options: AsrOptions) -> Transcript:
+    return combine(asr, picture, script, detect_dialect=options.dialect == AUTO)
 
 
 def cover_for(transcript: Transcript, cover: CoverBox | None, picture: PictureOptions,
@@ -180,8 +181,9 @@ def localize_episode(video: Path, markets: Sequence[Market], out_dir: Path,
     step(f"{episode}: reading the burned-in subtitles")
     picture_text = read_picture_task(info, picture)
     step(f"{episode}: transcribing")
-    heard = transcribe_task(asr_wav, asr or AsrOptions())
-    transcript = fuse_source_task(heard, picture_text, script)
+    asr = asr or AsrOptions()
+    heard = transcribe_task(asr_wav, asr)
+    transcript = fuse_source_task(heard, picture_text, script, asr)
     cover = cover_for(transcript, cover, picture, cover_auto)
     transcript_file = write_transcript_json(transcript, out_dir / "source" / f"{episode}.transcript.json")
     if ledger:

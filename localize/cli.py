@@ -73,6 +73,7 @@ def _warn_if_demo(markets: Sequence[Market]) -> None:
 
 def cmd_run(args: argparse.Namespace) -> int:
     from flows.season import localize_season, preflight
+    from localize.asr.dialects import check_dialect
     from localize.config import CONFIG_NAME, load_config
     from localize.markets import parse_markets
 
@@ -83,6 +84,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     episodes = preflight(args.season, markets, args.out, args.force)
     _warn_if_demo(markets)
     asr = dataclasses.replace(config.asr, dialect=args.dialect) if args.dialect else config.asr
+    check_dialect(asr.dialect)
     picture = dataclasses.replace(config.picture, enabled=False) if args.no_ocr else config.picture
     result = localize_season(args.season, markets, args.out, asr=asr, episodes=episodes,
                              glossary_dir=_glossary_dir(args.glossaries, args.season),
@@ -106,15 +108,15 @@ def cmd_transcribe(args: argparse.Namespace) -> int:
     import tempfile
 
     from localize import media
-    from localize.asr import AsrOptions, get_profile
+    from localize.asr import AsrOptions
+    from localize.asr.dialects import check_dialect
     from localize.asr.source import PictureOptions, SourceOptions, episode_script, source_transcript
     from localize.errors import OutputExistsError
     from localize.fsutil import write_text_atomic
     from localize.subtitle import write_subtitles
     from localize.transcript_io import transcript_cues, transcript_dict, transcript_text
 
-    if args.dialect != "auto":
-        get_profile(args.dialect)  # an unknown dialect fails here, listing the profiles
+    check_dialect(args.dialect)  # an unknown dialect fails here, listing the profiles
     if args.script and len(args.files) > 1:
         raise LocalizeError("--script goes with one FILE; for several, put epNN.script.tsv beside each video")
     options = SourceOptions(asr=AsrOptions(model=args.model, beam_size=args.beam_size, language=args.language,
@@ -267,6 +269,9 @@ def cmd_models(args: argparse.Namespace) -> int:
     print(f"ASR       whisper base  {whisper_base_dir()}")
     print(f"MT (demo) gemma3-270m   {gemma_gguf_path()}")
     print(f"TTS       piper joe     {piper_voice_files('joe').model}")
+    from localize.picture.ocr import verify_models
+
+    print(f"OCR       PP-OCRv4      {verify_models()} (sha256 checked)")
     if args.warm:
         from localize.translate.hf_adapter import load_causal_lm
 

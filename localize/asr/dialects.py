@@ -131,6 +131,13 @@ def get_profile(name: str) -> DialectProfile:
 
 
 @lru_cache(maxsize=32)
+def check_dialect(name: str) -> str:
+    """A profile name or "auto"; anything else is a clear error listing both (before any work)."""
+    if name != AUTO and name not in PROFILES:
+        raise UnknownNameError("dialect", name, (*profile_names(), AUTO))
+    return name
+
+
 def _alternation(words: tuple[str, ...]) -> re.Pattern[str]:
     """Leftmost-longest matcher: Python tries alternatives in order, so the longest go first."""
     return re.compile("|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True)))

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from localize import media
+from localize.asr import dialects
 from localize.asr.fuse import FuseOptions, fuse
 from localize.asr.options import AsrOptions
 from localize.asr.script import Script, find_script, read_script
@@ -86,10 +87,19 @@ def episode_script(video: Path, explicit: Path | None = None) -> Script | None:
 
 
 def combine(asr: Transcript, picture: PictureText, script: Script | None,
-            options: FuseOptions | None = None) -> Transcript:
-    """The fused transcript, carrying the band for the subtitle layout."""
-    fused = fuse(asr, picture.cues, script, options or FuseOptions())
-    return replace(fused, band=picture.band)
+            options: FuseOptions | None = None, detect_dialect: bool = False) -> Transcript:
+    """The fused transcript, carrying the band for the subtitle layout.
+
+    `detect_dialect` (dialect "auto"): the dialect is told from the fused text, since a script or
+    a burned-in line in written Cantonese shows it when Whisper's standard-Chinese output does not.
+    """
+    fused = replace(fuse(asr, picture.cues, script, options or FuseOptions()), band=picture.band)
+    if detect_dialect and fused is not asr:
+        name, reason = dialects.detect_dialect([s.text for s in fused.segments])
+        log.info("%s: dialect %s (from the %s text: %s)", asr.source, name,
+                 "script" if script and script.lines else "burned-in", reason)
+        fused = replace(fused, dialect=name)
+    return fused
 
 
 def source_transcript(video: Path, audio_16k: Path, options: SourceOptions = SourceOptions(),
@@ -98,4 +108,4 @@ def source_transcript(video: Path, audio_16k: Path, options: SourceOptions = Sou
     info = media.probe(video)
     picture = read_picture(info, options.picture)
     asr = replace(transcribe(audio_16k, options.asr), source=video.name)
-    return combine(asr, picture, script, options.fuse)
+    return combine(asr, picture, script, options.fuse, detect_dialect=options.asr.dialect == dialects.AUTO)
