@@ -30,7 +30,7 @@ from localize import media  # noqa: E402
 from localize.asr import AsrOptions, load_model, transcribe  # noqa: E402
 from localize.asr.chinese import to_simplified  # noqa: E402
 from localize.asr.script import read_script  # noqa: E402
-from localize.asr.source import PictureText, combine, read_picture  # noqa: E402
+from localize.asr.source import PictureOptions, PictureText, combine, read_picture  # noqa: E402
 from localize.picture.ocr import load_engine  # noqa: E402
 from localize.sample import generate_season  # noqa: E402
 from localize.sample.clips import build_clip_episode  # noqa: E402
@@ -153,9 +153,10 @@ def real_speech(languages: Sequence[tuple[str, str]]) -> None:
         score = Score()
         score.add(raw, reference, seconds=raw_seconds, media_seconds=seconds)
         print(score.row(f"{language}: raw faster-whisper"))
-        for name, video in (("burned-in", burned.video), ("clean master", clean.video)):
+        for name, video, ocr in (("burned-in", burned.video, True), ("clean master", clean.video, True),
+                                 ("clean master, --no-ocr", clean.video, False)):
             t0 = time.perf_counter()
-            picture = read_picture(media.probe(video))
+            picture = read_picture(media.probe(video), PictureOptions(enabled=ocr))
             heard = transcribe(wav, AsrOptions(dialect=dialect))
             fused = combine(heard, picture, None)
             score = Score()

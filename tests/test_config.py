@@ -35,8 +35,22 @@ def test_cover_box_moves_or_goes(tmp_path: Path) -> None:
     assert load_config(None).cover is not None  # on by default
 
 
+def test_cover_follows_the_picture_unless_set_by_hand(tmp_path: Path) -> None:
+    assert load_config(None).cover_auto
+    assert not load_config(write(tmp_path, "[cover]\ntop = 1500\nbottom = 1700\n")).cover_auto
+    assert not load_config(write(tmp_path, "[cover]\nenabled = false\n")).cover_auto
+
+
+def test_picture_and_dialect_settings(tmp_path: Path) -> None:
+    config = load_config(write(tmp_path, '[picture]\nenabled = false\n[asr]\ndialect = "cantonese"\n'))
+    assert not config.picture.enabled and config.asr.dialect == "cantonese"
+    assert load_config(write(tmp_path, '[picture]\ndevice = "auto"\nsamples = 12\n')).picture.samples == 12
+
+
 @pytest.mark.parametrize(("text", "message"), [
     ("[cover]\ntop = 1700\nbottom = 1500\n", "cover"),
+    ('[picture]\ndevice = "tpu"\n', "picture.device"),
+    ("[picture]\nenabled = 1\n", "picture.enabled"),
     ('[asr]\nbeam_size = "5"\n', "asr.beam_size"),
     ("markets = 3\n", "markets must be a table"),
     ('[markets.xx-YY]\nengine = "seq2seq"\n', "unknown market"),
