@@ -205,10 +205,8 @@ def test_timed_script_line_found_nowhere_keeps_the_scripts_own_times() -> None:
 # Library bug (localize/asr/fuse.py, fuse_script without cues + _no_overlap): nearest_onset moves a
 # matched line's start up to snap_ms EARLIER, past an unmatched line's interpolated start or onto
 # the previous line's start; _no_overlap only trims the previous end and cannot undo either.
-SNAP_BUG = "fuse_script: a start snapped earlier by nearest_onset can precede or equal the previous line's start"
 
 
-@pytest.mark.xfail(strict=True, reason=SNAP_BUG)
 def test_script_line_snapped_earlier_stays_after_an_unmatched_line() -> None:
     speech = asr(heard(1000, 2000, "林晓你回来了"), heard(2200, 3000, "协议我已经签好了"),
                  speech=((1000, 1800), (1850, 3000)))  # C's voice starts 350 ms before Whisper's word
@@ -217,7 +215,6 @@ def test_script_line_snapped_earlier_stays_after_an_unmatched_line() -> None:
     assert_in_order_without_overlap(segments)  # got A (1000, 1800), B (1996, 1997), C (1850, 3000)
 
 
-@pytest.mark.xfail(strict=True, reason=SNAP_BUG)
 def test_two_script_lines_near_one_voice_onset_do_not_overlap() -> None:
     quick = ScriptLine("快走！", "陈默", line_no=2)
     speech = asr(heard(1000, 1350, "快走"), heard(1400, 2600, "协议我已经签好了"), speech=((1150, 2700),))
@@ -342,7 +339,6 @@ def scripts_and_speech(draw: st.DrawFn) -> tuple[Script, Transcript]:
         *segments, speech=tuple(speech), duration_ms=max(time, edge, 20_000))
 
 
-@pytest.mark.xfail(strict=False, reason=SNAP_BUG)  # remove once fixed: hypothesis finds it in seconds
 @settings(max_examples=300, deadline=None)
 @given(case=scripts_and_speech())
 def test_fused_script_lines_are_in_order_and_never_overlap(case: tuple[Script, Transcript]) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from functools import lru_cache
 from itertools import pairwise
@@ -45,6 +45,7 @@ class LineAlignment:
     end_ms: int | None
     matched: int  # characters of the line matched in the stream
     total: int  # letters and digits in the line
+    first_end_ms: int | None = field(default=None, compare=False)  # end of the first matched character
 
     @property
     def score(self) -> float:
@@ -111,7 +112,8 @@ def align_lines(lines: Sequence[str], stream: Sequence[TimedChar]) -> list[LineA
             continue
         start = stream[span[0]].start_ms
         end = max(stream[span[-1]].end_ms, start)
-        result.append(LineAlignment(index, start, end, len(hits[index]), totals[index]))
+        result.append(LineAlignment(index, start, end, len(hits[index]), totals[index],
+                                    first_end_ms=stream[span[0]].end_ms))
     return result
 
 

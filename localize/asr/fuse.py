@@ -69,6 +69,19 @@ def nearest_onset(time_ms: int, speech: Sequence[Span], reach_ms: int, *, end: b
     return best if abs(best - time_ms) <= reach_ms else time_ms
 
 
+def voice_onset(inside_ms: int, fallback_ms: int, speech: Sequence[Span], reach_ms: int) -> int:
+    """Where the voice carrying a line starts: the onset of the VAD span holding `inside_ms`.
+
+    Whisper often starts a segment's first word in the silence before it (0.4-0.9 s early);
+    the end of that first character is inside the voice, so the span around it has the real onset.
+    A span that began long before (speech running on from the previous line) keeps `fallback_ms`.
+    """
+    for start, end in speech:
+        if start <= inside_ms < end:
+            return start if inside_ms - start <= reach_ms + (inside_ms - fallback_ms) else fallback_ms
+    return nearest_onset(fallback_ms, speech, reach_ms)
+
+
 def _asr_confidence(words: Sequence[Word]) -> float:
     return sum(w.probability for w in words) / len(words) if words else 0.0
 
@@ -139,7 +152,8 @@ def fuse_script(script: Script, asr: Transcript, cues: Sequence[OcrCue],
         if ok and cues:
             start, end = _snap(start, end, asr.speech, options)
         elif ok:  # Whisper's word times drift; the voice's onset and offset are sharper
-            start = nearest_onset(start, asr.speech, options.snap_ms)
+            inside = alignment.first_end_ms if alignment.first_end_ms is not None else start
+            start = voice_onset(inside, start, asr.speech, options.snap_ms)
             end = max(nearest_onset(end, asr.speech, options.snap_ms, end=True), start + 1)
         flags = () if ok else (source_flag("script-unmatched", f"line {line.line_no}: {line.text!r}"),)
         heard = tuple(_words_in(words, start, end, 0))
@@ -150,11 +164,14 @@ def fuse_script(script: Script, asr: Transcript, cues: Sequence[OcrCue],
 
 
 def _no_overlap(segments: list[Segment]) -> list[Segment]:
-    """Snapping can push a line's start past the previous line's end: trim the previous line."""
+    """Snapping can move a start before the previous line's: keep starts in order, trim the previous end."""
     for i in range(1, len(segments)):
         before, after = segments[i - 1], segments[i]
+        if after.start_ms <= before.start_ms:
+            after = replace(after, start_ms=before.start_ms + 1, end_ms=max(after.end_ms, before.start_ms + 2))
         if before.end_ms > after.start_ms:
-            segments[i - 1] = replace(before, end_ms=max(before.start_ms + 1, after.start_ms))
+            segments[i - 1] = replace(before, end_ms=after.start_ms)
+        segments[i] = after
     return segments
 
 

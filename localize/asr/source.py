@@ -94,7 +94,7 @@ def combine(asr: Transcript, picture: PictureText, script: Script | None,
     a burned-in line in written Cantonese shows it when Whisper's standard-Chinese output does not.
     """
     fused = replace(fuse(asr, picture.cues, script, options or FuseOptions()), band=picture.band)
-    if detect_dialect and fused is not asr:
+    if detect_dialect and (picture.cues or (script is not None and script.lines)):
         name, reason = dialects.detect_dialect([s.text for s in fused.segments])
         log.info("%s: dialect %s (from the %s text: %s)", asr.source, name,
                  "script" if script and script.lines else "burned-in", reason)

@@ -142,9 +142,11 @@ def _grid(centres: Sequence[float]) -> tuple[float, float, list[int]] | None:
     Recognised characters' positions are estimates (off by a few pixels, more next to a
     skipped glyph); a least-squares fit over the whole line puts the cells where the glyphs are.
     """
-    pitch = float(np.median(np.diff(centres)))
-    if pitch <= 0:
+    gaps = np.diff(centres)
+    if len(gaps) == 0 or gaps.min() <= 0:
         return None
+    # A skipped glyph makes a double gap: count each gap in steps of the smallest before taking the median.
+    pitch = float(np.median(gaps / np.maximum(1, np.round(gaps / gaps.min()))))
     slots = [round((c - centres[0]) / pitch) for c in centres]
     if len(set(slots)) != len(slots):
         return None
