@@ -1,14 +1,17 @@
-"""Prefect flow for one episode: ASR once, then translate, subtitle, dub, preview and QA per market.
+"""Prefect tasks for one episode: its Chinese source once, then each market's deliveries.
 
-Tasks are thin wrappers over library calls. Model steps (ASR, translation) retry and are
-cached by content hash across runs; file-producing steps are skipped when unchanged.
+Tasks are thin wrappers over library calls; every one that does real work goes through the
+ResultStore (flows/store.py), so a re-run in any process skips what is finished. Paths come
+from localize.paths. Tool failures (ffmpeg, espeak-ng crashed) are retried; a user's mistake
+and a bug are not.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -16,19 +19,19 @@ from flows.settings import configure_prefect
 
 configure_prefect()
 
-from prefect import flow, task  # noqa: E402
+from prefect import task  # noqa: E402
+from prefect.cache_policies import NO_CACHE  # noqa: E402
 
-from flows.caching import cache_key_fn  # noqa: E402
-from flows.reuse import reuse_or_run  # noqa: E402
+from flows.store import ResultStore  # noqa: E402
 from localize import media, qa, report  # noqa: E402
 from localize.asr import AsrOptions, transcribe  # noqa: E402
 from localize.asr.dialects import AUTO  # noqa: E402
-from localize.asr.script import Script  # noqa: E402
 from localize.asr.source import PictureOptions, PictureText, combine, episode_script, read_picture  # noqa: E402
 from localize.dub import DubOptions, dub_episode, dub_findings  # noqa: E402
-from localize.errors import LocalizeError  # noqa: E402
+from localize.errors import is_retryable  # noqa: E402
 from localize.ledger import Ledger  # noqa: E402
 from localize.markets import Market  # noqa: E402
+from localize.paths import EpisodePaths, MarketPaths  # noqa: E402
 from localize.subtitle import CoverBox, SubtitleDelivery, deliver_subtitles  # noqa: E402
 from localize.subtitle.layout import DEFAULT_COVER  # noqa: E402
 from localize.transcript_io import write_transcript_json  # noqa: E402
@@ -39,6 +42,30 @@ log = logging.getLogger("localize")
 
 
 @dataclass(frozen=True)
+class RunSettings:
+    """What stays the same for every episode of a season run."""
+
+    out_dir: Path
+    asr: AsrOptions = field(default_factory=AsrOptions)
+    picture: PictureOptions = field(default_factory=PictureOptions)
+    glossary_dir: Path | None = None
+    preview: bool = True
+    cover: CoverBox | None = DEFAULT_COVER
+    cover_auto: bool = True  # the box follows the subtitle band found in the picture
+
+
+@dataclass(frozen=True)
+class EpisodeSource:
+    """An episode's probe, audio and fused Chinese transcript: what every market starts from."""
+
+    video: Path
+    info: MediaInfo
+    mix_audio: Path
+    transcript: Transcript
+    cover: CoverBox | None
+
+
+@dataclass(frozen=True)
 class MarketResult:
     episode: str
     market: str
@@ -46,48 +73,42 @@ class MarketResult:
     report: QAReport
     dub: DubTrack | None
     seconds: dict[str, float]
+    ran: int = 0  # stages whose work really ran (0: everything was reused from an earlier run)
 
 
-@task(name="probe")
+def _retry(_task: Any, _run: Any, state: Any) -> bool:
+    """Retry a tool's failure (ffmpeg, espeak-ng crashed); never a user's mistake or a bug."""
+    try:
+        state.result()
+    except Exception as exc:
+        return is_retryable(exc)
+    return False
+
+
+def _stage(name: str, retries: int = 0) -> Any:
+    return task(name=name, retries=retries, retry_delay_seconds=1, retry_condition_fn=_retry, cache_policy=NO_CACHE)
+
+
+@_stage("probe")
 def probe_task(video: Path) -> MediaInfo:
     return media.require_audio(media.probe(video))
 
 
-@task(name="extract-audio")
-def extract_audio_task(video: Path, dst: Path, sample_rate: int, channels: int) -> Path:
+@_stage("extract-audio", retries=2)
+def extract_audio_task(store: ResultStore, video: Path, dst: Path, sample_rate: int, channels: int) -> Path:
     # Keyed on the video's content: a re-delivered episode with the same name is extracted again.
-    return reuse_or_run("extract-audio", {"video": video, "rate": sample_rate, "channels": channels}, [dst],
-                        dst.with_suffix(".record"),
-                        lambda: media.extract_audio(video, dst, sample_rate=sample_rate, channels=channels))
+    return store.run("extract-audio", {"video": video, "rate": sample_rate, "channels": channels},
+                     lambda: media.extract_audio(video, dst, sample_rate=sample_rate, channels=channels), [dst])
 
 
-def _retry_unless_user_error(_task: Any, _run: Any, state: Any) -> bool:
-    """Retry model steps on transient failures, not on a bad model path or a malformed file."""
-    try:
-        state.result()
-    except LocalizeError:
-        return False
-    except Exception:
-        return True
-    return True
+@_stage("read-picture", retries=1)
+def read_picture_task(store: ResultStore, info: MediaInfo, options: PictureOptions) -> PictureText:
+    return store.run("read-picture", {"info": info, "options": options}, lambda: read_picture(info, options))
 
 
-@task(name="transcribe", retries=2, retry_delay_seconds=1, cache_key_fn=cache_key_fn,
-      persist_result=True, retry_condition_fn=_retry_unless_user_error)
-def transcribe_task(audio: Path, options: AsrOptions) -> Transcript:
-    return transcribe(audio, options)
-
-
-@task(name="read-picture", retries=1, retry_delay_seconds=1, cache_key_fn=cache_key_fn,
-      persist_result=True, retry_condition_fn=_retry_unless_user_error)
-def read_picture_task(info: MediaInfo, options: PictureOptions) -> PictureText:
-    # `info.path` is hashed by content: a re-delivered episode is read again.
-    return read_picture(info, options)
-
-
-@task(name="fuse-source")
-def fuse_source_task(asr: Transcript, picture: PictureText, script: Script | None, options: AsrOptions) -> Transcript:
-    return combine(asr, picture, script, detect_dialect=options.dialect == AUTO)
+@_stage("transcribe", retries=2)
+def transcribe_task(store: ResultStore, audio: Path, options: AsrOptions) -> Transcript:
+    return store.run("transcribe", {"audio": audio, "options": options}, lambda: transcribe(audio, options))
 
 
 def cover_for(transcript: Transcript, cover: CoverBox | None, picture: PictureOptions,
@@ -102,40 +123,63 @@ def cover_for(transcript: Transcript, cover: CoverBox | None, picture: PictureOp
     return CoverBox(y0=round(band.box.y0 * scale), y1=round(band.box.y1 * scale))
 
 
-@task(name="translate", retries=2, retry_delay_seconds=1, cache_key_fn=cache_key_fn,
-      persist_result=True, retry_condition_fn=_retry_unless_user_error)
-def translate_task(transcript: Transcript, market: Market, glossary_file: Path | None) -> Translation:
-    # The file (not a loaded Glossary) is the parameter, so its content is part of the cache key.
-    glossary = load_glossary(glossary_file) if glossary_file else Glossary()
-    return translate_transcript(transcript, market, glossary=glossary)
+@_stage("source")
+def source_task(store: ResultStore, video: Path, settings: RunSettings, ledger: Ledger | None) -> EpisodeSource:
+    """Probe, audio, picture, speech and script, fused into the episode's Chinese transcript."""
+    paths = EpisodePaths(settings.out_dir, video.stem)
+    info = probe_task(video)
+    asr_audio = extract_audio_task(store, video, paths.asr_audio, 16000, 1)
+    mix_audio = extract_audio_task(store, video, paths.mix_audio, 48000, 2)
+    picture = read_picture_task(store, info, settings.picture)
+    heard = transcribe_task(store, asr_audio, settings.asr)
+    transcript = combine(heard, picture, episode_script(video), detect_dialect=settings.asr.dialect == AUTO)
+    written = write_transcript_json(transcript, paths.transcript)
+    if ledger:
+        ledger.record([written])
+    return EpisodeSource(video, info, mix_audio, transcript,
+                         cover_for(transcript, settings.cover, settings.picture, settings.cover_auto))
 
 
-@task(name="subtitles")
-def subtitles_task(translation: Translation, market: Market, info: MediaInfo, out_dir: Path,
-                   episode: str, cover: CoverBox | None) -> SubtitleDelivery:
-    return deliver_subtitles(translation.lines, market, fps=info.fps or 25.0,
-                             duration_ms=info.duration_ms, out_dir=out_dir, stem=episode, cover=cover)
+@_stage("translate", retries=2)
+def translate_task(store: ResultStore, transcript: Transcript, market: Market,
+                   glossary_file: Path | None) -> Translation:
+    # The file (not a loaded Glossary) is the input, so its content is part of the key.
+    def work() -> Translation:
+        glossary = load_glossary(glossary_file) if glossary_file else Glossary()
+        return translate_transcript(transcript, market, glossary=glossary)
+
+    return store.run("translate", {"transcript": transcript, "market": market, "glossary": glossary_file}, work)
 
 
-@task(name="dub", retries=1, retry_condition_fn=_retry_unless_user_error)
-def dub_task(translation: Translation, audio: Path, market: Market, out_dir: Path, work: Path,
-             episode: str, duration_ms: int) -> DubTrack:
-    out = out_dir / f"{episode}.m4a"
-    return reuse_or_run(
-        "dub", {"translation": translation, "audio": audio, "market": market}, [out],
-        work / f"{episode}.{market.code}.dub.record",
-        lambda: dub_episode(translation, audio, market, out, work / f"dub-{market.code}",
-                            duration_ms=duration_ms, options=DubOptions(write_wav=False)),
-    )
+@_stage("subtitles")
+def subtitles_task(store: ResultStore, translation: Translation, market: Market, source: EpisodeSource,
+                   paths: EpisodePaths) -> SubtitleDelivery:
+    folder = paths.market(market.code)
+    return store.run(
+        "subtitles", {"translation": translation, "market": market, "info": source.info, "cover": source.cover,
+                      "episode": paths.episode},
+        lambda: deliver_subtitles(translation.lines, market, fps=source.info.fps or 25.0,
+                                  duration_ms=source.info.duration_ms, out_dir=folder.folder, stem=paths.episode,
+                                  cover=source.cover),
+        folder.subtitles)
 
 
-@task(name="preview")
-def preview_task(video: Path, dub: Path, ass: Path, out: Path, work: Path, market: Market) -> Path:
-    return reuse_or_run(
-        "preview", {"video": video, "dub": dub, "ass": ass}, [out],
-        work / f"{out.stem}.{market.code}.preview.record",
-        lambda: media.render_preview(video, dub, ass, out),
-    )
+@_stage("dub", retries=1)
+def dub_task(store: ResultStore, translation: Translation, market: Market, source: EpisodeSource,
+             paths: EpisodePaths) -> DubTrack:
+    out = paths.market(market.code).dub
+    return store.run(
+        "dub", {"translation": translation, "audio": source.mix_audio, "market": market},
+        lambda: dub_episode(translation, source.mix_audio, market, out, paths.dub_work(market.code),
+                            duration_ms=source.info.duration_ms, options=DubOptions(write_wav=False)),
+        [out])
+
+
+@_stage("preview", retries=2)
+def preview_task(store: ResultStore, video: Path, folder_paths: MarketPaths) -> Path:
+    dub, ass, out = folder_paths.dub, folder_paths.ass, folder_paths.preview
+    return store.run("preview", {"video": video, "dub": dub, "ass": ass},
+                     lambda: media.render_preview(video, dub, ass, out), [out])
 
 
 def _qa_facts(translation: Translation, dub: DubTrack | None, transcript: Transcript) -> dict[str, Any]:
@@ -153,80 +197,47 @@ def _qa_facts(translation: Translation, dub: DubTrack | None, transcript: Transc
     return facts
 
 
-@flow(name="localize-episode", validate_parameters=False)
-def localize_episode(video: Path, markets: Sequence[Market], out_dir: Path,
-                     asr: AsrOptions | None = None, glossary_dir: Path | None = None,
-                     preview: bool = True, on_step: Callable[[str], None] | None = None,
-                     on_market_done: Callable[[], None] | None = None,
-                     ledger: Ledger | None = None, cover: CoverBox | None = DEFAULT_COVER,
-                     picture: PictureOptions | None = None, cover_auto: bool = True) -> list[MarketResult]:
-    """Everything one episode needs for every market: subtitles, dub, preview, QA.
+def glossary_file(settings: RunSettings, market: Market) -> Path | None:
+    path = settings.glossary_dir / f"{market.code}.tsv" if settings.glossary_dir else None
+    if path and not path.is_file():
+        log.warning("no glossary for %s at %s: terms are not protected or checked", market.code, path)
+        return None
+    return path
 
-    The Chinese source fuses the studio's script (epNN.script.tsv/.zh.srt/.script.txt beside the
-    video), the burned-in line read from the picture and the speech. `cover_auto`: the box over the
-    burned-in line follows the band found in the picture (else `cover` as given).
-    `ledger` records what was written so a later run can tell a file a person edited.
-    """
-    import time
 
+@_stage("market")
+def market_task(store: ResultStore, source: EpisodeSource, market: Market, settings: RunSettings,
+                ledger: Ledger | None, on_step: Callable[[str], None] | None = None) -> MarketResult:
+    """One market's subtitles, dub, preview and QA report for one episode."""
+    season_store, store = store, store.scoped()
+    paths = EpisodePaths(settings.out_dir, source.video.stem)
+    folder = paths.market(market.code)
     step = on_step or (lambda _msg: None)
-    episode = video.stem
-    work = out_dir / ".work" / episode
-    work.mkdir(parents=True, exist_ok=True)
-    info = probe_task(video)
-    asr_wav = extract_audio_task(video, work / "asr16k.wav", 16000, 1)
-    mix_wav = extract_audio_task(video, work / "mix48k.wav", 48000, 2)
-    picture = picture or PictureOptions()
-    script = episode_script(video)
-    step(f"{episode}: reading the burned-in subtitles")
-    picture_text = read_picture_task(info, picture)
-    step(f"{episode}: transcribing")
-    asr = asr or AsrOptions()
-    heard = transcribe_task(asr_wav, asr)
-    transcript = fuse_source_task(heard, picture_text, script, asr)
-    cover = cover_for(transcript, cover, picture, cover_auto)
-    transcript_file = write_transcript_json(transcript, out_dir / "source" / f"{episode}.transcript.json")
-    if ledger:
-        ledger.record([transcript_file])
     record = ledger.record if ledger else (lambda _paths: None)
-    results = []
-    for market in markets:
-        seconds: dict[str, float] = {}
-        market_dir = out_dir / market.code
-        glossary_file = glossary_dir / f"{market.code}.tsv" if glossary_dir else None
-        if glossary_file and not glossary_file.is_file():
-            log.warning("no glossary for %s at %s: terms are not protected or checked", market.code, glossary_file)
-            glossary_file = None
-        step(f"{episode} [{market.code}]: translating")
-        t0 = time.perf_counter()
-        translation = translate_task(transcript, market, glossary_file)
-        seconds["translate"] = time.perf_counter() - t0
-        step(f"{episode} [{market.code}]: subtitles")
-        t0 = time.perf_counter()
-        subtitles = subtitles_task(translation, market, info, market_dir, episode, cover)
-        record(subtitles.files)  # at once: an interrupted run must not look like hand edits next time
-        seconds["subtitles"] = time.perf_counter() - t0
-        step(f"{episode} [{market.code}]: dubbing")
-        t0 = time.perf_counter()
-        dub = dub_task(translation, mix_wav, market, market_dir, work, episode, info.duration_ms)
-        record([dub.path])
-        seconds["dub"] = time.perf_counter() - t0
-        files = [*subtitles.files, dub.path]
-        if preview:
-            step(f"{episode} [{market.code}]: rendering preview")
-            t0 = time.perf_counter()
-            files.append(preview_task(video, dub.path, market_dir / f"{episode}.ass",
-                                      market_dir / f"{episode}.mp4", work, market))
-            record(files[-1:])
-            seconds["preview"] = time.perf_counter() - t0
-        qa_report = qa.build_report(episode, market.code, qa.source_findings(transcript), subtitles.findings,
-                                    qa.translation_findings(translation),
-                                    dub_findings(dub, market))
-        facts = _qa_facts(translation, dub, transcript)
-        files.append(report.write_json(qa_report, market_dir / f"{episode}.qa.json", facts))
-        files.append(report.write_html(qa_report, market_dir / f"{episode}.qa.html", facts))
-        record(files[-2:])
-        results.append(MarketResult(episode, market.code, tuple(files), qa_report, dub, seconds))
-        if on_market_done:
-            on_market_done()
-    return results
+    seconds: dict[str, float] = {}
+
+    def timed(name: str, work: Callable[[], Any]) -> Any:
+        step(f"{paths.episode} [{market.code}]: {name}")
+        started = time.perf_counter()
+        value = work()
+        seconds[name] = time.perf_counter() - started
+        return value
+
+    translation = timed("translate", lambda: translate_task(store, source.transcript, market,
+                                                            glossary_file(settings, market)))
+    subtitles = timed("subtitles", lambda: subtitles_task(store, translation, market, source, paths))
+    record(subtitles.files)  # at once: an interrupted run must not look like hand edits next time
+    dub = timed("dub", lambda: dub_task(store, translation, market, source, paths))
+    record([dub.path])
+    files = [*subtitles.files, dub.path]
+    if settings.preview:
+        files.append(timed("preview", lambda: preview_task(store, source.video, folder)))
+        record(files[-1:])
+    qa_report = qa.build_report(paths.episode, market.code, qa.source_findings(source.transcript),
+                                subtitles.findings, qa.translation_findings(translation), dub_findings(dub, market))
+    facts = _qa_facts(translation, dub, source.transcript)
+    files.append(report.write_json(qa_report, folder.qa_json, facts))
+    files.append(report.write_html(qa_report, folder.qa_html, facts))
+    record(files[-2:])
+    season_store.merge(store)
+    return MarketResult(paths.episode, market.code, tuple(files), qa_report, dub, seconds, sum(store.ran.values()))

@@ -1,11 +1,19 @@
-"""Prefect flow for a whole season: every episode for every market, then a season summary."""
+"""Prefect flow for a whole season: every episode for every market, then a season summary.
+
+Work runs concurrently on a bounded pool of threads (`workers`): an episode's source (ASR, OCR)
+and every episode x market chain are submitted as tasks, so ffmpeg renders overlap model work.
+A market that fails is journalled with its error and the others go on; the season then
+reports the failures. Finished stages are reused from OUT/.work/results by content.
+"""
 
 from __future__ import annotations
 
 import logging
+import os
 import time
+from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -14,24 +22,33 @@ from flows.settings import configure_prefect
 configure_prefect()
 
 from prefect import flow  # noqa: E402
+from prefect.task_runners import ThreadPoolTaskRunner  # noqa: E402
 
-from flows.episode import MarketResult, localize_episode  # noqa: E402
+from flows.episode import MarketResult, RunSettings, market_task, source_task  # noqa: E402
+from flows.store import ResultStore  # noqa: E402
 from localize import media  # noqa: E402
 from localize.asr import AsrOptions  # noqa: E402
 from localize.asr.source import PictureOptions, episode_script  # noqa: E402
-from localize.errors import LocalizeError, UnknownNameError  # noqa: E402
+from localize.errors import LocalizeError, UnknownNameError, whose_fault  # noqa: E402
+from localize.fsutil import remove_partials  # noqa: E402
+from localize.journal import Entry, Journal  # noqa: E402
 from localize.ledger import Ledger  # noqa: E402
 from localize.markets import Market  # noqa: E402
+from localize.paths import SeasonPaths  # noqa: E402
 from localize.progress import Progress  # noqa: E402
 from localize.report import write_season_summary  # noqa: E402
-from localize.subtitle import DELIVERY_FORMATS, CoverBox  # noqa: E402
+from localize.subtitle import CoverBox  # noqa: E402
 from localize.subtitle.layout import DEFAULT_COVER  # noqa: E402
-from localize.translate import engine_names  # noqa: E402
+from localize.translate import engine_names, load_glossary  # noqa: E402
 
 log = logging.getLogger("localize")
 
 VIDEO_SUFFIXES = (".mp4", ".mov", ".mkv", ".webm", ".m4v")
-DELIVERY_SUFFIXES = (*DELIVERY_FORMATS, "m4a", "mp4", "qa.json", "qa.html")
+
+
+def default_workers() -> int:
+    """Concurrent tasks: the cores, at least 2 (ffmpeg waits overlap model work), at most 4 (memory)."""
+    return max(2, min(os.cpu_count() or 2, 4))
 
 
 def find_episodes(season_dir: Path) -> list[Path]:
@@ -48,8 +65,10 @@ def find_episodes(season_dir: Path) -> list[Path]:
     return found
 
 
-def preflight(season_dir: Path, markets: Sequence[Market], out_dir: Path, force: bool = False) -> list[Path]:
-    """Everything that can be checked in seconds, before hours of work: videos, scripts, engines, edited files."""
+def preflight(season_dir: Path, markets: Sequence[Market], out_dir: Path, force: bool = False,
+              glossary_dir: Path | None = None) -> list[Path]:
+    """Everything that can be checked in seconds, before hours of work: videos, scripts, glossaries,
+    engines, delivery files edited by a person."""
     episodes = find_episodes(season_dir)
     for video in episodes:
         media.require_audio(media.probe(video))
@@ -57,19 +76,22 @@ def preflight(season_dir: Path, markets: Sequence[Market], out_dir: Path, force:
     for market in markets:
         if market.engine.name not in engine_names():
             raise UnknownNameError(f"translation engine for {market.code}", market.engine.name, engine_names())
+        glossary = glossary_dir / f"{market.code}.tsv" if glossary_dir else None
+        if glossary and glossary.is_file():
+            load_glossary(glossary)  # a malformed glossary fails now, not after hours of ASR
     if out_dir.exists() and not out_dir.is_dir():
         raise LocalizeError(f"{out_dir}: --out must be a folder")
     if not force:
-        Ledger(out_dir).check(planned_outputs(episodes, markets, out_dir))
+        Ledger(out_dir).check(SeasonPaths(out_dir).planned([v.stem for v in episodes], [m.code for m in markets]))
     return episodes
 
 
-def planned_outputs(episodes: Sequence[Path], markets: Sequence[Market], out_dir: Path) -> list[Path]:
-    planned = [out_dir / "season-summary.json", out_dir / "season-summary.html"]
-    for video in episodes:
-        planned.append(out_dir / "source" / f"{video.stem}.transcript.json")
-        planned.extend(out_dir / m.code / f"{video.stem}.{suffix}" for m in markets for suffix in DELIVERY_SUFFIXES)
-    return planned
+@dataclass(frozen=True)
+class Failure:
+    episode: str
+    market: str
+    error: str
+    fault: str  # "user", "tool" or "bug"
 
 
 @dataclass(frozen=True)
@@ -77,6 +99,9 @@ class SeasonResult:
     out_dir: Path
     results: tuple[MarketResult, ...]
     seconds: float
+    failures: tuple[Failure, ...] = ()
+    ran: dict[str, int] = field(default_factory=dict)  # stage -> times its work really ran
+    reused: dict[str, int] = field(default_factory=dict)  # stage -> times a finished result was reused
 
     @property
     def errors(self) -> int:
@@ -92,7 +117,13 @@ def _summary_row(r: MarketResult) -> dict[str, Any]:
     }
 
 
-@flow(name="localize-season", validate_parameters=False)
+def _failure_row(f: Failure) -> dict[str, Any]:
+    return {"episode": f.episode, "market": f.market, "passed": False, "errors": None, "findings": None,
+            "dub_lufs": None, "qa": f"failed ({f.fault}): {f.error}"}
+
+
+@flow(name="localize-season", validate_parameters=False,
+      task_runner=ThreadPoolTaskRunner(max_workers=default_workers()))  # type: ignore[arg-type]
 def localize_season(season_dir: Path, markets: Sequence[Market], out_dir: Path,
                     asr: AsrOptions | None = None, glossary_dir: Path | None = None,
                     preview: bool = True, show_progress: bool = False, force: bool = False,
@@ -101,19 +132,47 @@ def localize_season(season_dir: Path, markets: Sequence[Market], out_dir: Path,
                     episodes: Sequence[Path] | None = None) -> SeasonResult:
     """Episodes x markets; writes OUT/<market>/<episode>.* and OUT/season-summary.{json,html}.
 
-    Before any work, runs `preflight` (bad videos, unknown engines, and delivery files edited by a
-    person or not written by localize, unless `force`); a caller that already ran it passes `episodes`.
+    Before any work, runs `preflight` (bad videos, scripts, glossaries, unknown engines, and delivery
+    files edited by a person or not written by localize, unless `force`); a caller that already ran
+    it passes `episodes`.
     """
     started = time.perf_counter()
     if episodes is None:
-        episodes = preflight(season_dir, markets, out_dir, force)
+        episodes = preflight(season_dir, markets, out_dir, force, glossary_dir)
+    paths = SeasonPaths(out_dir)
+    settings = RunSettings(out_dir=out_dir, asr=asr or AsrOptions(), picture=picture or PictureOptions(),
+                           glossary_dir=glossary_dir, preview=preview, cover=cover, cover_auto=cover_auto)
+    if removed := remove_partials(out_dir):
+        log.info("%s: removed %d half-written files a stopped run left", out_dir, removed)
     ledger = Ledger(out_dir)
+    store = ResultStore(paths.results)
+    journal = Journal(paths.journal)
+    journal.start([v.stem for v in episodes], [m.code for m in markets])
+    sources = {video.stem: source_task.submit(store, video, settings, ledger) for video in episodes}
     results: list[MarketResult] = []
+    failures: list[Failure] = []
+    stage_seconds: Counter[str] = Counter()
     with Progress(total=len(episodes) * len(markets), enabled=show_progress) as progress:
-        for video in episodes:
-            results.extend(localize_episode(video, markets, out_dir, asr=asr, glossary_dir=glossary_dir,
-                                            preview=preview, on_step=progress.describe,
-                                            on_market_done=progress.advance, ledger=ledger, cover=cover,
-                                            picture=picture, cover_auto=cover_auto))
-    ledger.record(write_season_summary([_summary_row(r) for r in results], out_dir))
-    return SeasonResult(out_dir, tuple(results), time.perf_counter() - started)
+        chains = [(video.stem, market, market_task.submit(store, sources[video.stem], market, settings, ledger,
+                                                          progress.describe))
+                  for video in episodes for market in markets]
+        for episode, market, future in chains:
+            try:
+                result = future.result()
+            except Exception as exc:
+                failure = Failure(episode, market.code, str(exc) or type(exc).__name__, whose_fault(exc))
+                failures.append(failure)
+                journal.record(Entry(episode, market.code, "failed", error=failure.error, fault=failure.fault))
+                log.error("%s [%s] failed (%s): %s", episode, market.code, failure.fault, failure.error)
+            else:
+                results.append(result)
+                stage_seconds.update(result.seconds)
+                state = "done" if result.ran else "cached"
+                journal.record(Entry(episode, market.code, state, round(sum(result.seconds.values()), 1),
+                                     stages={k: round(v, 2) for k, v in result.seconds.items()}))
+            progress.advance()
+    rows = [_summary_row(r) for r in results] + [_failure_row(f) for f in failures]
+    ledger.record(write_season_summary(rows, out_dir, stage_seconds=dict(stage_seconds)))
+    seconds = time.perf_counter() - started
+    journal.finish(seconds, dict(stage_seconds))
+    return SeasonResult(out_dir, tuple(results), seconds, tuple(failures), dict(store.ran), dict(store.reused))

@@ -10,6 +10,7 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from localize.errors import LocalizeError
 from localize.markets import Market
@@ -37,6 +38,7 @@ One stage at a time:
     localize ocr ep01.mp4                    the burned-in subtitle band and each line
     echo 你好，林晓。 | localize translate --market en-US
     localize qa out/en-US/ep01.srt --market en-US      (exit 0 clean, 1 errors, 2 unreadable)
+    localize status out/                     what is done, cached, failed or pending
     localize markets                         rules per market
     localize engines                         translation engines, and how to pick one per market
 
@@ -72,6 +74,8 @@ def _warn_if_demo(markets: Sequence[Market]) -> None:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from prefect.task_runners import ThreadPoolTaskRunner
+
     from flows.season import localize_season, preflight
     from localize.asr.dialects import check_dialect
     from localize.config import CONFIG_NAME, load_config
@@ -80,19 +84,63 @@ def cmd_run(args: argparse.Namespace) -> int:
     config_path = args.config or (args.season / CONFIG_NAME if (args.season / CONFIG_NAME).is_file() else None)
     config = load_config(config_path)
     markets = [config.market(m) for m in parse_markets(args.markets)]
-    # Checked here, before Prefect starts its temporary server, so mistakes read as one clear line.
-    episodes = preflight(args.season, markets, args.out, args.force)
-    _warn_if_demo(markets)
     asr = dataclasses.replace(config.asr, dialect=args.dialect) if args.dialect else config.asr
     check_dialect(asr.dialect)
+    glossary_dir = _glossary_dir(args.glossaries, args.season)
+    # Checked here, before Prefect starts its temporary server, so mistakes read as one clear line.
+    episodes = preflight(args.season, markets, args.out, args.force, glossary_dir)
+    _warn_if_demo(markets)
     picture = dataclasses.replace(config.picture, enabled=False) if args.no_ocr else config.picture
-    result = localize_season(args.season, markets, args.out, asr=asr, episodes=episodes,
-                             glossary_dir=_glossary_dir(args.glossaries, args.season),
-                             preview=not args.no_preview, show_progress=not args.quiet, force=args.force,
-                             cover=config.cover, cover_auto=config.cover_auto, picture=picture)
+    season_flow = localize_season
+    if args.workers:
+        if args.workers < 1:
+            raise LocalizeError(f"--workers {args.workers}: give 1 or more")
+        runner: Any = ThreadPoolTaskRunner(max_workers=args.workers)
+        season_flow = localize_season.with_options(task_runner=runner)
+    result = season_flow(args.season, markets, args.out, asr=asr, episodes=episodes, glossary_dir=glossary_dir,
+                         preview=not args.no_preview, show_progress=not args.quiet, force=args.force,
+                         cover=config.cover, cover_auto=config.cover_auto, picture=picture)
     print(f"{len(result.results)} deliveries in {result.out_dir} ({result.seconds:.0f} s); "
           f"QA errors: {result.errors}. Summary: {result.out_dir / 'season-summary.html'}")
+    for failure in result.failures:
+        print(f"failed: {failure.episode} [{failure.market}] ({failure.fault}): {failure.error}", file=sys.stderr)
+    if result.failures:
+        print(f"{len(result.failures)} deliveries failed; run the same command again to retry them "
+              f"(finished work is kept). `localize status {result.out_dir}` shows where each one stands.",
+              file=sys.stderr)
+        return 1
     return 1 if (args.strict and result.errors) else 0
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    from localize.journal import read_status
+    from localize.paths import SeasonPaths
+
+    paths = SeasonPaths(args.out)
+    status = read_status(paths.journal)
+    if status is None:
+        raise LocalizeError(f"{args.out}: no season run recorded here (expected {paths.journal})")
+    if args.format == "json":
+        print(json.dumps(dataclasses.asdict(status), ensure_ascii=False, indent=2))
+        return 0
+    ended = f"finished {status.finished} in {status.seconds:.0f} s" if status.finished else "did not finish"
+    print(f"last run: started {status.started}, {ended}")
+    markets = list(dict.fromkeys(e.market for e in status.entries))
+    episodes = list(dict.fromkeys(e.episode for e in status.entries))
+    by_pair = {(e.episode, e.market): e for e in status.entries}
+    width = max(8, *(len(m) for m in markets))
+    print(f"{'episode':<10}" + "".join(f"{m:<{width + 2}}" for m in markets))
+    for episode in episodes:
+        print(f"{episode:<10}" + "".join(f"{by_pair[(episode, m)].state:<{width + 2}}" for m in markets))
+    for entry in status.entries:
+        if entry.state == "failed":
+            print(f"{entry.episode} [{entry.market}] failed ({entry.fault}): {entry.error}")
+    if status.stage_seconds:
+        print("time per stage: " + ", ".join(f"{k} {v:.0f} s" for k, v in status.stage_seconds.items()))
+    counts = {state: sum(1 for e in status.entries if e.state == state) for state in ("done", "cached", "failed",
+                                                                                      "pending")}
+    print(", ".join(f"{n} {state}" for state, n in counts.items()))
+    return 1 if counts["failed"] or counts["pending"] else 0
 
 
 def cmd_sample(args: argparse.Namespace) -> int:
@@ -303,9 +351,19 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--strict", action="store_true", help="exit 1 if any QA error was found")
     run.add_argument("--force", action="store_true",
                      help="overwrite delivery files that were edited by hand or not written by localize")
+    run.add_argument("--workers", type=int,
+                     help="tasks run at once (default: the cores, 2 to 4); ffmpeg renders overlap model work")
     run.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     _add_common(run)
     run.set_defaults(func=cmd_run)
+
+    st = sub.add_parser("status", help="where each episode x market of the last run stands",
+                        description="Per episode and market: done, cached (reused from an earlier run), failed "
+                                    "(with the error and whose fault it was: user, tool or bug) or pending (not "
+                                    "reached: the run was stopped). Exit 0 when everything is done.")
+    st.add_argument("out", type=Path, metavar="OUT", help="the --out folder of `localize run`")
+    st.add_argument("--format", choices=("text", "json"), default="text", help="output (default: %(default)s)")
+    st.set_defaults(func=cmd_status)
 
     sample = sub.add_parser("sample", help="write the built-in sample season",
                             description="Write a deterministic 3-episode sample season (video, script, "

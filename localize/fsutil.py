@@ -9,6 +9,7 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
+PARTIAL = "partial-"  # in every temporary name: a run killed before its rename leaves only such files
 _UMASK = os.umask(0)
 os.umask(_UMASK)
 
@@ -24,7 +25,7 @@ def atomic_path(target: Path | str, suffix: str | None = None) -> Iterator[Path]
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(
-        prefix=f".{target.stem}.", suffix=suffix or target.suffix, dir=target.parent
+        prefix=f".{target.stem}.{PARTIAL}", suffix=suffix or target.suffix, dir=target.parent
     )
     os.close(fd)
     tmp = Path(tmp_name)
@@ -35,6 +36,16 @@ def atomic_path(target: Path | str, suffix: str | None = None) -> Iterator[Path]
     finally:
         if tmp.exists():
             tmp.unlink()
+
+
+def remove_partials(folder: Path) -> int:
+    """Delete temporaries a killed run left under `folder` (never a finished file); how many."""
+    removed = 0
+    for path in folder.rglob(f".*.{PARTIAL}*") if folder.is_dir() else ():
+        if path.is_file():
+            path.unlink()
+            removed += 1
+    return removed
 
 
 def write_text_atomic(target: Path | str, text: str) -> Path:

@@ -8,6 +8,7 @@ stops the run with OutputExistsError unless `force` is set.
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -22,6 +23,7 @@ class Ledger:
         self.out_dir = out_dir
         self.path = out_dir / LEDGER_NAME
         self._hashes: dict[str, str] = {}
+        self._lock = threading.Lock()  # markets finish concurrently
         try:
             loaded = json.loads(self.path.read_text(encoding="utf-8"))
         except (OSError, json.JSONDecodeError):
@@ -40,7 +42,7 @@ class Ledger:
                     path, "it was edited, or not written by localize; move it away or pass --force to overwrite")
 
     def record(self, paths: Iterable[Path]) -> None:
-        for path in paths:
-            if path.is_file():
-                self._hashes[self._key(path)] = sha256_file(path)
-        write_text_atomic(self.path, json.dumps(self._hashes, indent=1, sort_keys=True))
+        hashes = {self._key(path): sha256_file(path) for path in paths if path.is_file()}
+        with self._lock:
+            self._hashes.update(hashes)
+            write_text_atomic(self.path, json.dumps(self._hashes, indent=1, sort_keys=True))

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from localize.errors import LocalizeError, MediaError, MissingDependencyError
+from localize.errors import LocalizeError, MediaError, MissingDependencyError, ToolError
 from localize.fsutil import atomic_path
 from localize.types import MediaInfo
 
@@ -33,13 +33,13 @@ def _tool(name: str) -> str:
 
 
 def run_ffmpeg(args: Sequence[str], what: Path | str = "") -> None:
-    """Run ffmpeg quietly; on failure raise with the last lines ffmpeg printed."""
+    """Run ffmpeg quietly; on failure raise ToolError with the last lines ffmpeg printed."""
     cmd = [_tool("ffmpeg"), "-hide_banner", "-nostdin", "-loglevel", "error", "-y", *args]
     log.debug("ffmpeg %s", " ".join(args))
     done = subprocess.run(cmd, capture_output=True, text=True)
     if done.returncode != 0:
-        tail = "\n".join(done.stderr.strip().splitlines()[-5:])
-        raise MediaError(what or "ffmpeg", f"ffmpeg failed: {tail or 'exit ' + str(done.returncode)}")
+        # A tool failure, retried; a file that is not media is caught earlier, by `probe`.
+        raise ToolError("ffmpeg", cmd, done.returncode, done.stderr, path=what or None)
 
 
 def _parse_rate(rate: str | None) -> float | None:
@@ -216,6 +216,5 @@ def video_frames(video: Path | str, width: int, height: int, *, crop: tuple[int,
                 proc.kill()
             stderr = proc.stderr.read().decode("utf-8", "replace")
             proc.wait()
-        if proc.returncode not in (0, -9):
-            tail = "\n".join(stderr.strip().splitlines()[-5:])
-            raise MediaError(video, f"ffmpeg could not decode the frames: {tail or 'exit ' + str(proc.returncode)}")
+        if proc.returncode not in (0, -9):  # -9: killed above, when the caller stopped reading early
+            raise ToolError("ffmpeg", cmd, proc.returncode, stderr, path=video)

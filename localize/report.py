@@ -78,16 +78,29 @@ def render_text(report: QAReport) -> str:
     return "\n".join(lines)
 
 
-def write_season_summary(rows: Sequence[dict[str, Any]], out_dir: Path) -> tuple[Path, Path]:
-    """`season-summary.json` and `.html`: one row per episode and market with its verdict and figures."""
+def _cell(key: str, value: Any) -> str:
+    esc = html.escape
+    text = "" if value is None else str(value)
+    if key == "qa" and text.endswith(".qa.html"):  # a relative link inside OUT; anything else is shown as text
+        return f'<td><a href="{esc(text, quote=True)}">{esc(text)}</a></td>'
+    return f"<td>{esc(text)}</td>"
+
+
+def write_season_summary(rows: Sequence[dict[str, Any]], out_dir: Path,
+                         stage_seconds: dict[str, float] | None = None) -> tuple[Path, Path]:
+    """`season-summary.json` and `.html`: one row per episode and market with its verdict, a link to its
+    QA report, and the run's time per stage."""
+    stage_seconds = {k: round(v, 1) for k, v in (stage_seconds or {}).items()}
     json_path = write_text_atomic(out_dir / "season-summary.json",
-                                  json.dumps({"deliveries": list(rows)}, ensure_ascii=False, indent=2))
+                                  json.dumps({"deliveries": list(rows), "stage_seconds": stage_seconds},
+                                             ensure_ascii=False, indent=2))
     esc = html.escape
     keys = list(rows[0]) if rows else []
     head = "".join(f"<th>{esc(k)}</th>" for k in keys)
-    body = "".join("<tr>" + "".join(f"<td>{esc(str(r.get(k, '')))}</td>" for k in keys) + "</tr>"
-                   for r in rows)
+    body = "".join("<tr>" + "".join(_cell(k, r.get(k)) for k in keys) + "</tr>" for r in rows)
+    times = "".join(f"<tr><td>{esc(k)}</td><td>{v:.1f} s</td></tr>" for k, v in stage_seconds.items())
+    timing = f"<h2>Time per stage (all episodes and markets)</h2><table>{times}</table>" if times else ""
     page = (f"<!doctype html><html lang=en><meta charset=utf-8><title>Season summary</title>"
-            f"<style>{_STYLE}</style><h1>Season summary</h1><table><tr>{head}</tr>{body}</table></html>\n")
+            f"<style>{_STYLE}</style><h1>Season summary</h1><table><tr>{head}</tr>{body}</table>{timing}</html>\n")
     html_path = write_text_atomic(out_dir / "season-summary.html", page)
     return json_path, html_path

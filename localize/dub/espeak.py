@@ -6,7 +6,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from localize.errors import LocalizeError, MissingDependencyError
+from localize.errors import MissingDependencyError, ToolError
 from localize.fsutil import atomic_path
 
 _HINT = "install it with: sudo apt-get install espeak-ng"
@@ -20,9 +20,10 @@ def _binary() -> str:
 
 
 def _run(args: list[str], text: str) -> subprocess.CompletedProcess[bytes]:
-    done = subprocess.run([_binary(), *args], input=text.encode("utf-8"), capture_output=True)
+    cmd = [_binary(), *args]
+    done = subprocess.run(cmd, input=text.encode("utf-8"), capture_output=True)
     if done.returncode != 0:
-        raise LocalizeError(f"espeak-ng failed ({' '.join(args)}): {done.stderr.decode(errors='replace')}")
+        raise ToolError("espeak-ng", cmd, done.returncode, done.stderr.decode(errors="replace"))
     return done
 
 

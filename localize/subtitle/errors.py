@@ -1,4 +1,4 @@
-"""Errors of the subtitle stage, all under `localize.errors.LocalizeError`.
+"""Errors of the subtitle stage, all user errors (`localize.errors.UserError`).
 
 They keep the bad value and say what is accepted, so a CLI or a QA report can
 show them to a person as they are.
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from localize.errors import InputFormatError, LocalizeError
+from localize.errors import InputFormatError, UserError
 
 ACCEPTED_FILES = ("SubRip (.srt), WebVTT (.vtt) or Advanced SubStation Alpha (.ass/.ssa), "
                   "as UTF-8 (or GB2312/GBK) text")
@@ -27,7 +27,7 @@ class SubtitleFileError(InputFormatError):
         super().__init__(path, line_no, problem, expected=accepted)
 
 
-class InvalidSettingError(LocalizeError):
+class InvalidSettingError(UserError):
     """A frame rate, rule or layout value the subtitle stage cannot work with."""
 
     def __init__(self, name: str, value: object, accepted: str) -> None:

@@ -1,0 +1,130 @@
+"""Finished stage results, keyed by the content of everything they depend on: the one resume mechanism.
+
+A stage's key hashes its inputs (file contents, not paths; dataclass fields; plain values),
+the stage's name and the source code of the modules it runs (`STAGE_CODE`), so a code change
+that can alter a stage's output redoes it without anyone bumping a version. The result is
+pickled into OUT/.work/results/<stage>-<key>.pkl, written atomically after the stage's own
+output files (also atomic), with their sha256: a result is reused only when every file it
+made is still there, unchanged. A killed run leaves either a complete record or none.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import logging
+import pickle
+import threading
+from collections import Counter
+from collections.abc import Callable, Sequence
+from enum import Enum
+from functools import cache
+from pathlib import Path
+from typing import Any, TypeVar
+
+from localize.fsutil import sha256_file, write_bytes_atomic
+
+T = TypeVar("T")
+log = logging.getLogger("localize")
+
+ROOT = Path(__file__).resolve().parents[1]
+_COMMON = ("localize/types.py", "localize/errors.py", "localize/markets.py", "localize/media.py",
+           "localize/models.py", "localize/fsutil.py")
+# Source files (or folders) whose code decides each stage's output.
+STAGE_CODE: dict[str, tuple[str, ...]] = {
+    "extract-audio": (),
+    "read-picture": ("localize/picture", "localize/asr/source.py"),
+    "transcribe": ("localize/asr",),
+    "translate": ("localize/translate",),
+    "subtitles": ("localize/subtitle",),
+    "dub": ("localize/dub",),
+    "preview": (),
+}
+
+
+@cache
+def code_version(stage: str) -> str:
+    """sha256 over the source of the modules `stage` runs (and the shared ones)."""
+    digest = hashlib.sha256()
+    for entry in (*_COMMON, *STAGE_CODE.get(stage, ("localize", "flows"))):
+        path = ROOT / entry
+        files = sorted(path.rglob("*.py")) if path.is_dir() else [path]
+        for file in files:
+            digest.update(file.relative_to(ROOT).as_posix().encode())
+            digest.update(file.read_bytes())
+    return digest.hexdigest()
+
+
+def _canonical(value: Any) -> Any:
+    if isinstance(value, Path):
+        return {"file": sha256_file(value)} if value.is_file() else {"path": str(value)}
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        fields = {f.name: _canonical(getattr(value, f.name)) for f in dataclasses.fields(value) if f.compare}
+        return {type(value).__name__: fields}
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, dict):
+        return {str(k): _canonical(v) for k, v in sorted(value.items(), key=lambda kv: str(kv[0]))}
+    if isinstance(value, (list, tuple)):
+        return [_canonical(v) for v in value]
+    return value
+
+
+def content_key(stage: str, inputs: dict[str, Any]) -> str:
+    digest = hashlib.sha256(f"{stage}:{code_version(stage)}:".encode())
+    digest.update(repr(_canonical(inputs)).encode())
+    return digest.hexdigest()[:32]
+
+
+class ResultStore:
+    """`store.run(stage, inputs, work, outputs)`: the saved result when nothing changed, else `work()`."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.ran: Counter[str] = Counter()  # stage -> times its work really ran in this process
+        self.reused: Counter[str] = Counter()
+        self._lock = threading.Lock()
+
+    def scoped(self) -> ResultStore:
+        """The same results with counters of its own (one market's work), merged back by `merge`."""
+        return ResultStore(self.folder)
+
+    def merge(self, other: ResultStore) -> None:
+        with self._lock:
+            self.ran.update(other.ran)
+            self.reused.update(other.reused)
+
+    def record_path(self, stage: str, key: str) -> Path:
+        return self.folder / f"{stage}-{key}.pkl"
+
+    def run(self, stage: str, inputs: dict[str, Any], work: Callable[[], T], outputs: Sequence[Path] = ()) -> T:
+        key = content_key(stage, inputs)
+        record = self.record_path(stage, key)
+        saved = self._load(record, outputs)
+        if saved is not None:
+            with self._lock:
+                self.reused[stage] += 1
+            log.info("%s: unchanged since the last run, reused", stage)
+            value: T = saved
+            return value
+        value = work()
+        hashes = {str(p): sha256_file(p) for p in outputs}
+        write_bytes_atomic(record, pickle.dumps({"value": value, "outputs": hashes}))
+        with self._lock:
+            self.ran[stage] += 1
+        return value
+
+    @staticmethod
+    def _load(record: Path, outputs: Sequence[Path]) -> Any:
+        if not record.is_file():
+            return None
+        try:
+            saved = pickle.loads(record.read_bytes())
+        except (pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError):
+            return None  # written by other code: do the work again
+        if not isinstance(saved, dict) or "value" not in saved:
+            return None
+        for path in outputs:
+            if not path.is_file() or saved.get("outputs", {}).get(str(path)) != sha256_file(path):
+                return None  # a file it made is gone or changed since
+        return saved["value"]

@@ -1,0 +1,120 @@
+"""Where every output of a season run lives: one definition, read by the flows, the CLI and the benchmarks.
+
+    OUT/season-summary.{json,html}
+    OUT/source/<episode>.transcript.json
+    OUT/<market>/<episode>.{srt,vtt,ass,m4a,mp4,qa.json,qa.html}
+    OUT/.work/<episode>/...            intermediate files (audio for ASR and mixing, dub stems)
+    OUT/.work/results/...              finished stage results, keyed by the content of their inputs
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from localize.subtitle.deliver import DELIVERY_FORMATS
+
+WORK = ".work"
+
+
+@dataclass(frozen=True)
+class MarketPaths:
+    """One episode's deliveries for one market."""
+
+    folder: Path
+    episode: str
+
+    def subtitle(self, fmt: str) -> Path:
+        return self.folder / f"{self.episode}.{fmt}"
+
+    @property
+    def subtitles(self) -> tuple[Path, ...]:
+        return tuple(self.subtitle(fmt) for fmt in DELIVERY_FORMATS)
+
+    @property
+    def ass(self) -> Path:
+        return self.subtitle("ass")
+
+    @property
+    def dub(self) -> Path:
+        return self.folder / f"{self.episode}.m4a"
+
+    @property
+    def preview(self) -> Path:
+        return self.folder / f"{self.episode}.mp4"
+
+    @property
+    def qa_json(self) -> Path:
+        return self.folder / f"{self.episode}.qa.json"
+
+    @property
+    def qa_html(self) -> Path:
+        return self.folder / f"{self.episode}.qa.html"
+
+    def deliveries(self, preview: bool = True) -> tuple[Path, ...]:
+        """Every file a finished delivery has, in the order the run writes them."""
+        return (*self.subtitles, self.dub, *((self.preview,) if preview else ()), self.qa_json, self.qa_html)
+
+
+@dataclass(frozen=True)
+class EpisodePaths:
+    """One episode's files under OUT: its source transcript, intermediate work, and per-market deliveries."""
+
+    out_dir: Path
+    episode: str
+
+    @property
+    def work(self) -> Path:
+        return self.out_dir / WORK / self.episode
+
+    @property
+    def asr_audio(self) -> Path:
+        return self.work / "asr16k.wav"
+
+    @property
+    def mix_audio(self) -> Path:
+        return self.work / "mix48k.wav"
+
+    @property
+    def transcript(self) -> Path:
+        return self.out_dir / "source" / f"{self.episode}.transcript.json"
+
+    def dub_work(self, market: str) -> Path:
+        return self.work / f"dub-{market}"
+
+    def market(self, code: str) -> MarketPaths:
+        return MarketPaths(self.out_dir / code, self.episode)
+
+
+@dataclass(frozen=True)
+class SeasonPaths:
+    out_dir: Path
+
+    @property
+    def summary_json(self) -> Path:
+        return self.out_dir / "season-summary.json"
+
+    @property
+    def summary_html(self) -> Path:
+        return self.out_dir / "season-summary.html"
+
+    @property
+    def results(self) -> Path:
+        return self.out_dir / WORK / "results"
+
+    @property
+    def journal(self) -> Path:
+        """What the last run did per episode and market (read by `localize status`)."""
+        return self.out_dir / WORK / "journal.jsonl"
+
+    def episode(self, name: str) -> EpisodePaths:
+        return EpisodePaths(self.out_dir, name)
+
+    def planned(self, episodes: list[str], markets: list[str], preview: bool = True) -> list[Path]:
+        """Every delivery a run of these episodes and markets writes (checked against the ledger first)."""
+        planned = [self.summary_json, self.summary_html]
+        for name in episodes:
+            paths = self.episode(name)
+            planned.append(paths.transcript)
+            planned += [p for code in markets for p in paths.market(code).deliveries(preview)]
+        return planned

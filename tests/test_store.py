@@ -1,0 +1,60 @@
+"""The one resume mechanism: results keyed by the content of their inputs and the code that made them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import flows.store
+from flows.store import ResultStore, code_version, content_key
+from localize.markets import get_market
+
+
+def test_same_content_same_key_changed_content_new_key(tmp_path: Path) -> None:
+    a = tmp_path / "a.wav"
+    b = tmp_path / "copy" / "b.wav"
+    b.parent.mkdir()
+    a.write_bytes(b"RIFF-same-audio")
+    b.write_bytes(b"RIFF-same-audio")
+    market = get_market("en-US")
+    assert content_key("transcribe", {"audio": a, "m": market}) == content_key("transcribe", {"audio": b, "m": market})
+    b.write_bytes(b"RIFF-other-audio")
+    assert content_key("transcribe", {"audio": a, "m": market}) != content_key("transcribe", {"audio": b, "m": market})
+    assert content_key("transcribe", {"audio": a, "m": market}) != content_key(
+        "transcribe", {"audio": a, "m": get_market("es-419")})
+
+
+def test_a_stage_is_redone_when_its_code_changes(monkeypatch, tmp_path: Path) -> None:
+    before = content_key("subtitles", {"x": 1})
+    assert code_version("subtitles") != code_version("dub")  # each stage hashes its own modules
+    monkeypatch.setattr(flows.store, "code_version", lambda stage: "edited-" + stage)
+    assert content_key("subtitles", {"x": 1}) != before
+
+
+def test_reuse_only_when_inputs_match_and_outputs_are_unchanged(tmp_path: Path) -> None:
+    out = tmp_path / "ep01.m4a"
+    store = ResultStore(tmp_path / "results")
+    calls: list[int] = []
+
+    def work() -> str:
+        calls.append(1)
+        out.write_text(f"dub {len(calls)}")
+        return "track"
+
+    assert store.run("dub", {"x": 1}, work, [out]) == "track"
+    assert ResultStore(store.folder).run("dub", {"x": 1}, work, [out]) == "track"  # a new process, same folder
+    assert len(calls) == 1
+    store.run("dub", {"x": 2}, work, [out])  # inputs changed
+    out.unlink()
+    store.run("dub", {"x": 2}, work, [out])  # output deleted
+    out.write_text("edited by hand")
+    store.run("dub", {"x": 2}, work, [out])  # output changed since
+    assert len(calls) == 4
+    assert store.ran["dub"] == 4 and store.reused["dub"] == 0
+
+
+def test_a_damaged_record_means_the_work_is_done_again(tmp_path: Path) -> None:
+    store = ResultStore(tmp_path)
+    store.run("translate", {"line": "你好"}, lambda: "hello")
+    record = next(tmp_path.glob("translate-*.pkl"))
+    record.write_bytes(b"not a pickle")
+    assert store.run("translate", {"line": "你好"}, lambda: "hi") == "hi"
