@@ -88,3 +88,38 @@ def test_season_folder_without_videos_is_a_clear_error(tmp_path: Path) -> None:
     (tmp_path / "notes.txt").write_text("no videos here")
     with pytest.raises(LocalizeError, match="no episode videos"):
         find_episodes(tmp_path)
+
+
+def test_a_failing_market_is_journalled_and_the_others_are_delivered(
+    tiny_episode: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from localize.journal import read_status
+    from localize.markets import EngineSpec, with_engine
+    from localize.paths import SeasonPaths
+    from localize.translate import engines
+
+    class Working:
+        name = "working-stub"
+
+        def translate(self, sources, market, context=None):
+            return [f"Line {i + 1}" for i in range(len(sources))]
+
+    class Broken:
+        name = "broken-stub"
+
+        def translate(self, sources, market, context=None):
+            raise ValueError("a bug in an engine")
+
+    monkeypatch.setitem(engines.ENGINES, "working-stub", lambda spec: Working())
+    monkeypatch.setitem(engines.ENGINES, "broken-stub", lambda spec: Broken())
+    markets = [with_engine(get_market("en-US"), EngineSpec("working-stub", "none")),
+               with_engine(get_market("es-419"), EngineSpec("broken-stub", "none"))]
+    out = tmp_path / "out"
+    result = localize_season(tiny_episode.parent, markets, out, preview=False)
+    assert [(f.market, f.fault) for f in result.failures] == [("es-419", "bug")]
+    assert (out / "en-US" / f"{tiny_episode.stem}.srt").is_file()
+    status = read_status(SeasonPaths(out).journal)
+    assert status is not None
+    assert {e.market: e.state for e in status.entries} == {"en-US": "done", "es-419": "failed"}
+    summary = json.loads((out / "season-summary.json").read_text())
+    assert any(row["market"] == "es-419" and not row["passed"] for row in summary["deliveries"])
