@@ -91,6 +91,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     episodes = preflight(args.season, markets, args.out, args.force, glossary_dir)
     _warn_if_demo(markets)
     picture = dataclasses.replace(config.picture, enabled=False) if args.no_ocr else config.picture
+    if args.device:
+        asr = dataclasses.replace(asr, device=args.device)
+        picture = dataclasses.replace(picture, device=args.device)
     season_flow = localize_season
     if args.workers:
         if args.workers < 1:
@@ -168,8 +171,8 @@ def cmd_transcribe(args: argparse.Namespace) -> int:
     if args.script and len(args.files) > 1:
         raise LocalizeError("--script goes with one FILE; for several, put epNN.script.tsv beside each video")
     options = SourceOptions(asr=AsrOptions(model=args.model, beam_size=args.beam_size, language=args.language,
-                                           dialect=args.dialect),
-                            picture=PictureOptions(enabled=not args.no_ocr))
+                                           dialect=args.dialect, device=args.device),
+                            picture=PictureOptions(enabled=not args.no_ocr, device=args.device))
     targets = [args.out / f"{file.stem}.{args.format}" for file in args.files] if args.out else []
     for target in targets:  # before any work: never overwrite, never let two inputs share a name
         if target.exists() and not args.force:
@@ -348,6 +351,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--no-ocr", action="store_true",
                      help="do not read the burned-in Chinese subtitles (clean masters; saves ~0.2 s a second)")
     run.add_argument("--dialect", help="dialect of the dialogue: mandarin (default), cantonese, sichuanese, auto")
+    run.add_argument("--device", choices=("auto", "cpu", "cuda"),
+                     help="where ASR and OCR run (default: cpu; auto uses a GPU when one is there)")
     run.add_argument("--strict", action="store_true", help="exit 1 if any QA error was found")
     run.add_argument("--force", action="store_true",
                      help="overwrite delivery files that were edited by hand or not written by localize")
@@ -393,6 +398,8 @@ def build_parser() -> argparse.ArgumentParser:
                     help="mandarin (default), cantonese, sichuanese, or auto (detect and say which)")
     tr.add_argument("--script", type=Path, help="the studio's script for FILE (.script.tsv, .zh.srt, .script.txt)")
     tr.add_argument("--no-ocr", action="store_true", help="do not read burned-in subtitles from the picture")
+    tr.add_argument("--device", choices=("auto", "cpu", "cuda"), default="cpu",
+                    help="where ASR and OCR run (default: %(default)s; auto uses a GPU when one is there)")
     tr.add_argument("--language", help="Whisper language code (default: the dialect's, zh)")
     tr.add_argument("--beam-size", type=int, default=5, help="5 (default) or 1 for ~35%% faster, a little worse")
     tr.add_argument("--out", type=Path, help="write FILE_STEM.FORMAT files into this folder instead of stdout")

@@ -42,6 +42,6 @@ class AsrOptions:
     simplified: bool = True
     initial_prompt: str | None = None
     compute_type: str = "int8"
-    device: str = "cpu"
+    device: str = "cpu"  # "cpu", "cuda" or "auto" (CTranslate2 picks CUDA when a GPU is there)
     cpu_threads: int = 0  # 0 = let CTranslate2 choose
     guard: GuardOptions = field(default_factory=GuardOptions)
