@@ -450,12 +450,19 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _quiet_prefect(record: logging.LogRecord) -> bool:
+    return record.levelno >= logging.WARNING or not record.name.startswith("prefect")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")  # no model hub is ever contacted
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-    logging.basicConfig(level=logging.INFO if getattr(args, "verbose", False) else logging.WARNING,
-                        format="%(levelname)s %(message)s")
+    verbose = bool(getattr(args, "verbose", False))
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(message)s")
+    if not verbose:  # Prefect sets its own loggers to INFO ("Finished in state Completed()" per task)
+        for handler in logging.getLogger().handlers:
+            handler.addFilter(_quiet_prefect)
     if getattr(args, "models_dir", None):
         os.environ["LOCALIZE_MODELS_DIR"] = str(args.models_dir)
     try:
