@@ -125,13 +125,35 @@ def test_generation_stops_at_the_token_budget_and_the_newline(tiny_causal_dir: P
     assert len(head) < len(long) and long.startswith(head)
 
 
+def test_a_looping_line_stops_long_before_its_token_budget(tiny_causal_dir: Path) -> None:
+    assert hf_adapter.looping([5, 9, *[7] * 8]) and hf_adapter.looping([1, 2, *[3, 4] * 8])
+    assert not hf_adapter.looping([1, 2, 3, 4, 5, 6, 7, 8]) and not hf_adapter.looping([4] * 7)
+    lm = hf_adapter.load_causal_lm(str(tiny_causal_dir))
+    generated: list[int] = []
+    original = lm.model.generate
+
+    def watching(**kwargs: Any) -> Any:
+        output = original(**kwargs)
+        generated.append(output.shape[1] - kwargs["input_ids"].shape[1])
+        return output
+
+    lm.model.generate = watching  # type: ignore[method-assign]
+    try:
+        texts = hf_adapter.generate_lines(lm, ["Chinese: 好\nEnglish:"] * 2, [400, 400], batch_size=2)
+    finally:
+        lm.model.generate = original  # type: ignore[method-assign]
+    # A random 2-layer model loops at once; without the stop it would run all 400 tokens (or to a newline).
+    tokens = lm.tokenizer(texts[0])["input_ids"]
+    assert generated[0] < 400 and (hf_adapter.looping(tokens) or generated[0] < 100)
+
+
 def test_tiny_causal_lm_runs_end_to_end_and_its_garbage_is_flagged(tiny_causal_dir: Path) -> None:
     engine = CausalLMEngine(str(tiny_causal_dir), CausalLMOptions(batch_size=2, max_new_tokens=24))
     assert len(engine.translate(SOURCES, EN)) == len(SOURCES)
     result = translate_texts(SOURCES, EN, glossary=Glossary(), engine=engine)
     assert result.engine == "causal-lm"
     assert [line.source for line in result.lines] == SOURCES
-    assert all(line.flags for line in result.lines), [(line.target, line.flags) for line in result.lines]
+    assert all(line.flags for line in result.lines), [(line.target, [f.code for f in line.flags]) for line in result.lines]
 
 
 def test_tiny_marian_runs_end_to_end_and_its_garbage_is_flagged(tiny_marian_dir: Path) -> None:
@@ -142,7 +164,7 @@ def test_tiny_marian_runs_end_to_end_and_its_garbage_is_flagged(tiny_marian_dir:
     assert isinstance(engine, Seq2SeqEngine)
     result = translate_texts(SOURCES, EN, glossary=Glossary(), engine=engine)
     assert result.engine == "seq2seq"
-    assert all(line.flags for line in result.lines), [(line.target, line.flags) for line in result.lines]
+    assert all(line.flags for line in result.lines), [(line.target, [f.code for f in line.flags]) for line in result.lines]
 
 
 def test_a_seq2seq_model_is_not_a_causal_lm_and_back(tiny_causal_dir: Path, tiny_marian_dir: Path) -> None:

@@ -153,6 +153,7 @@ def generate_lines(
             encoded = tokenizer([prompts[i] for i in chunk], return_tensors="pt", padding=True)
             output = lm.model.generate(
                 **encoded,
+                stopping_criteria=_stop_on_loops(encoded["input_ids"].shape[1]),
                 max_new_tokens=max(max_new_tokens[i] for i in chunk),
                 do_sample=False,
                 num_beams=1,
@@ -165,6 +166,34 @@ def generate_lines(
                 text = tokenizer.decode(row[: max_new_tokens[i]], skip_special_tokens=True)
                 results[i] = text.split("\n", 1)[0].strip()
     return [results[i] for i in range(len(prompts))]
+
+
+def looping(tokens: Sequence[int], min_repeats: int = 8, max_period: int = 8) -> bool:
+    """Whether generation has fallen into a loop: its last tokens are one short unit repeated.
+
+    8 repeats: enough that the output checks (localize.translate.checks, which let "no, no, no, no"
+    pass as drama) always flag what was stopped here.
+    """
+    for period in range(1, max_period + 1):
+        span = period * min_repeats
+        if len(tokens) >= span and list(tokens[-span:]) == list(tokens[-period:]) * min_repeats:
+            return True
+    return False
+
+
+def _stop_on_loops(prompt_length: int) -> Any:
+    """Stop a row once it loops ("la, la, la, ..."): it is flagged anyway, and the rest of its
+    token budget would be spent on more of the same (the public StoppingCriteria extension point)."""
+    torch, transformers = _libs()
+
+    base: Any = transformers.StoppingCriteria
+
+    class StopOnLoops(base):
+        def __call__(self, input_ids: Any, scores: Any, **kwargs: Any) -> Any:
+            rows = [looping(row[prompt_length:].tolist()) for row in input_ids]
+            return torch.tensor(rows, dtype=torch.bool, device=input_ids.device)
+
+    return transformers.StoppingCriteriaList([StopOnLoops()])
 
 
 def generate_seq2seq(
