@@ -153,7 +153,7 @@ def test_tiny_causal_lm_runs_end_to_end_and_its_garbage_is_flagged(tiny_causal_d
     result = translate_texts(SOURCES, EN, glossary=Glossary(), engine=engine)
     assert result.engine == "causal-lm"
     assert [line.source for line in result.lines] == SOURCES
-    assert all(line.flags for line in result.lines), [(line.target, [f.code for f in line.flags]) for line in result.lines]
+    assert all(line.flags for line in result.lines), [(ln.target, [f.code for f in ln.flags]) for ln in result.lines]
 
 
 def test_tiny_marian_runs_end_to_end_and_its_garbage_is_flagged(tiny_marian_dir: Path) -> None:
@@ -164,7 +164,7 @@ def test_tiny_marian_runs_end_to_end_and_its_garbage_is_flagged(tiny_marian_dir:
     assert isinstance(engine, Seq2SeqEngine)
     result = translate_texts(SOURCES, EN, glossary=Glossary(), engine=engine)
     assert result.engine == "seq2seq"
-    assert all(line.flags for line in result.lines), [(line.target, [f.code for f in line.flags]) for line in result.lines]
+    assert all(line.flags for line in result.lines), [(ln.target, [f.code for f in ln.flags]) for ln in result.lines]
 
 
 def test_a_seq2seq_model_is_not_a_causal_lm_and_back(tiny_causal_dir: Path, tiny_marian_dir: Path) -> None:
