@@ -25,7 +25,6 @@ from prefect import flow  # noqa: E402
 from prefect.task_runners import ThreadPoolTaskRunner  # noqa: E402
 
 from flows.episode import MarketResult, RunSettings, market_task, source_task  # noqa: E402
-from flows.store import ResultStore  # noqa: E402
 from localize import media  # noqa: E402
 from localize.asr import AsrOptions  # noqa: E402
 from localize.asr.source import PictureOptions, episode_script  # noqa: E402
@@ -37,6 +36,7 @@ from localize.markets import Market  # noqa: E402
 from localize.paths import SeasonPaths  # noqa: E402
 from localize.progress import Progress  # noqa: E402
 from localize.report import write_season_summary  # noqa: E402
+from localize.store import ResultStore  # noqa: E402
 from localize.subtitle import CoverBox  # noqa: E402
 from localize.subtitle.layout import DEFAULT_COVER  # noqa: E402
 from localize.translate import engine_names, load_glossary  # noqa: E402
@@ -84,6 +84,15 @@ def preflight(season_dir: Path, markets: Sequence[Market], out_dir: Path, force:
     if not force:
         Ledger(out_dir).check(SeasonPaths(out_dir).planned([v.stem for v in episodes], [m.code for m in markets]))
     return episodes
+
+
+def _source_seconds(future: Any, counted: set[int]) -> dict[str, float]:
+    """An episode's source stage times, once (raises the source's own error if it failed)."""
+    source = future.result()
+    if id(future) in counted:
+        return {}
+    counted.add(id(future))
+    return dict(source.seconds)
 
 
 @dataclass(frozen=True)
@@ -152,12 +161,15 @@ def localize_season(season_dir: Path, markets: Sequence[Market], out_dir: Path,
     results: list[MarketResult] = []
     failures: list[Failure] = []
     stage_seconds: Counter[str] = Counter()
+    counted: set[int] = set()
     with Progress(total=len(episodes) * len(markets), enabled=show_progress) as progress:
-        chains = [(video.stem, market, market_task.submit(store, sources[video.stem], market, settings, ledger,
+        upstream: dict[str, Any] = dict(sources)  # a future stands in for its EpisodeSource
+        chains = [(video.stem, market, market_task.submit(store, upstream[video.stem], market, settings, ledger,
                                                           progress.describe))
                   for video in episodes for market in markets]
         for episode, market, future in chains:
             try:
+                stage_seconds.update(_source_seconds(sources[episode], counted))
                 result = future.result()
             except Exception as exc:
                 failure = Failure(episode, market.code, str(exc) or type(exc).__name__, whose_fault(exc))

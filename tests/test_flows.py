@@ -14,7 +14,7 @@ os.environ["PREFECT_LOCAL_STORAGE_PATH"] = tempfile.mkdtemp(prefix="localize-pre
 
 from prefect.testing.utilities import prefect_test_harness
 
-import flows.episode
+import localize.pipeline
 from flows.season import find_episodes, localize_season
 from localize import media
 from localize.errors import LocalizeError
@@ -57,9 +57,9 @@ def test_season_flow_writes_every_delivery_and_reuses_model_work(
     def refuse(*_args, **_kwargs):
         raise AssertionError("model work repeated for an unchanged season")
 
-    monkeypatch.setattr(flows.episode, "transcribe", refuse)
-    monkeypatch.setattr(flows.episode, "translate_transcript", refuse)
-    monkeypatch.setattr(flows.episode, "dub_episode", refuse)
+    monkeypatch.setattr(localize.pipeline, "transcribe", refuse)
+    monkeypatch.setattr(localize.pipeline, "translate_transcript", refuse)
+    monkeypatch.setattr(localize.pipeline, "dub_episode", refuse)
     again = localize_season(tiny_episode.parent, [market], out)
     assert again.results[0].report.findings == result.results[0].report.findings
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from flows.episode import cover_for
 from localize.asr.source import PictureOptions
+from localize.pipeline import cover_for
 from localize.subtitle.layout import CoverBox
 from localize.types import Box, TextBand, Transcript
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import flows.store
-from flows.store import ResultStore, code_version, content_key
+import localize.store
 from localize.markets import get_market
+from localize.store import ResultStore, code_version, content_key
 
 
 def test_same_content_same_key_changed_content_new_key(tmp_path: Path) -> None:
@@ -26,7 +26,7 @@ def test_same_content_same_key_changed_content_new_key(tmp_path: Path) -> None:
 def test_a_stage_is_redone_when_its_code_changes(monkeypatch, tmp_path: Path) -> None:
     before = content_key("subtitles", {"x": 1})
     assert code_version("subtitles") != code_version("dub")  # each stage hashes its own modules
-    monkeypatch.setattr(flows.store, "code_version", lambda stage: "edited-" + stage)
+    monkeypatch.setattr(localize.store, "code_version", lambda stage: "edited-" + stage)
     assert content_key("subtitles", {"x": 1}) != before
 
 

@@ -27,7 +27,7 @@ from localize.fsutil import sha256_file, write_bytes_atomic
 T = TypeVar("T")
 log = logging.getLogger("localize")
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[1]  # the repository: localize/ and flows/ sit here
 _COMMON = ("localize/types.py", "localize/errors.py", "localize/markets.py", "localize/media.py",
            "localize/models.py", "localize/fsutil.py")
 # Source files (or folders) whose code decides each stage's output.

@@ -1,0 +1,122 @@
+"""Season-scale benchmark: the same work run four ways, side by side in one run.
+
+1. direct    the pipeline's stage functions called in plain loops (no Prefect), one at a time
+2. prefect-1 the Prefect season flow with 1 worker (same order of work: the overhead ratio 2/1)
+3. prefect-N the Prefect season flow with the default workers (concurrency ratio N/1)
+4. warm      run 3 again on the same OUT (every stage reused: warm/cold ratio)
+
+Each run is a fresh process on the built-in sample season (3 episodes into 3 markets, previews
+on), cold: an empty OUT, models already assembled and loaded once before timing. Prints wall
+seconds, market-seconds of episode per wall second, and each process's peak memory.
+
+    .venv/bin/python bench/season_bench.py [--episodes 3] [--markets en-US,es-419,pt-BR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+CACHE = REPO / "bench" / ".cache"
+
+
+def warm_models(markets: list[str]) -> None:
+    from localize.asr import AsrOptions, load_model
+    from localize.markets import parse_markets
+    from localize.picture.ocr import load_engine
+    from localize.translate.hf_adapter import load_causal_lm
+
+    load_model(AsrOptions())
+    load_engine()
+    for market in parse_markets(",".join(markets)):
+        load_causal_lm(market.engine.model)
+
+
+def run_one(mode: str, season: Path, out: Path, markets: list[str]) -> dict[str, float]:
+    """One configuration in this process; returns its wall seconds and peak memory."""
+    from localize.ledger import Ledger
+    from localize.markets import parse_markets
+    from localize.paths import SeasonPaths
+    from localize.pipeline import RunSettings, episode_source, market_delivery
+    from localize.store import ResultStore
+
+    chosen = parse_markets(",".join(markets))
+    episodes = sorted(season.glob("ep*.mp4"))
+    warm_models(markets)
+    started = time.perf_counter()
+    if mode == "direct":
+        settings = RunSettings(out_dir=out)
+        store, ledger = ResultStore(SeasonPaths(out).results), Ledger(out)
+        for video in episodes:
+            source = episode_source(video, settings, store, ledger)
+            for market in chosen:
+                market_delivery(source, market, settings, store, ledger)
+    else:
+        from prefect.task_runners import ThreadPoolTaskRunner
+
+        from flows.season import default_workers, localize_season
+
+        workers = 1 if mode == "prefect-1" else default_workers()
+        runner: object = ThreadPoolTaskRunner(max_workers=workers)
+        localize_season.with_options(task_runner=runner)(season, chosen, out, force=True)  # type: ignore[arg-type]
+    seconds = time.perf_counter() - started
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {"seconds": seconds, "peak_mb": peak_mb}
+
+
+def spawn(mode: str, season: Path, out: Path, markets: list[str]) -> dict[str, float]:
+    done = subprocess.run([sys.executable, __file__, "--one", mode, "--season", str(season), "--out", str(out),
+                           "--markets", ",".join(markets)], capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise SystemExit(f"{mode} failed:\n{done.stdout[-2000:]}\n{done.stderr[-4000:]}")
+    result: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--episodes", type=int, default=3)
+    parser.add_argument("--markets", default="en-US,es-419,pt-BR")
+    parser.add_argument("--one", help=argparse.SUPPRESS)
+    parser.add_argument("--season", type=Path, default=CACHE / "sample-season")
+    parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    markets = args.markets.split(",")
+    if args.one:
+        print(json.dumps(run_one(args.one, args.season, args.out, markets)))
+        return 0
+    from localize import media
+    from localize.sample import generate_season
+
+    generate_season(args.season, episodes=args.episodes)
+    media_seconds = sum(media.probe(v).duration_ms for v in sorted(args.season.glob("ep*.mp4"))) / 1000
+    work = media_seconds * len(markets)
+    rows: dict[str, dict[str, float]] = {}
+    with tempfile.TemporaryDirectory(prefix="season-bench-") as tmp:
+        for mode, out in (("direct", "direct"), ("prefect-1", "p1"), ("prefect-N", "pn"), ("warm", "pn")):
+            rows[mode] = spawn("prefect-N" if mode == "warm" else mode, args.season, Path(tmp) / out, markets)
+            print(f"  {mode}: {rows[mode]['seconds']:.1f} s", flush=True)
+    print(f"\nSample season: {media_seconds:.1f} s of episodes x {len(markets)} markets, previews on")
+    print(f"{'run':<12} {'wall s':>8} {'market-s per s':>15} {'peak MB':>8}")
+    for mode, row in rows.items():
+        print(f"{mode:<12} {row['seconds']:8.1f} {work / row['seconds']:15.2f} {row['peak_mb']:8.0f}")
+    ratio = rows["prefect-1"]["seconds"] / rows["direct"]["seconds"]
+    print(f"\nPrefect overhead (prefect-1 / direct):        {ratio:.2f}   goal <= 1.10")
+    print(f"concurrent / sequential (prefect-N / -1):     "
+          f"{rows['prefect-N']['seconds'] / rows['prefect-1']['seconds']:.2f}   goal <= 0.70")
+    print(f"warm / cold (warm / prefect-N):               "
+          f"{rows['warm']['seconds'] / rows['prefect-N']['seconds']:.3f}  goal <= 0.05")
+    print("Dask LocalCluster 2 workers vs 1:             not measured (the Dask runner is not built yet)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,196 @@
+"""The pipeline, defined once: an episode's Chinese source, then each market's deliveries.
+
+Two plain functions over typed values. The Prefect flows wrap each in a task (flows/), the
+benchmarks call them directly, and the CLI's single-stage commands call the library stages
+they are made of. Every stage that does real work goes through the ResultStore, so any
+re-run, in any process, skips what is finished; paths come from localize.paths.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from localize import media, qa, report
+from localize.asr import AsrOptions, transcribe
+from localize.asr.dialects import AUTO
+from localize.asr.source import PictureOptions, combine, episode_script, read_picture
+from localize.dub import DubOptions, dub_episode, dub_findings
+from localize.ledger import Ledger
+from localize.markets import Market
+from localize.paths import EpisodePaths
+from localize.store import ResultStore
+from localize.subtitle import CoverBox, deliver_subtitles
+from localize.subtitle.layout import DEFAULT_COVER
+from localize.transcript_io import write_transcript_json
+from localize.translate import Glossary, load_glossary, translate_transcript
+from localize.types import DubTrack, MediaInfo, QAReport, TextOrigin, Transcript, Translation
+
+log = logging.getLogger("localize")
+Step = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    """What stays the same for every episode of a season run."""
+
+    out_dir: Path
+    asr: AsrOptions = field(default_factory=AsrOptions)
+    picture: PictureOptions = field(default_factory=PictureOptions)
+    glossary_dir: Path | None = None
+    preview: bool = True
+    cover: CoverBox | None = DEFAULT_COVER
+    cover_auto: bool = True  # the box follows the subtitle band found in the picture
+
+
+@dataclass(frozen=True)
+class EpisodeSource:
+    """An episode's probe, audio and fused Chinese transcript: what every market starts from."""
+
+    video: Path
+    info: MediaInfo
+    mix_audio: Path
+    transcript: Transcript
+    cover: CoverBox | None
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class MarketResult:
+    episode: str
+    market: str
+    files: tuple[Path, ...]
+    report: QAReport
+    dub: DubTrack | None
+    seconds: dict[str, float]
+    ran: int = 0  # stages whose work really ran (0: everything was reused from an earlier run)
+
+
+def cover_for(transcript: Transcript, cover: CoverBox | None, picture: PictureOptions,
+              cover_auto: bool) -> CoverBox | None:
+    """The box over the burned-in line: where the picture shows it, unless localize.toml [cover] says."""
+    if not cover_auto or not picture.enabled:
+        return cover
+    band = transcript.band
+    if band is None:
+        return None  # read the picture and found no burned-in line: a clean master needs no box
+    scale = 1920 / band.frame_height  # the ASS script is laid out on 1080x1920
+    return CoverBox(y0=round(band.box.y0 * scale), y1=round(band.box.y1 * scale))
+
+
+class _Clock:
+    """Seconds per stage, and the progress line, for one piece of work."""
+
+    def __init__(self, label: str, on_step: Step | None) -> None:
+        self.label = label
+        self.on_step = on_step
+        self.seconds: dict[str, float] = {}
+
+    def __call__(self, name: str, work: Callable[[], Any]) -> Any:
+        if self.on_step:
+            self.on_step(f"{self.label}: {name}")
+        started = time.perf_counter()
+        value = work()
+        self.seconds[name] = self.seconds.get(name, 0.0) + time.perf_counter() - started
+        return value
+
+
+def episode_source(video: Path, settings: RunSettings, store: ResultStore, ledger: Ledger | None = None,
+                   on_step: Step | None = None) -> EpisodeSource:
+    """Probe, audio, picture, speech and script, fused into the episode's Chinese transcript."""
+    paths = EpisodePaths(settings.out_dir, video.stem)
+    timed = _Clock(paths.episode, on_step)
+    info = media.require_audio(media.probe(video))
+    asr_audio = timed("extract-audio", lambda: store.run(
+        "extract-audio", {"video": video, "rate": 16000, "channels": 1},
+        lambda: media.extract_audio(video, paths.asr_audio, sample_rate=16000, channels=1), [paths.asr_audio]))
+    mix_audio = timed("extract-audio", lambda: store.run(
+        "extract-audio", {"video": video, "rate": 48000, "channels": 2},
+        lambda: media.extract_audio(video, paths.mix_audio, sample_rate=48000, channels=2), [paths.mix_audio]))
+    picture = timed("read-picture", lambda: store.run(
+        "read-picture", {"info": info, "options": settings.picture}, lambda: read_picture(info, settings.picture)))
+    heard = timed("transcribe", lambda: store.run(
+        "transcribe", {"audio": asr_audio, "options": settings.asr}, lambda: transcribe(asr_audio, settings.asr)))
+    transcript = combine(heard, picture, episode_script(video), detect_dialect=settings.asr.dialect == AUTO)
+    written = write_transcript_json(transcript, paths.transcript)
+    if ledger:
+        ledger.record([written])
+    return EpisodeSource(video, info, mix_audio, transcript,
+                         cover_for(transcript, settings.cover, settings.picture, settings.cover_auto),
+                         timed.seconds)
+
+
+def glossary_file(settings: RunSettings, market: Market) -> Path | None:
+    path = settings.glossary_dir / f"{market.code}.tsv" if settings.glossary_dir else None
+    if path and not path.is_file():
+        log.warning("no glossary for %s at %s: terms are not protected or checked", market.code, path)
+        return None
+    return path
+
+
+def _translate(store: ResultStore, transcript: Transcript, market: Market, glossary: Path | None) -> Translation:
+    # The file (not a loaded Glossary) is the input, so its content is part of the key.
+    def work() -> Translation:
+        return translate_transcript(transcript, market, glossary=load_glossary(glossary) if glossary else Glossary())
+
+    return store.run("translate", {"transcript": transcript, "market": market, "glossary": glossary}, work)
+
+
+def _qa_facts(translation: Translation, dub: DubTrack | None, transcript: Transcript) -> dict[str, Any]:
+    facts: dict[str, Any] = {
+        "asr_model": transcript.model, "translation_engine": translation.engine,
+        "source_dialect": transcript.dialect or "mandarin",
+        "source_lines_by_origin": {str(o): sum(1 for s in transcript.segments if s.origin is o) for o in TextOrigin},
+        "lines": len(translation.lines),
+        "flagged_lines": sum(1 for line in translation.lines if line.flags),
+        "glossary_misses": len(translation.glossary_misses),
+    }
+    if dub:
+        facts.update(dub_lufs=round(dub.integrated_lufs, 1), dub_true_peak_dbtp=round(dub.true_peak_dbtp, 1),
+                     dub_lines_sped_up=sum(1 for p in dub.placements if p.speed > 1.0))
+    return facts
+
+
+def market_delivery(source: EpisodeSource, market: Market, settings: RunSettings, season_store: ResultStore,
+                    ledger: Ledger | None = None, on_step: Step | None = None) -> MarketResult:
+    """One market's subtitles, dub, preview and QA report for one episode."""
+    store = season_store.scoped()
+    paths = EpisodePaths(settings.out_dir, source.video.stem)
+    folder = paths.market(market.code)
+    record = ledger.record if ledger else (lambda _paths: None)
+    timed = _Clock(f"{paths.episode} [{market.code}]", on_step)
+    info = source.info
+    translation = timed("translate", lambda: _translate(store, source.transcript, market,
+                                                        glossary_file(settings, market)))
+    subtitles = timed("subtitles", lambda: store.run(
+        "subtitles", {"translation": translation, "market": market, "info": info, "cover": source.cover,
+                      "episode": paths.episode},
+        lambda: deliver_subtitles(translation.lines, market, fps=info.fps or 25.0, duration_ms=info.duration_ms,
+                                  out_dir=folder.folder, stem=paths.episode, cover=source.cover),
+        folder.subtitles))
+    record(subtitles.files)  # at once: an interrupted run must not look like hand edits next time
+    dub = timed("dub", lambda: store.run(
+        "dub", {"translation": translation, "audio": source.mix_audio, "market": market},
+        lambda: dub_episode(translation, source.mix_audio, market, folder.dub, paths.dub_work(market.code),
+                            duration_ms=info.duration_ms, options=DubOptions(write_wav=False)),
+        [folder.dub]))
+    record([dub.path])
+    files = [*subtitles.files, dub.path]
+    if settings.preview:
+        files.append(timed("preview", lambda: store.run(
+            "preview", {"video": source.video, "dub": folder.dub, "ass": folder.ass},
+            lambda: media.render_preview(source.video, folder.dub, folder.ass, folder.preview), [folder.preview])))
+        record(files[-1:])
+    qa_report = qa.build_report(paths.episode, market.code, qa.source_findings(source.transcript),
+                                subtitles.findings, qa.translation_findings(translation), dub_findings(dub, market))
+    facts = _qa_facts(translation, dub, source.transcript)
+    files.append(report.write_json(qa_report, folder.qa_json, facts))
+    files.append(report.write_html(qa_report, folder.qa_html, facts))
+    record(files[-2:])
+    season_store.merge(store)
+    return MarketResult(paths.episode, market.code, tuple(files), qa_report, dub, timed.seconds,
+                        sum(store.ran.values()))
