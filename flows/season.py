@@ -138,12 +138,13 @@ def localize_season(season_dir: Path, markets: Sequence[Market], out_dir: Path,
                     preview: bool = True, show_progress: bool = False, force: bool = False,
                     cover: CoverBox | None = DEFAULT_COVER, cover_auto: bool = True,
                     picture: PictureOptions | None = None,
-                    episodes: Sequence[Path] | None = None) -> SeasonResult:
+                    episodes: Sequence[Path] | None = None, in_process: bool = True) -> SeasonResult:
     """Episodes x markets; writes OUT/<market>/<episode>.* and OUT/season-summary.{json,html}.
 
     Before any work, runs `preflight` (bad videos, scripts, glossaries, unknown engines, and delivery
     files edited by a person or not written by localize, unless `force`); a caller that already ran
-    it passes `episodes`.
+    it passes `episodes`. `in_process=False` (Dask workers in other processes): no live progress text,
+    which cannot travel to them.
     """
     started = time.perf_counter()
     if episodes is None:
@@ -164,8 +165,9 @@ def localize_season(season_dir: Path, markets: Sequence[Market], out_dir: Path,
     counted: set[int] = set()
     with Progress(total=len(episodes) * len(markets), enabled=show_progress) as progress:
         upstream: dict[str, Any] = dict(sources)  # a future stands in for its EpisodeSource
+        describe = progress.describe if in_process else None
         chains = [(video.stem, market, market_task.submit(store, upstream[video.stem], market, settings, ledger,
-                                                          progress.describe))
+                                                          describe))
                   for video in episodes for market in markets]
         for episode, market, future in chains:
             try:
@@ -188,3 +190,30 @@ def localize_season(season_dir: Path, markets: Sequence[Market], out_dir: Path,
     seconds = time.perf_counter() - started
     journal.finish(seconds, dict(stage_seconds))
     return SeasonResult(out_dir, tuple(results), seconds, tuple(failures), dict(store.ran), dict(store.reused))
+
+
+RUNNERS = ("threads", "dask", "dask:ADDRESS")
+
+
+def season_flow(runner: str = "threads", workers: int | None = None) -> tuple[Any, bool]:
+    """The season flow on a task runner, and whether its tasks run in this process.
+
+    "threads": this process, `workers` threads. "dask": a temporary Dask LocalCluster of `workers`
+    worker processes (one thread each: each loads its models once). "dask:ADDRESS": an existing
+    Dask scheduler (tcp://host:8786), whose workers need localize installed.
+    """
+    count = workers or default_workers()
+    if runner == "threads":
+        threads: Any = ThreadPoolTaskRunner(max_workers=count)
+        return localize_season.with_options(task_runner=threads), True
+    if runner == "dask" or runner.startswith("dask:"):
+        from prefect_dask import DaskTaskRunner
+
+        address = runner.partition(":")[2]
+        if address:
+            dask: Any = DaskTaskRunner(address=address)
+        else:
+            dask = DaskTaskRunner(cluster_kwargs={"n_workers": count, "threads_per_worker": 1, "processes": True,
+                                                  "dashboard_address": None})
+        return localize_season.with_options(task_runner=dask), False
+    raise UnknownNameError("runner", runner, RUNNERS)

@@ -10,7 +10,6 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 from localize.errors import LocalizeError
 from localize.markets import Market
@@ -74,9 +73,7 @@ def _warn_if_demo(markets: Sequence[Market]) -> None:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from prefect.task_runners import ThreadPoolTaskRunner
-
-    from flows.season import localize_season, preflight
+    from flows.season import preflight, season_flow
     from localize.asr.dialects import check_dialect
     from localize.config import CONFIG_NAME, load_config
     from localize.markets import parse_markets
@@ -94,15 +91,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.device:
         asr = dataclasses.replace(asr, device=args.device)
         picture = dataclasses.replace(picture, device=args.device)
-    season_flow = localize_season
-    if args.workers:
-        if args.workers < 1:
-            raise LocalizeError(f"--workers {args.workers}: give 1 or more")
-        runner: Any = ThreadPoolTaskRunner(max_workers=args.workers)
-        season_flow = localize_season.with_options(task_runner=runner)
-    result = season_flow(args.season, markets, args.out, asr=asr, episodes=episodes, glossary_dir=glossary_dir,
-                         preview=not args.no_preview, show_progress=not args.quiet, force=args.force,
-                         cover=config.cover, cover_auto=config.cover_auto, picture=picture)
+    if args.workers is not None and args.workers < 1:
+        raise LocalizeError(f"--workers {args.workers}: give 1 or more")
+    flow_on_runner, in_process = season_flow(args.runner, args.workers)
+    result = flow_on_runner(args.season, markets, args.out, asr=asr, episodes=episodes, glossary_dir=glossary_dir,
+                            preview=not args.no_preview, show_progress=not args.quiet, force=args.force,
+                            cover=config.cover, cover_auto=config.cover_auto, picture=picture, in_process=in_process)
     print(f"{len(result.results)} deliveries in {result.out_dir} ({result.seconds:.0f} s); "
           f"QA errors: {result.errors}. Summary: {result.out_dir / 'season-summary.html'}")
     for failure in result.failures:
@@ -358,6 +352,9 @@ def build_parser() -> argparse.ArgumentParser:
                      help="overwrite delivery files that were edited by hand or not written by localize")
     run.add_argument("--workers", type=int,
                      help="tasks run at once (default: the cores, 2 to 4); ffmpeg renders overlap model work")
+    run.add_argument("--runner", default="threads", metavar="RUNNER",
+                     help="threads (default: this process), dask (a temporary local Dask cluster of --workers "
+                          "processes) or dask:ADDRESS (an existing Dask scheduler, e.g. dask:tcp://10.0.0.5:8786)")
     run.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     _add_common(run)
     run.set_defaults(func=cmd_run)

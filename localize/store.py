@@ -85,6 +85,14 @@ class ResultStore:
         self.reused: Counter[str] = Counter()
         self._lock = threading.Lock()
 
+    def __getstate__(self) -> dict[str, Any]:
+        """Sent to a worker process (Dask): the folder and counters; each process has its own lock."""
+        return {"folder": self.folder, "ran": self.ran, "reused": self.reused}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.folder, self.ran, self.reused = state["folder"], state["ran"], state["reused"]
+        self._lock = threading.Lock()
+
     def scoped(self) -> ResultStore:
         """The same results with counters of its own (one market's work), merged back by `merge`."""
         return ResultStore(self.folder)

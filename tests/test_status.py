@@ -45,3 +45,18 @@ def test_the_latest_run_counts_and_a_finished_run_exits_0(tmp_path: Path, capsys
 def test_no_run_recorded_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["status", str(tmp_path)]) == 2
     assert "no season run recorded" in capsys.readouterr().err
+
+
+def test_runner_choice() -> None:
+    from prefect.task_runners import ThreadPoolTaskRunner
+
+    from flows.season import season_flow
+    from localize.errors import UnknownNameError
+
+    threads, in_process = season_flow("threads", 3)
+    assert in_process and isinstance(threads.task_runner, ThreadPoolTaskRunner)
+    assert threads.task_runner._max_workers == 3
+    dask, in_process = season_flow("dask:tcp://127.0.0.1:8786", None)
+    assert not in_process and type(dask.task_runner).__name__ == "DaskTaskRunner"
+    with pytest.raises(UnknownNameError, match="runner"):
+        season_flow("ray")
