@@ -213,7 +213,11 @@ def season_flow(runner: str = "threads", workers: int | None = None) -> tuple[An
         if address:
             dask: Any = DaskTaskRunner(address=address)
         else:
+            # Dask pins OMP/MKL to 1 thread per worker process; torch, CTranslate2 and onnxruntime
+            # should share the cores among the workers instead.
+            per_worker = str(max(1, (os.cpu_count() or 1) // count))
+            threads_env = {name: per_worker for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")}
             dask = DaskTaskRunner(cluster_kwargs={"n_workers": count, "threads_per_worker": 1, "processes": True,
-                                                  "dashboard_address": None})
+                                                  "dashboard_address": None, "env": threads_env})
         return localize_season.with_options(task_runner=dask), False
     raise UnknownNameError("runner", runner, RUNNERS)
