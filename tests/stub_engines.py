@@ -1,7 +1,7 @@
-"""Stub translation engines for flow tests, registered in the engine registry when imported.
+"""Stub translation engines for flow tests.
 
 Also a Dask preload module: `LocalCluster(preload=[this file])` registers them in every worker
-process, so a season on Dask uses the same stubs as one on threads.
+process (`dask_setup`), so a season on Dask uses the same stubs as one on threads.
 """
 
 from __future__ import annotations
@@ -22,8 +22,10 @@ class EchoEngine:
         return [f"Line {i + 1} ({len(s)} characters)" for i, s in enumerate(sources)]
 
 
-engines.ENGINES.setdefault(EchoEngine.name, lambda spec: EchoEngine())
+def echo_factory(spec: Any) -> EchoEngine:
+    return EchoEngine()
 
 
-def dask_setup(worker: Any) -> None:  # Dask calls this in each worker; importing did the work
-    del worker
+def dask_setup(worker: Any) -> None:
+    """Dask calls this in each worker process at start."""
+    engines.ENGINES.setdefault(EchoEngine.name, echo_factory)

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import stub_engines  # registers echo-stub here; the workers preload the same file
+import stub_engines  # the workers preload this file
 from prefect.task_runners import ThreadPoolTaskRunner
 from prefect.testing.utilities import prefect_test_harness
 from prefect_dask import DaskTaskRunner
@@ -34,7 +34,11 @@ def _texts(out: Path, stem: str) -> dict[str, Any]:
     return found
 
 
-def test_dask_local_cluster_gives_the_same_deliveries_as_threads(tiny_episode: Path, tmp_path: Path) -> None:
+def test_dask_local_cluster_gives_the_same_deliveries_as_threads(tiny_episode: Path, tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    from localize.translate import engines
+
+    monkeypatch.setitem(engines.ENGINES, stub_engines.EchoEngine.name, stub_engines.echo_factory)
     markets = [with_engine(get_market("en-US"), EngineSpec("echo-stub", "none"))]
     threads: Any = ThreadPoolTaskRunner(max_workers=2)
     on_threads = localize_season.with_options(task_runner=threads)(tiny_episode.parent, markets, tmp_path / "threads")
