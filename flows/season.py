@@ -86,15 +86,6 @@ def preflight(season_dir: Path, markets: Sequence[Market], out_dir: Path, force:
     return episodes
 
 
-def _source_seconds(future: Any, counted: set[int]) -> dict[str, float]:
-    """An episode's source stage times, once (raises the source's own error if it failed)."""
-    source = future.result()
-    if id(future) in counted:
-        return {}
-    counted.add(id(future))
-    return dict(source.seconds)
-
-
 @dataclass(frozen=True)
 class Failure:
     episode: str
@@ -162,7 +153,6 @@ def localize_season(season_dir: Path, markets: Sequence[Market], out_dir: Path,
     results: list[MarketResult] = []
     failures: list[Failure] = []
     stage_seconds: Counter[str] = Counter()
-    counted: set[int] = set()
     with Progress(total=len(episodes) * len(markets), enabled=show_progress) as progress:
         upstream: dict[str, Any] = dict(sources)  # a future stands in for its EpisodeSource
         describe = progress.describe if in_process else None
@@ -171,7 +161,7 @@ def localize_season(season_dir: Path, markets: Sequence[Market], out_dir: Path,
                   for video in episodes for market in markets]
         for episode, market, future in chains:
             try:
-                stage_seconds.update(_source_seconds(sources[episode], counted))
+                sources[episode].result()  # an episode whose source failed: report the source's own error
                 result = future.result()
             except Exception as exc:
                 failure = Failure(episode, market.code, str(exc) or type(exc).__name__, whose_fault(exc))
@@ -185,6 +175,9 @@ def localize_season(season_dir: Path, markets: Sequence[Market], out_dir: Path,
                 journal.record(Entry(episode, market.code, state, round(sum(result.seconds.values()), 1),
                                      stages={k: round(v, 2) for k, v in result.seconds.items()}))
             progress.advance()
+    for source in sources.values():
+        if source.state.is_completed():
+            stage_seconds.update(source.result().seconds)
     rows = [_summary_row(r) for r in results] + [_failure_row(f) for f in failures]
     ledger.record(write_season_summary(rows, out_dir, stage_seconds=dict(stage_seconds)))
     seconds = time.perf_counter() - started

@@ -216,7 +216,7 @@ def cmd_ocr(args: argparse.Namespace) -> int:
     if not info.width:
         raise LocalizeError(f"{args.video}: has no video stream to read subtitles from")
     started = time.perf_counter()
-    picture = read_picture(info, PictureOptions(samples=args.samples))
+    picture = read_picture(info, PictureOptions(samples=args.samples) if args.samples else PictureOptions())
     seconds = time.perf_counter() - started
     band = picture.band
     if args.format == "json":
@@ -410,7 +410,7 @@ def build_parser() -> argparse.ArgumentParser:
                                     "first and last frame and the recogniser's confidence.")
     oc.add_argument("video", type=Path, metavar="VIDEO")
     oc.add_argument("--format", choices=("text", "json"), default="text", help="output (default: %(default)s)")
-    oc.add_argument("--samples", type=int, default=8, help="frames read to find the band (default: %(default)s)")
+    oc.add_argument("--samples", type=int, help="frames read to find the band (default: 8)")
     _add_common(oc)
     oc.set_defaults(func=cmd_ocr)
 

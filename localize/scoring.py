@@ -8,10 +8,10 @@ from collections.abc import Sequence
 from localize.errors import MissingDependencyError
 
 
-def _letters_and_digits(text: str) -> str:
-    """Keep what CER counts: letters and digits (Han characters are letters), no spaces or punctuation."""
-    return "".join(ch for ch in unicodedata.normalize("NFKC", text).lower()
-                   if unicodedata.category(ch)[0] in ("L", "N"))
+def letters_and_digits(text: str) -> str:
+    """The letters and digits of `text` after NFKC (full-width Ａ１ become A1; Han counts as a letter):
+    what CER counts and what alignment compares; no spaces or punctuation."""
+    return "".join(ch for ch in unicodedata.normalize("NFKC", text) if unicodedata.category(ch)[0] in ("L", "N"))
 
 
 def edit_distance(a: Sequence[str], b: Sequence[str]) -> int:
@@ -26,8 +26,8 @@ def edit_distance(a: Sequence[str], b: Sequence[str]) -> int:
 
 def cer(hypothesis: str, reference: str) -> float:
     """Character error rate over letters and digits (the measure DESIGN.md's reference figures use)."""
-    ref = _letters_and_digits(reference)
-    hyp = _letters_and_digits(hypothesis)
+    ref = letters_and_digits(unicodedata.normalize("NFKC", reference).lower())
+    hyp = letters_and_digits(unicodedata.normalize("NFKC", hypothesis).lower())
     if not ref:
         return 0.0 if not hyp else 1.0
     return edit_distance(hyp, ref) / len(ref)

@@ -148,7 +148,8 @@ def test_auto_detects_recognises_again_and_normalizes(monkeypatch: pytest.Monkey
 
     fake = _FakeWhisper()
     monkeypatch.setattr(whisper, "load_model", lambda options: fake)
-    monkeypatch.setattr(whisper, "speech_spans", lambda audio, **_: ())  # no audio file behind the fake
+    monkeypatch.setattr(whisper, "decode", lambda audio: str(audio))  # no audio file behind the fake
+    monkeypatch.setattr(whisper, "speech_spans", lambda samples, **_: ())
     with caplog.at_level(logging.INFO, logger="localize"):
         plain = transcribe("x.wav", AsrOptions(dialect="auto"))
     assert fake.calls == [("zh", None)]  # no bundled profile recognises differently: one pass

@@ -17,6 +17,7 @@ from itertools import pairwise
 
 import numpy as np
 
+from localize.scoring import letters_and_digits as letters
 from localize.types import Word
 
 log = logging.getLogger("localize")
@@ -50,11 +51,6 @@ class LineAlignment:
     @property
     def score(self) -> float:
         return self.matched / self.total if self.total else 0.0
-
-
-def letters(text: str) -> str:
-    """The letters and digits of `text` after NFKC (full-width Ａ１ become A1; Han counts as a letter)."""
-    return "".join(c for c in unicodedata.normalize("NFKC", text) if unicodedata.category(c)[0] in "LN")
 
 
 def timed_chars(words: Sequence[Word]) -> list[TimedChar]:

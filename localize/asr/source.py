@@ -21,6 +21,7 @@ from localize.asr.fuse import FuseOptions, fuse
 from localize.asr.options import AsrOptions
 from localize.asr.script import Script, find_script, read_script
 from localize.asr.whisper import transcribe
+from localize.picture.band import BandOptions
 from localize.types import MediaInfo, OcrCue, TextBand, Transcript
 
 log = logging.getLogger("localize")
@@ -37,7 +38,7 @@ class PictureOptions:
 
     enabled: bool = True
     device: str = "cpu"
-    samples: int = 8
+    samples: int = field(default_factory=lambda: BandOptions().samples)
 
 
 @dataclass(frozen=True)
@@ -60,7 +61,7 @@ def read_picture(info: MediaInfo, options: PictureOptions = PictureOptions(),
     """Find the subtitle band and read every line burned into it (nothing for audio or clean masters)."""
     if not options.enabled or not info.width or not info.height:
         return PictureText()
-    from localize.picture.band import BandOptions, find_band
+    from localize.picture.band import find_band
     from localize.picture.cues import read_cues
     from localize.picture.ocr import load_engine
 

@@ -99,14 +99,14 @@ def _segment(raw: Any, simplified: bool) -> Segment | None:
                    confidence=round(confidence, 4), no_speech_prob=round(float(raw.no_speech_prob), 4))
 
 
-def _recognise(model: Any, audio: Path | str, options: AsrOptions, language: str, prompt: str | None,
+def _recognise(model: Any, audio: Any, options: AsrOptions, language: str, prompt: str | None,
                on_progress: Progress | None) -> tuple[tuple[Segment, ...], int]:
     """One pass of the model over the audio: guarded segments and the audio's length."""
     if language not in (accepted := model_languages(model)):
         raise UnknownNameError(f"Whisper language for model {options.model!r}", language, accepted)
     vad_parameters = {"min_silence_duration_ms": options.min_silence_ms} if options.vad else None
     raw_segments, info = model.transcribe(
-        str(audio), language=language, beam_size=options.beam_size,
+        audio, language=language, beam_size=options.beam_size,
         temperature=options.temperature, vad_filter=options.vad, vad_parameters=vad_parameters,
         word_timestamps=True, initial_prompt=prompt, condition_on_previous_text=False,
     )
@@ -121,15 +121,21 @@ def _recognise(model: Any, audio: Path | str, options: AsrOptions, language: str
     return guard_segments(segments, options.guard), total_ms
 
 
-def speech_spans(audio: Path | str, min_silence_ms: int = 200, pad_ms: int = 30) -> tuple[tuple[int, int], ...]:
+def decode(audio: Path | str) -> Any:
+    """The audio as 16 kHz mono float samples, decoded once for recognition and voice activity."""
+    from faster_whisper.audio import decode_audio
+
+    return decode_audio(str(audio), sampling_rate=16000)
+
+
+def speech_spans(samples: Any, min_silence_ms: int = 200, pad_ms: int = 30) -> tuple[tuple[int, int], ...]:
     """Where a voice is heard (Silero VAD, bundled with faster-whisper), as (start_ms, end_ms) in order.
 
     Tighter than the VAD that feeds recognition (which pads speech by 0.4 s): these edges time lines.
+    `samples` are 16 kHz (see `decode`).
     """
-    from faster_whisper.audio import decode_audio
     from faster_whisper.vad import VadOptions, get_speech_timestamps
 
-    samples = decode_audio(str(audio), sampling_rate=16000)
     chunks = get_speech_timestamps(samples, VadOptions(min_silence_duration_ms=min_silence_ms, speech_pad_ms=pad_ms))
     return tuple((round(c["start"] / 16), round(c["end"] / 16)) for c in chunks)
 
@@ -153,18 +159,19 @@ def transcribe(audio: Path | str, options: AsrOptions | None = None,
     profile = _profile(options.dialect)
     model = load_model(options)
     settings = _settings(options, profile)
-    segments, total_ms = _recognise(model, audio, options, *settings, on_progress)
+    samples = decode(audio)
+    segments, total_ms = _recognise(model, samples, options, *settings, on_progress)
     if options.dialect == AUTO:
         name, reason = detect_dialect([s.text for s in segments])
         profile = get_profile(name)
         if _settings(options, profile) != settings:
             log.info("dialect %s (auto, %s); recognising again with its settings", name, reason)
             settings = _settings(options, profile)
-            segments, total_ms = _recognise(model, audio, options, *settings, on_progress)
+            segments, total_ms = _recognise(model, samples, options, *settings, on_progress)
         else:
             log.info("dialect %s (auto, %s)", name, reason)
     if options.normalize and profile.lexicon:
         segments = tuple(replace(s, text=normalize(s.text, profile)) for s in segments)
-    speech = speech_spans(audio) if options.vad else ()
+    speech = speech_spans(samples) if options.vad else ()
     return Transcript(language=settings[0], segments=segments, duration_ms=total_ms,
                       source=Path(audio).name, model=str(options.model), dialect=profile.name, speech=speech)
