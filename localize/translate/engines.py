@@ -21,14 +21,34 @@ from typing import Protocol
 from localize.errors import UnknownNameError
 from localize.markets import EngineSpec, Market
 from localize.translate import fewshot, hf_adapter
+from localize.translate.fewshot import Example
+from localize.types import GlossaryEntry
+
+
+@dataclass(frozen=True)
+class LineContext:
+    """What an engine may know about one line besides its text."""
+
+    speaker: str | None = None
+    previous: tuple[str, ...] = ()  # the Chinese lines just before it, oldest first
+    terms: tuple[GlossaryEntry, ...] = ()  # glossary entries whose source occurs in the line
+    examples: tuple[Example, ...] = ()  # approved pairs close to this line (translation memory), best first
 
 
 @dataclass(frozen=True)
 class TranslationContext:
     """What an engine may know besides the lines (engines are free to ignore it)."""
 
-    speakers: tuple[str | None, ...] = ()  # one per source line, when known
+    lines: tuple[LineContext, ...] = ()  # one per source line, when known
     episode: str = ""
+    notes: str = ""  # character notes from the studio, for engines that take a whole scene
+
+    def line(self, index: int) -> LineContext:
+        return self.lines[index] if index < len(self.lines) else LineContext()
+
+    @property
+    def speakers(self) -> tuple[str | None, ...]:
+        return tuple(line.speaker for line in self.lines)
 
 
 class TranslationEngine(Protocol):

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from localize.errors import ModelError
 from localize.markets import Market
 from localize.translate.checks import check_line
-from localize.translate.engines import TranslationContext, TranslationEngine, get_engine
+from localize.translate.engines import LineContext, TranslationContext, TranslationEngine, get_engine
 from localize.translate.glossary import Glossary, glossary_for_market
 from localize.types import GlossaryMiss, Line, Segment, Transcript, Translation
 
@@ -43,7 +43,8 @@ def translate_transcript(
     segments = transcript.segments
     todo = [i for i, seg in enumerate(segments) if seg.text.strip()]
     began = time.perf_counter()
-    outputs = _run_engine(engine, [glossary.protect(segments[i].text) for i in todo], market, segments, todo)
+    outputs = _run_engine(engine, [glossary.protect(segments[i].text) for i in todo], market,
+                          _context(segments, todo, glossary))
     targets = dict(zip(todo, outputs, strict=True))
     lines: list[Line] = []
     misses: list[GlossaryMiss] = []
@@ -103,16 +104,19 @@ def problems(translation: Translation) -> list[str]:
     return [text for _, text in sorted(found, key=lambda item: item[0])]
 
 
-def _run_engine(
-    engine: TranslationEngine,
-    sources: list[str],
-    market: Market,
-    segments: Sequence[Segment],
-    todo: list[int],
-) -> list[str]:
+def _context(segments: Sequence[Segment], todo: list[int], glossary: Glossary) -> TranslationContext:
+    """Per line: its speaker, the two Chinese lines before it, and the glossary entries it contains."""
+    return TranslationContext(lines=tuple(
+        LineContext(speaker=segments[i].speaker,
+                    previous=tuple(seg.text for seg in segments[max(0, i - 2):i] if seg.text.strip()),
+                    terms=tuple(glossary.matches(segments[i].text)))
+        for i in todo))
+
+
+def _run_engine(engine: TranslationEngine, sources: list[str], market: Market,
+                context: TranslationContext) -> list[str]:
     if not sources:
         return []
-    context = TranslationContext(speakers=tuple(segments[i].speaker for i in todo))
     outputs = list(engine.translate(sources, market, context))
     if len(outputs) != len(sources):
         raise ModelError(f"engine {engine.name} returned {len(outputs)} lines for {len(sources)}")
