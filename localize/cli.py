@@ -52,18 +52,6 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-v", "--verbose", action="store_true", help="log what each stage does")
 
 
-def _glossary_dir(arg: Path | None, season_dir: Path | None) -> Path | None:
-    if arg:
-        if not arg.is_dir():
-            raise LocalizeError(f"{arg}: glossary folder not found")
-        return arg
-    if season_dir and (season_dir / "glossaries").is_dir():
-        return season_dir / "glossaries"
-    from localize.translate.glossary import default_directory
-
-    return default_directory() if default_directory().is_dir() else None
-
-
 def _warn_if_demo(markets: Sequence[Market]) -> None:
     from localize.markets import EngineSpec
     from localize.translate import DEMO_QUALITY_NOTE
@@ -73,30 +61,16 @@ def _warn_if_demo(markets: Sequence[Market]) -> None:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from flows.season import preflight, season_flow
-    from localize.asr.dialects import check_dialect
-    from localize.config import CONFIG_NAME, load_config
-    from localize.markets import parse_markets
+    from flows.launch import RunRequest, execute, prepare
 
-    config_path = args.config or (args.season / CONFIG_NAME if (args.season / CONFIG_NAME).is_file() else None)
-    config = load_config(config_path)
-    markets = [config.market(m) for m in parse_markets(args.markets)]
-    asr = dataclasses.replace(config.asr, dialect=args.dialect) if args.dialect else config.asr
-    check_dialect(asr.dialect)
-    glossary_dir = _glossary_dir(args.glossaries, args.season)
+    request = RunRequest(season=args.season, markets=args.markets, out=args.out, config=args.config,
+                         glossaries=args.glossaries, dialect=args.dialect, device=args.device, no_ocr=args.no_ocr,
+                         preview=not args.no_preview, force=args.force, runner=args.runner, workers=args.workers,
+                         show_progress=not args.quiet)
     # Checked here, before Prefect starts its temporary server, so mistakes read as one clear line.
-    episodes = preflight(args.season, markets, args.out, args.force, glossary_dir)
-    _warn_if_demo(markets)
-    picture = dataclasses.replace(config.picture, enabled=False) if args.no_ocr else config.picture
-    if args.device:
-        asr = dataclasses.replace(asr, device=args.device)
-        picture = dataclasses.replace(picture, device=args.device)
-    if args.workers is not None and args.workers < 1:
-        raise LocalizeError(f"--workers {args.workers}: give 1 or more")
-    flow_on_runner, in_process = season_flow(args.runner, args.workers)
-    result = flow_on_runner(args.season, markets, args.out, asr=asr, episodes=episodes, glossary_dir=glossary_dir,
-                            preview=not args.no_preview, show_progress=not args.quiet, force=args.force,
-                            cover=config.cover, cover_auto=config.cover_auto, picture=picture, in_process=in_process)
+    prepared = prepare(request)
+    _warn_if_demo(prepared.markets)
+    result = execute(prepared)
     print(f"{len(result.results)} deliveries in {result.out_dir} ({result.seconds:.0f} s); "
           f"QA errors: {result.errors}. Summary: {result.out_dir / 'season-summary.html'}")
     for failure in result.failures:
@@ -346,7 +320,7 @@ def build_parser() -> argparse.ArgumentParser:
                      help="do not read the burned-in Chinese subtitles (clean masters; saves ~0.2 s a second)")
     run.add_argument("--dialect", help="dialect of the dialogue: mandarin (default), cantonese, sichuanese, auto")
     run.add_argument("--device", choices=("auto", "cpu", "cuda"),
-                     help="where ASR and OCR run (default: cpu; auto uses a GPU when one is there)")
+                     help="where ASR, OCR and translation run (default: cpu; auto uses a GPU when one is there)")
     run.add_argument("--strict", action="store_true", help="exit 1 if any QA error was found")
     run.add_argument("--force", action="store_true",
                      help="overwrite delivery files that were edited by hand or not written by localize")

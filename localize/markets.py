@@ -36,10 +36,23 @@ class VoiceSpec:
 
 @dataclass(frozen=True)
 class EngineSpec:
-    """Which translation engine a market uses; `model` is a path or transformers id."""
+    """Which translation engine a market uses, and its settings.
+
+    `model` is a path or transformers id for the local engines ("causal-lm", "seq2seq"), and the
+    name the server serves for the OpenAI-compatible ones ("openai", "openai-scene"), which also
+    read the fields after it.
+    """
 
     name: str = "causal-lm"
     model: str = "gemma3-270m"  # the bundled demo model (demo quality only)
+    device: str = "cpu"  # cpu, cuda, or auto (a GPU when one is there)
+    # OpenAI-compatible chat servers (vLLM, llama.cpp, Ollama, hosted Qwen/DeepSeek, `localize serve-model`)
+    base_url: str = ""  # e.g. "http://127.0.0.1:8000/v1"; requests go to {base_url}/chat/completions
+    api_key_env: str = ""  # the environment variable holding the API key ("" sends none)
+    timeout_s: float = 60.0  # per request
+    retries: int = 3  # further attempts on timeouts, connection errors, 5xx and 429, with backoff
+    max_concurrency: int = 4  # requests in flight at once
+    scene_lines: int = 40  # "openai-scene": lines sent in one request at most
 
 
 @dataclass(frozen=True)

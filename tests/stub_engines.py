@@ -26,6 +26,11 @@ def echo_factory(spec: Any) -> EchoEngine:
     return EchoEngine()
 
 
+def register() -> None:
+    """The plugin hook (LOCALIZE_PLUGINS=stub_engines): a Prefect worker's flow process registers the stub."""
+    engines.ENGINES.setdefault(EchoEngine.name, echo_factory)
+
+
 def dask_setup(worker: Any) -> None:
     """Dask calls this in each worker process at start."""
-    engines.ENGINES.setdefault(EchoEngine.name, echo_factory)
+    register()

@@ -75,14 +75,15 @@ class CausalLMEngine:
 
     name = "causal-lm"
 
-    def __init__(self, model: str, options: CausalLMOptions | None = None) -> None:
+    def __init__(self, model: str, options: CausalLMOptions | None = None, device: str = "cpu") -> None:
         self.model = model
         self.options = options or CausalLMOptions()
+        self.device = device
 
     def translate(self, sources: Sequence[str], market: Market, context: TranslationContext | None = None) -> list[str]:
         if not sources:
             return []
-        lm = hf_adapter.load_causal_lm(self.model)
+        lm = hf_adapter.load_causal_lm(self.model, self.device)
         prompts = [fewshot.build_prompt(source, market) for source in sources]
         suppress = hf_adapter.foreign_script_ids(lm, market.script) if self.options.script_only else ()
         return hf_adapter.generate_lines(lm, prompts, [self._budget(s) for s in sources], self.options.batch_size,
@@ -153,14 +154,15 @@ class Seq2SeqEngine:
 
     name = "seq2seq"
 
-    def __init__(self, model: str, options: Seq2SeqOptions | None = None) -> None:
+    def __init__(self, model: str, options: Seq2SeqOptions | None = None, device: str = "cpu") -> None:
         self.model = model
         self.options = options or Seq2SeqOptions()
+        self.device = device
 
     def translate(self, sources: Sequence[str], market: Market, context: TranslationContext | None = None) -> list[str]:
         if not sources:
             return []
-        lm = hf_adapter.load_seq2seq(self.model)
+        lm = hf_adapter.load_seq2seq(self.model, self.device)
         setup = language_setup(lm.has_token, market.language)
         return hf_adapter.generate_seq2seq(
             lm,
@@ -175,8 +177,8 @@ class Seq2SeqEngine:
 EngineFactory = Callable[[EngineSpec], TranslationEngine]
 
 ENGINES: dict[str, EngineFactory] = {
-    CausalLMEngine.name: lambda spec: CausalLMEngine(spec.model),
-    Seq2SeqEngine.name: lambda spec: Seq2SeqEngine(spec.model),
+    CausalLMEngine.name: lambda spec: CausalLMEngine(spec.model, device=spec.device),
+    Seq2SeqEngine.name: lambda spec: Seq2SeqEngine(spec.model, device=spec.device),
 }
 
 

@@ -94,16 +94,42 @@ def resolve(model: str) -> ModelLocation:
     return ModelLocation(model)  # a model id: only the local Hugging Face cache is consulted
 
 
-def load_causal_lm(model: str) -> CausalLM:
-    """A causal LM by name, loaded once per process (see the module docstring for names)."""
+def load_causal_lm(model: str, device: str = "cpu") -> CausalLM:
+    """A causal LM by name, loaded once per process and device (see the module docstring for names)."""
     location = resolve(model)
-    return _load_once(("causal", location.key), lambda: _build_causal(location))
+    where = torch_device(device)
+    return _load_once(("causal", f"{location.key}@{where}"), lambda: _on_device(_build_causal(location), where))
 
 
-def load_seq2seq(model: str) -> Seq2SeqLM:
-    """An encoder-decoder translation model by name, loaded once per process."""
+def load_seq2seq(model: str, device: str = "cpu") -> Seq2SeqLM:
+    """An encoder-decoder translation model by name, loaded once per process and device."""
     location = resolve(model)
-    return _load_once(("seq2seq", location.key), lambda: _build_seq2seq(location))
+    where = torch_device(device)
+    return _load_once(("seq2seq", f"{location.key}@{where}"), lambda: _on_device(_build_seq2seq(location), where))
+
+
+def torch_device(device: str) -> str:
+    """"cpu", "cuda" or "auto" (CUDA when torch sees a GPU) as a torch device name."""
+    if device not in ("cpu", "cuda", "auto"):
+        raise ModelError(f"device {device!r}: give cpu, cuda or auto")
+    if device == "cpu":
+        return "cpu"
+    torch, _ = _libs()
+    if torch.cuda.is_available():
+        return "cuda"
+    if device == "cuda":
+        raise ModelError("device 'cuda' asked for translation, but torch sees no GPU (this is the CPU wheel, "
+                         "or no driver): use --device auto or cpu")
+    return "cpu"
+
+
+LM = TypeVar("LM", CausalLM, Seq2SeqLM)
+
+
+def _on_device(lm: LM, device: str) -> LM:
+    if device != "cpu":
+        lm.model.to(device)
+    return lm
 
 
 def foreign_script_ids(lm: CausalLM, script: str) -> tuple[int, ...]:
@@ -150,7 +176,7 @@ def generate_lines(
     with lm.lock, torch.inference_mode():
         for start in range(0, len(order), max(1, batch_size)):
             chunk = order[start : start + max(1, batch_size)]
-            encoded = tokenizer([prompts[i] for i in chunk], return_tensors="pt", padding=True)
+            encoded = tokenizer([prompts[i] for i in chunk], return_tensors="pt", padding=True).to(lm.model.device)
             output = lm.model.generate(
                 **encoded,
                 stopping_criteria=_stop_on_loops(encoded["input_ids"].shape[1]),
@@ -223,6 +249,7 @@ def generate_seq2seq(
             chunk = list(texts[start : start + max(1, batch_size)])
             encoded = tokenizer(chunk, return_tensors="pt", padding=True, truncation=True, max_length=512)
             encoded.pop("token_type_ids", None)
+            encoded = encoded.to(lm.model.device)
             generated = lm.model.generate(**encoded, max_new_tokens=max_new_tokens, **extra)
             decoded = tokenizer.batch_decode(generated, skip_special_tokens=True)
             outputs += [text.split("\n", 1)[0].strip() for text in decoded]

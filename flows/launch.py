@@ -1,0 +1,134 @@
+"""A season run as a user asks for it: the one place `localize run` and a Prefect deployment
+turn a request (folders, market codes, options) into a call of the season flow.
+
+`launch_season` is the flow that `prefect.yaml` deploys: its parameters are plain strings,
+lists and flags, so a team fills them in the Prefect UI; it runs the season flow as a subflow
+on the runner asked for (threads, or Dask) and fails when any delivery failed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from flows.settings import configure_prefect
+
+configure_prefect()
+
+from prefect import flow  # noqa: E402
+
+from flows.season import SeasonResult, preflight, season_flow  # noqa: E402
+from localize.asr import AsrOptions  # noqa: E402
+from localize.asr.dialects import check_dialect  # noqa: E402
+from localize.asr.source import PictureOptions  # noqa: E402
+from localize.config import CONFIG_NAME, Config, load_config  # noqa: E402
+from localize.errors import LocalizeError  # noqa: E402
+from localize.markets import Market, parse_markets  # noqa: E402
+from localize.plugins import load_plugins  # noqa: E402
+
+DEVICES = ("auto", "cpu", "cuda")
+
+
+@dataclass(frozen=True)
+class RunRequest:
+    """What a user asks of a season run (the options of `localize run`)."""
+
+    season: Path
+    markets: str  # comma-separated market codes
+    out: Path
+    config: Path | None = None  # default: SEASON/localize.toml when present
+    glossaries: Path | None = None  # default: SEASON/glossaries, else the project's glossaries/
+    dialect: str | None = None
+    device: str | None = None  # auto, cpu or cuda: ASR, OCR and translation
+    no_ocr: bool = False
+    preview: bool = True
+    force: bool = False
+    runner: str = "threads"
+    workers: int | None = None
+    show_progress: bool = False
+
+
+@dataclass(frozen=True)
+class PreparedRun:
+    """A request checked and resolved (preflight passed), ready to run."""
+
+    request: RunRequest
+    config: Config
+    markets: tuple[Market, ...]
+    asr: AsrOptions
+    picture: PictureOptions
+    glossary_dir: Path | None
+    episodes: tuple[Path, ...]
+
+
+def glossary_dir(arg: Path | None, season_dir: Path | None) -> Path | None:
+    """The folder of <market>.tsv glossaries: given, else SEASON/glossaries, else the project's."""
+    if arg:
+        if not arg.is_dir():
+            raise LocalizeError(f"{arg}: glossary folder not found")
+        return arg
+    if season_dir and (season_dir / "glossaries").is_dir():
+        return season_dir / "glossaries"
+    from localize.translate.glossary import default_directory
+
+    return default_directory() if default_directory().is_dir() else None
+
+
+def prepare(request: RunRequest) -> PreparedRun:
+    """Everything checked in seconds before hours of work: plugins, config, markets, options, preflight."""
+    load_plugins()
+    if request.device is not None and request.device not in DEVICES:
+        raise LocalizeError(f"device {request.device!r}: give one of {', '.join(DEVICES)}")
+    if request.workers is not None and request.workers < 1:
+        raise LocalizeError(f"workers {request.workers}: give 1 or more")
+    own_config = request.season / CONFIG_NAME
+    config = load_config(request.config or (own_config if own_config.is_file() else None))
+    markets = tuple(config.market(m) for m in parse_markets(request.markets))
+    asr = dataclasses.replace(config.asr, dialect=request.dialect) if request.dialect else config.asr
+    check_dialect(asr.dialect)
+    picture = dataclasses.replace(config.picture, enabled=False) if request.no_ocr else config.picture
+    if request.device:
+        asr = dataclasses.replace(asr, device=request.device)
+        picture = dataclasses.replace(picture, device=request.device)
+        markets = tuple(dataclasses.replace(m, engine=dataclasses.replace(m.engine, device=request.device))
+                        for m in markets)
+    glossaries = glossary_dir(request.glossaries, request.season)
+    episodes = preflight(request.season, markets, request.out, request.force, glossaries)
+    return PreparedRun(request, config, markets, asr, picture, glossaries, tuple(episodes))
+
+
+def execute(run: PreparedRun) -> SeasonResult:
+    """The season flow on the runner asked for."""
+    request = run.request
+    flow_on_runner, in_process = season_flow(request.runner, request.workers)
+    result: SeasonResult = flow_on_runner(
+        request.season, run.markets, request.out, asr=run.asr, episodes=run.episodes,
+        glossary_dir=run.glossary_dir, preview=request.preview, show_progress=request.show_progress and in_process,
+        force=request.force, cover=run.config.cover, cover_auto=run.config.cover_auto, picture=run.picture,
+        in_process=in_process)
+    return result
+
+
+@flow(name="localize-launch", validate_parameters=True)
+def launch_season(season: str, out: str, markets: Sequence[str] = ("en-US", "es-419", "pt-BR"),
+                  config: str | None = None, glossaries: str | None = None, dialect: str | None = None,
+                  device: str | None = None, no_ocr: bool = False, preview: bool = True, force: bool = False,
+                  runner: str = "threads", workers: int | None = None) -> dict[str, Any]:
+    """Localize every episode in `season` (a folder on the worker's machine) into `out`, per market.
+
+    The deployment's entry point (prefect.yaml): paths are as the worker sees them. Fails when any
+    delivery failed (the season summary and `localize status OUT` say which and why).
+    """
+    request = RunRequest(season=Path(season), markets=",".join(markets), out=Path(out),
+                         config=Path(config) if config else None, glossaries=Path(glossaries) if glossaries else None,
+                         dialect=dialect, device=device, no_ocr=no_ocr, preview=preview, force=force,
+                         runner=runner, workers=workers)
+    result = execute(prepare(request))
+    failed = [f"{f.episode} [{f.market}] ({f.fault}): {f.error}" for f in result.failures]
+    if failed:
+        raise LocalizeError(f"{len(failed)} deliveries failed: " + "; ".join(failed))
+    return {"out": str(result.out_dir), "deliveries": len(result.results), "qa_errors": result.errors,
+            "seconds": round(result.seconds, 1)}
