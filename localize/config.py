@@ -10,6 +10,14 @@ Example::
     engine = "seq2seq"                          # see `localize engines`
     model = "/models/opus-mt-zh-en"             # a local transformers model directory
 
+    [markets.es-419]                            # an OpenAI-compatible server: vLLM, llama.cpp, Ollama...
+    engine = "openai-scene"                     # whole scenes per request ("openai": one line per request)
+    model = "Qwen/Qwen2.5-7B-Instruct"          # the name the server serves
+    base_url = "http://127.0.0.1:8000/v1"       # requests go to {base_url}/chat/completions
+    api_key_env = "LOCALIZE_API_KEY"            # optional: the environment variable holding the key
+    timeout_s = 60                              # per request; retries = 3, max_concurrency = 4,
+    scene_lines = 40                            # and scene_lines = 40 by default
+
     [picture]                                   # reading the burned-in Chinese subtitles (OCR)
     enabled = true                              # false: clean masters, or to save the OCR time
     device = "cpu"                              # "cpu", "cuda" or "auto"
@@ -32,12 +40,14 @@ from typing import Any
 
 from localize.asr.options import AsrOptions
 from localize.asr.source import PictureOptions
-from localize.errors import InputFormatError, LocalizeError, UnknownMarketError
+from localize.errors import InputFormatError, LocalizeError, UnknownMarketError, UserError
 from localize.markets import EngineSpec, Market, get_market, with_engine
 from localize.subtitle.layout import CoverBox
 
 CONFIG_NAME = "localize.toml"
 DEVICES = ("cpu", "cuda", "auto")
+# Keys of [markets.<code>] read by the OpenAI-compatible engines ("openai", "openai-scene"): EngineSpec's fields.
+HTTP_KEYS = ("base_url", "api_key_env", "timeout_s", "retries", "max_concurrency", "scene_lines")
 
 
 @dataclass(frozen=True)
@@ -88,13 +98,35 @@ def load_config(path: Path | None) -> Config:
             market = get_market(code)
         except UnknownMarketError as exc:
             raise InputFormatError(path, 0, f"[markets.{code}]: {exc}") from None
-        _check_keys(path, f"markets.{code}.", table, {"engine", "model"})
-        for key, value in table.items():
-            _check_type(path, f"markets.{code}.{key}", value, str)
-        engines[market.code] = EngineSpec(name=table.get("engine", "causal-lm"),
-                                          model=_relative_to(path, table.get("model", EngineSpec().model)))
+        engines[market.code] = _engine(path, code, table)
     return Config(asr=asr, engines=engines, cover=_cover(path, data.get("cover", {})),
                   cover_auto="cover" not in data, picture=_picture(path, data.get("picture", {})), path=path)
+
+
+def _engine(path: Path, code: str, table: dict[str, Any]) -> EngineSpec:
+    """A market's engine: "engine" and "model" for every engine, plus HTTP_KEYS for a chat server."""
+    from localize.translate.openai_engines import HTTP_ENGINES, check_spec  # imports httpx: only when needed
+
+    defaults = EngineSpec()
+    _check_keys(path, f"markets.{code}.", table, {"engine", "model", *HTTP_KEYS})
+    for key, value in table.items():
+        _check_type(path, f"markets.{code}.{key}", value, str if key == "engine" else type(getattr(defaults, key)))
+    fields = {key: value for key, value in table.items() if key in HTTP_KEYS}
+    name = table.get("engine", defaults.name)
+    if "timeout_s" in fields:
+        fields["timeout_s"] = float(fields["timeout_s"])
+    model = table.get("model", defaults.model)
+    if name not in HTTP_ENGINES:
+        if fields:
+            raise InputFormatError(path, 0, f"markets.{code}.{next(iter(fields))} is only read by the "
+                                   f"{' and '.join(HTTP_ENGINES)} engines, not by {name!r}")
+        return EngineSpec(name=name, model=_relative_to(path, model))
+    spec = EngineSpec(name=name, model=model, **fields)  # a model name the server knows, not a path
+    try:
+        check_spec(spec)
+    except UserError as exc:
+        raise InputFormatError(path, 0, f"[markets.{code}] {exc}") from None
+    return spec
 
 
 def _picture(path: Path, raw: Any) -> PictureOptions:

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 import localize.subtitle.errors  # registers the subtitle stage's subclasses too
+import localize.translate.errors  # and the HTTP translation engines' errors
 from localize import errors, media
 from localize.dub import espeak
 from localize.errors import (
@@ -36,6 +37,9 @@ EXAMPLES: dict[str, tuple[Any, ...]] = {
     "OutputExistsError": ("out/ep01.mp4",),
     "SubtitleFileError": ("ep01.srt", "not a subtitle format", 7),
     "InvalidSettingError": ("fps", 0.0, "a frame rate above 0"),
+    "ServiceError": ("http://127.0.0.1:8000/v1/chat/completions", 500, "CUDA out of memory", 4),
+    "ServiceRefusedError": ("http://127.0.0.1:8000/v1/chat/completions", 401, "invalid key", "check the key"),
+    "UnsetVariableError": ("LOCALIZE_API_KEY", "the API key for http://h/v1", "api_key_env"),
 }
 
 
@@ -89,7 +93,7 @@ def test_whose_fault_and_retry() -> None:
     assert whose_fault(LocalizeError("a message for a person")) == "user"
     assert not is_retryable(LocalizeError("a message for a person"))
     for cls in CLASSES:
-        if cls is not ToolError and cls is not LocalizeError:
+        if not issubclass(cls, ToolError) and cls is not LocalizeError:
             assert issubclass(cls, UserError), cls
 
 

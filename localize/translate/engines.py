@@ -176,9 +176,24 @@ class Seq2SeqEngine:
 
 EngineFactory = Callable[[EngineSpec], TranslationEngine]
 
+
+def _openai_engine(spec: EngineSpec) -> TranslationEngine:
+    from localize.translate.openai_engines import OpenAIEngine  # imports httpx, and this module
+
+    return OpenAIEngine(spec)
+
+
+def _openai_scene_engine(spec: EngineSpec) -> TranslationEngine:
+    from localize.translate.openai_engines import OpenAISceneEngine
+
+    return OpenAISceneEngine(spec)
+
+
 ENGINES: dict[str, EngineFactory] = {
     CausalLMEngine.name: lambda spec: CausalLMEngine(spec.model, device=spec.device),
     Seq2SeqEngine.name: lambda spec: Seq2SeqEngine(spec.model, device=spec.device),
+    "openai": _openai_engine,  # localize.translate.openai_engines: an OpenAI-compatible server
+    "openai-scene": _openai_scene_engine,
 }
 
 
