@@ -39,7 +39,8 @@ from localize.report import write_season_summary  # noqa: E402
 from localize.store import ResultStore  # noqa: E402
 from localize.subtitle import CoverBox  # noqa: E402
 from localize.subtitle.layout import DEFAULT_COVER  # noqa: E402
-from localize.translate import engine_names, load_glossary  # noqa: E402
+from localize.translate import engine_names  # noqa: E402
+from localize.translate.glossary import glossary_files, load_glossaries  # noqa: E402
 
 log = logging.getLogger("localize")
 
@@ -76,9 +77,8 @@ def preflight(season_dir: Path, markets: Sequence[Market], out_dir: Path, force:
     for market in markets:
         if market.engine.name not in engine_names():
             raise UnknownNameError(f"translation engine for {market.code}", market.engine.name, engine_names())
-        glossary = glossary_dir / f"{market.code}.tsv" if glossary_dir else None
-        if glossary and glossary.is_file():
-            load_glossary(glossary)  # a malformed glossary fails now, not after hours of ASR
+        # A malformed glossary (the market's or the series' own) fails now, not after hours of ASR.
+        load_glossaries(glossary_files(market.code, glossary_dir, season_dir))
     if out_dir.exists() and not out_dir.is_dir():
         raise LocalizeError(f"{out_dir}: --out must be a folder")
     if not force:

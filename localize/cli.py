@@ -39,6 +39,7 @@ One stage at a time:
     localize qa out/en-US/ep01.srt --market en-US      (exit 0 clean, 1 errors, 2 unreadable)
     localize status out/                     what is done, cached, failed or pending
     localize markets                         rules per market
+    localize glossary check                  every problem in the glossaries, with file:line
     localize engines                         translation engines, and how to pick one per market
     localize serve-model gemma3-270m         a local model as an OpenAI-compatible server (engine "openai")
 
@@ -337,8 +338,9 @@ def build_parser() -> argparse.ArgumentParser:
                      help=f"comma-separated, from: {', '.join(market_codes())} (default: %(default)s)")
     run.add_argument("--out", type=Path, required=True, help="delivery folder (one sub-folder per market)")
     run.add_argument("--config", type=Path, help="localize.toml (default: SEASON_DIR/localize.toml if present)")
-    run.add_argument("--glossaries", type=Path, help="folder of <market>.tsv glossaries "
-                     "(default: SEASON_DIR/glossaries, else the project's glossaries/)")
+    run.add_argument("--glossaries", type=Path, help="folder of the markets' <market>.tsv glossaries (default: the "
+                     "project's glossaries/); SEASON_DIR/glossaries/<market>.tsv, the series' own terms, is read "
+                     "over them")
     run.add_argument("--no-preview", action="store_true", help="skip rendering preview videos")
     run.add_argument("--no-ocr", action="store_true",
                      help="do not read the burned-in Chinese subtitles (clean masters; saves ~0.2 s a second)")
@@ -457,6 +459,10 @@ def build_parser() -> argparse.ArgumentParser:
     mo.add_argument("--warm", action="store_true", help="also load the translation model once to cache it")
     _add_common(mo)
     mo.set_defaults(func=cmd_models)
+
+    from localize.cli_glossary import add_glossary_parser
+
+    add_glossary_parser(sub)  # glossary check / export-tbx / import-tbx
     return parser
 
 

@@ -27,7 +27,8 @@ from localize.store import ResultStore
 from localize.subtitle import CoverBox, deliver_subtitles
 from localize.subtitle.layout import DEFAULT_COVER
 from localize.transcript_io import write_transcript_json
-from localize.translate import Glossary, load_glossary, translate_transcript
+from localize.translate import translate_transcript
+from localize.translate.glossary import Glossary, compliance, glossary_files, load_glossaries
 from localize.types import DubTrack, MediaInfo, QAReport, TextOrigin, Transcript, Translation
 
 log = logging.getLogger("localize")
@@ -124,23 +125,32 @@ def episode_source(video: Path, settings: RunSettings, store: ResultStore, ledge
                          timed.seconds)
 
 
-def glossary_file(settings: RunSettings, market: Market) -> Path | None:
-    path = settings.glossary_dir / f"{market.code}.tsv" if settings.glossary_dir else None
-    if path and not path.is_file():
-        log.warning("no glossary for %s at %s: terms are not protected or checked", market.code, path)
-        return None
-    return path
+def glossary_paths(settings: RunSettings, market: Market, season_dir: Path) -> tuple[Path, ...]:
+    """The market's glossary file, then the series' (SEASON/glossaries/<market>.tsv) layered over it."""
+    files = glossary_files(market.code, settings.glossary_dir, season_dir)
+    if settings.glossary_dir and not files:
+        log.warning("no glossary for %s in %s or %s: terms are not protected or checked", market.code,
+                    settings.glossary_dir, season_dir / "glossaries")
+    return files
 
 
-def _translate(store: ResultStore, transcript: Transcript, market: Market, glossary: Path | None) -> Translation:
-    # The file (not a loaded Glossary) is the input, so its content is part of the key.
+def _translate(store: ResultStore, transcript: Transcript, market: Market,
+               glossaries: tuple[Path, ...]) -> Translation:
+    # The files (not a loaded Glossary) are the input, so the content of each layer is part of the key.
     def work() -> Translation:
-        return translate_transcript(transcript, market, glossary=load_glossary(glossary) if glossary else Glossary())
+        return translate_transcript(transcript, market, glossary=load_glossaries(glossaries))
 
-    return store.run("translate", {"transcript": transcript, "market": market, "glossary": glossary}, work)
+    return store.run("translate", {"transcript": transcript, "market": market, "glossary": glossaries}, work)
 
 
-def _qa_facts(translation: Translation, dub: DubTrack | None, transcript: Transcript) -> dict[str, Any]:
+def glossary_facts(translation: Translation, glossary: Glossary) -> dict[str, Any]:
+    """Term occurrences the episode's Chinese lines hold, and the share the translation renders."""
+    rate = compliance(glossary, ((line.source, line.target) for line in translation.lines))
+    return {"glossary_terms": rate.terms, "glossary_compliance": round(rate.rate, 3)}
+
+
+def _qa_facts(translation: Translation, dub: DubTrack | None, transcript: Transcript,
+              glossary: Glossary | None = None) -> dict[str, Any]:
     facts: dict[str, Any] = {
         "asr_model": transcript.model, "translation_engine": translation.engine,
         "source_dialect": transcript.dialect or "mandarin",
@@ -148,6 +158,7 @@ def _qa_facts(translation: Translation, dub: DubTrack | None, transcript: Transc
         "lines": len(translation.lines),
         "flagged_lines": sum(1 for line in translation.lines if line.flags),
         "glossary_misses": len(translation.glossary_misses),
+        **glossary_facts(translation, glossary or Glossary()),
     }
     if dub:
         facts.update(dub_lufs=round(dub.integrated_lufs, 1), dub_true_peak_dbtp=round(dub.true_peak_dbtp, 1),
@@ -164,8 +175,8 @@ def market_delivery(source: EpisodeSource, market: Market, settings: RunSettings
     record = ledger.record if ledger else (lambda _paths: None)
     timed = _Clock(f"{paths.episode} [{market.code}]", on_step)
     info = source.info
-    translation = timed("translate", lambda: _translate(store, source.transcript, market,
-                                                        glossary_file(settings, market)))
+    glossaries = glossary_paths(settings, market, source.video.parent)
+    translation = timed("translate", lambda: _translate(store, source.transcript, market, glossaries))
     subtitles = timed("subtitles", lambda: store.run(
         "subtitles", {"translation": translation, "market": market, "info": info, "cover": source.cover,
                       "episode": paths.episode},
@@ -187,7 +198,7 @@ def market_delivery(source: EpisodeSource, market: Market, settings: RunSettings
         record(files[-1:])
     qa_report = qa.build_report(paths.episode, market.code, qa.source_findings(source.transcript),
                                 subtitles.findings, qa.translation_findings(translation), dub_findings(dub, market))
-    facts = _qa_facts(translation, dub, source.transcript)
+    facts = _qa_facts(translation, dub, source.transcript, load_glossaries(glossaries))
     files.append(report.write_json(qa_report, folder.qa_json, facts))
     files.append(report.write_html(qa_report, folder.qa_html, facts))
     record(files[-2:])

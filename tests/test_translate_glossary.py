@@ -106,9 +106,13 @@ def test_a_missing_header_is_reported(tmp_path: Path) -> None:
         load_glossary(write(tmp_path, "# only a comment\n"))
 
 
-def test_not_utf8(tmp_path: Path) -> None:
+def test_gbk_is_read_and_big5_refused(tmp_path: Path) -> None:  # more encodings: test_glossary_tools.py
+    text = "source\ttarget\tkind\tnote\n林晓\tLin Xiao\tname\n陈总\tMr. Chen\taddress\n"
     path = tmp_path / "gbk.tsv"
-    path.write_bytes("source\ttarget\tkind\tnote\n林晓\tLin Xiao\tname\n".encode("gbk"))
+    path.write_bytes(text.encode("gbk"))
+    assert load_glossary(path).encoding == "GB18030"
+    traditional = "source\ttarget\tkind\n林曉\tLin Xiao\tname\n陳總\tMr. Chen\taddress\n張家\tZhangs\tname\n"
+    path.write_bytes(traditional.encode("big5"))  # read as GB18030: 狶惧, 朝羆, 眎產
     with pytest.raises(InputFormatError, match="not UTF-8"):
         load_glossary(path)
 
