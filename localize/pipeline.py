@@ -29,7 +29,8 @@ from localize.subtitle.layout import DEFAULT_COVER
 from localize.transcript_io import write_transcript_json
 from localize.translate import translate_transcript
 from localize.translate.glossary import Glossary, compliance, glossary_files, load_glossaries
-from localize.types import DubTrack, MediaInfo, QAReport, TextOrigin, Transcript, Translation
+from localize.translate.memory import TranslationMemory
+from localize.types import DubTrack, LineOrigin, MediaInfo, QAReport, TextOrigin, Transcript, Translation
 
 log = logging.getLogger("localize")
 Step = Callable[[str], None]
@@ -43,6 +44,7 @@ class RunSettings:
     asr: AsrOptions = field(default_factory=AsrOptions)
     picture: PictureOptions = field(default_factory=PictureOptions)
     glossary_dir: Path | None = None
+    memory: Path | None = None  # translation memory file (localize.translate.memory); None: no memory
     preview: bool = True
     cover: CoverBox | None = DEFAULT_COVER
     cover_auto: bool = True  # the box follows the subtitle band found in the picture
@@ -134,13 +136,36 @@ def glossary_paths(settings: RunSettings, market: Market, season_dir: Path) -> t
     return files
 
 
-def _translate(store: ResultStore, transcript: Transcript, market: Market,
-               glossaries: tuple[Path, ...]) -> Translation:
-    # The files (not a loaded Glossary) are the input, so the content of each layer is part of the key.
-    def work() -> Translation:
-        return translate_transcript(transcript, market, glossary=load_glossaries(glossaries))
+def memory_digest(memory: Path | None, transcript: Transcript, market: Market) -> str | None:
+    """What the translate stage's key holds of the memory: its approved entries for the episode's lines.
 
-    return store.run("translate", {"transcript": transcript, "market": market, "glossary": glossaries}, work)
+    A translator's approval of one of them redoes the translation. The machine entries every run adds,
+    and approvals of other lines (they only change the examples an engine sees), do not.
+    """
+    if memory is None:
+        return None
+    return TranslationMemory(memory).approved_digest((s.text for s in transcript.segments), market.code)
+
+
+def memory_facts(translation: Translation) -> dict[str, Any]:
+    """The share of lines reused from the translation memory, and how many of each kind."""
+    origins = [line.origin for line in translation.lines]
+    return {"memory_reuse": round(translation.memory_reuse, 3),
+            "memory_lines_approved": origins.count(LineOrigin.MEMORY_APPROVED),
+            "memory_lines_machine": origins.count(LineOrigin.MEMORY_MACHINE)}
+
+
+def _translate(store: ResultStore, transcript: Transcript, market: Market, glossaries: tuple[Path, ...],
+               memory: Path | None = None) -> Translation:
+    # The files (not a loaded Glossary) are the input, so the content of each layer is part of the key;
+    # of the memory, the key holds its approved entries for these lines (see memory_digest).
+    def work() -> Translation:
+        return translate_transcript(transcript, market, glossary=load_glossaries(glossaries),
+                                    memory=TranslationMemory(memory) if memory else None)
+
+    inputs = {"transcript": transcript, "market": market, "glossary": glossaries,
+              "memory": memory_digest(memory, transcript, market)}
+    return store.run("translate", inputs, work)
 
 
 def glossary_facts(translation: Translation, glossary: Glossary) -> dict[str, Any]:
@@ -158,6 +183,7 @@ def _qa_facts(translation: Translation, dub: DubTrack | None, transcript: Transc
         "lines": len(translation.lines),
         "flagged_lines": sum(1 for line in translation.lines if line.flags),
         "glossary_misses": len(translation.glossary_misses),
+        **memory_facts(translation),
         **glossary_facts(translation, glossary or Glossary()),
     }
     if dub:
@@ -176,7 +202,7 @@ def market_delivery(source: EpisodeSource, market: Market, settings: RunSettings
     timed = _Clock(f"{paths.episode} [{market.code}]", on_step)
     info = source.info
     glossaries = glossary_paths(settings, market, source.video.parent)
-    translation = timed("translate", lambda: _translate(store, source.transcript, market, glossaries))
+    translation = timed("translate", lambda: _translate(store, source.transcript, market, glossaries, settings.memory))
     subtitles = timed("subtitles", lambda: store.run(
         "subtitles", {"translation": translation, "market": market, "info": info, "cover": source.cover,
                       "episode": paths.episode},

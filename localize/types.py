@@ -171,6 +171,14 @@ class GlossaryMiss:
     message: str
 
 
+class LineOrigin(StrEnum):
+    """Where a translated line's text came from."""
+
+    ENGINE = "engine"  # the market's translation engine, this run
+    MEMORY_APPROVED = "memory-approved"  # a translator's approved translation of the same source
+    MEMORY_MACHINE = "memory-machine"  # the same engine's earlier output for the same source
+
+
 @dataclass(frozen=True)
 class Line:
     """The translation of one source segment."""
@@ -182,6 +190,7 @@ class Line:
     target: str
     speaker: str | None = None
     flags: tuple[TranslationFlag, ...] = ()
+    origin: LineOrigin = LineOrigin.ENGINE
 
 
 @dataclass(frozen=True)
@@ -192,6 +201,17 @@ class Translation:
     engine: str
     lines: tuple[Line, ...]
     glossary_misses: tuple[GlossaryMiss, ...] = ()
+
+    @property
+    def memory_hits(self) -> int:
+        """Lines whose text was reused from the translation memory (no engine call)."""
+        return sum(1 for line in self.lines if line.origin is not LineOrigin.ENGINE)
+
+    @property
+    def memory_reuse(self) -> float:
+        """Share of the lines with source text that were reused from the translation memory."""
+        spoken = sum(1 for line in self.lines if line.source.strip())
+        return self.memory_hits / spoken if spoken else 0.0
 
 
 @dataclass(frozen=True)

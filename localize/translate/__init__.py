@@ -2,8 +2,8 @@
 
 Modules, one job each: `translate` (the entry points below), `engines` (registry and
 engines), `fewshot` (prompts for base models), `checks` (flags on each output line),
-`glossary` (load, protect, verify), `hf_adapter` (the only importer of transformers
-and torch, imported when a model is first used).
+`glossary` (load, protect, verify), `memory` (translation memory, SQLite), `hf_adapter`
+(the only importer of transformers and torch, imported when a model is first used).
 
     from localize.markets import get_market
     from localize.translate import translate_texts
@@ -24,7 +24,14 @@ from localize.translate.engines import (
     get_engine,
 )
 from localize.translate.glossary import KINDS, Glossary, glossary_for_market, load_glossary
-from localize.translate.translate import DEMO_QUALITY_NOTE, problems, translate_texts, translate_transcript
+from localize.translate.memory import TranslationMemory
+from localize.translate.translate import (
+    DEMO_QUALITY_NOTE,
+    MemoryOptions,
+    problems,
+    translate_texts,
+    translate_transcript,
+)
 
 __all__ = [
     "DEMO_QUALITY_NOTE",
@@ -34,10 +41,12 @@ __all__ = [
     "CausalLMEngine",
     "CausalLMOptions",
     "Glossary",
+    "MemoryOptions",
     "Seq2SeqEngine",
     "Seq2SeqOptions",
     "TranslationContext",
     "TranslationEngine",
+    "TranslationMemory",
     "check_line",
     "engine_names",
     "get_engine",

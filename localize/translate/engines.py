@@ -84,7 +84,9 @@ class CausalLMEngine:
         if not sources:
             return []
         lm = hf_adapter.load_causal_lm(self.model, self.device)
-        prompts = [fewshot.build_prompt(source, market) for source in sources]
+        # Approved translation-memory pairs close to a line replace built-in examples in its prompt.
+        examples = [context.line(i).examples if context else () for i in range(len(sources))]
+        prompts = [fewshot.build_prompt(source, market, shots) for source, shots in zip(sources, examples, strict=True)]
         suppress = hf_adapter.foreign_script_ids(lm, market.script) if self.options.script_only else ()
         return hf_adapter.generate_lines(lm, prompts, [self._budget(s) for s in sources], self.options.batch_size,
                                          suppress_ids=suppress)

@@ -7,10 +7,16 @@ pattern for the last line and stops at the newline.
 To add a target language: add 3-4 short, everyday pairs to `EXAMPLES` under its ISO
 639-1 code. Keep them unlike real dialogue: an output equal to an example's target is
 reported as drift (`localize.translate.checks`).
+
+When the translation memory holds approved pairs close to a line, they take the place of
+built-in examples in that line's prompt (at most `MAX_SHOTS` pairs in all, the closest
+last, right before the line): a translator's rendering of a similar line teaches the
+model the series' names and tone better than a generic pair.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from localize.errors import UnknownNameError
@@ -21,6 +27,11 @@ from localize.markets import Market
 class Example:
     source: str
     target: str
+    origin: str = ""  # from the translation memory: "approved" or "machine"; "" for the built-in pairs
+
+
+MAX_SHOTS = 4  # example pairs in one prompt
+APPROVED = "approved"
 
 
 def _pairs(*rows: tuple[str, str]) -> tuple[Example, ...]:
@@ -64,10 +75,18 @@ def examples_for(market: Market) -> tuple[Example, ...]:
         raise UnknownNameError("few-shot language", market.language, EXAMPLES) from None
 
 
-def build_prompt(source: str, market: Market) -> str:
-    """The examples, then the source line, ending where the model should start writing."""
+def build_prompt(source: str, market: Market, examples: Sequence[Example] = ()) -> str:
+    """The examples, then the source line, ending where the model should start writing.
+
+    `examples`: pairs close to this line, best first (LineContext.examples). The approved ones
+    (machine pairs may be wrong, and the model would copy their mistakes) replace built-in
+    examples; built-in ones fill the remaining places up to `MAX_SHOTS`.
+    """
     label = market.language_name
-    shots = "".join(f"Chinese: {ex.source}\n{label}: {ex.target}\n" for ex in examples_for(market))
+    close = [ex for ex in examples if ex.origin == APPROVED][:MAX_SHOTS]
+    built_in = examples_for(market)[:MAX_SHOTS - len(close)] if len(close) < MAX_SHOTS else ()
+    shots = "".join(f"Chinese: {ex.source}\n{label}: {ex.target}\n" for ex in built_in)
+    shots += "".join(f"Chinese: {_one_line(ex.source)}\n{label}: {_one_line(ex.target)}\n" for ex in reversed(close))
     return f"{shots}Chinese: {_one_line(source)}\n{label}:"
 
 

@@ -2,6 +2,12 @@
 
 Per line: protect glossary terms, translate with the market's engine, check the
 output (flags), verify the glossary (misses). Nothing failed passes silently.
+
+With a translation memory (`localize.translate.memory`), per line: a translator's approved
+translation of the same source is used as is; else the same engine's earlier output for it
+(if it still passes the checks and the glossary); else the engine translates the line, with
+the closest memory pairs as examples in its context, and an output that passes the checks
+is added to the memory. Each Line records where its text came from (`Line.origin`).
 """
 
 from __future__ import annotations
@@ -9,13 +15,17 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
 
 from localize.errors import ModelError
 from localize.markets import Market
 from localize.translate.checks import check_line
 from localize.translate.engines import LineContext, TranslationContext, TranslationEngine, get_engine
+from localize.translate.fewshot import Example
 from localize.translate.glossary import Glossary, glossary_for_market
-from localize.types import GlossaryMiss, Line, Segment, Transcript, Translation
+from localize.translate.memory import APPROVED, MACHINE, Entry, TranslationMemory
+from localize.types import GlossaryMiss, Line, LineOrigin, Segment, Severity, Transcript, Translation
 
 log = logging.getLogger("localize")
 
@@ -26,30 +36,47 @@ DEMO_QUALITY_NOTE = (
 )
 
 
+@dataclass(frozen=True)
+class MemoryOptions:
+    """How `translate_transcript` uses a translation memory."""
+
+    reuse_machine: bool = True  # reuse the same engine's earlier output for the same source (fast re-runs)
+    examples: int = 4  # similar memory pairs given to the engine per line, approved first
+    min_score: float = 60.0  # similarity (0-100, rapidfuzz ratio of the normalized sources) of an example
+    learn: bool = True  # add new engine outputs without error flags to the memory ("machine")
+
+
 def translate_transcript(
     transcript: Transcript,
     market: Market,
     *,
     glossary: Glossary | None = None,
     engine: TranslationEngine | None = None,
+    memory: TranslationMemory | None = None,
+    memory_options: MemoryOptions | None = None,
 ) -> Translation:
     """One Line per segment (same times and speaker), with check flags and glossary misses.
 
     `glossary=None` loads the market's file (see `glossary_for_market`; pass `Glossary()`
-    for none); `engine=None` uses the market's configured engine.
+    for none); `engine=None` uses the market's configured engine; `memory=None`: no memory.
     """
     glossary = glossary_for_market(market) if glossary is None else glossary
     engine = get_engine(market.engine) if engine is None else engine
+    options = memory_options or MemoryOptions()
+    label = engine_label(engine)
     segments = transcript.segments
     todo = [i for i, seg in enumerate(segments) if seg.text.strip()]
     began = time.perf_counter()
-    outputs = _run_engine(engine, [glossary.protect(segments[i].text) for i in todo], market,
-                          _context(segments, todo, glossary))
-    targets = dict(zip(todo, outputs, strict=True))
+    reused = _from_memory(memory, segments, todo, market, glossary, label, options) if memory else {}
+    asked = [i for i in todo if i not in reused]
+    examples = _examples(memory, segments, asked, market, glossary, options) if memory else {}
+    outputs = _run_engine(engine, [glossary.protect(segments[i].text) for i in asked], market,
+                          _context(segments, asked, glossary, examples))
+    targets = {**reused, **{i: (text, LineOrigin.ENGINE) for i, text in zip(asked, outputs, strict=True)}}
     lines: list[Line] = []
     misses: list[GlossaryMiss] = []
     for index, seg in enumerate(segments):
-        target = targets.get(index, "")
+        target, origin = targets.get(index, ("", LineOrigin.ENGINE))
         lines.append(
             Line(
                 index=index,
@@ -59,22 +86,35 @@ def translate_transcript(
                 target=target,
                 speaker=seg.speaker,
                 flags=check_line(seg.text, target, market),
+                origin=origin,
             )
         )
         misses += glossary.verify(index, seg.text, target)
+    if memory and options.learn:
+        memory.add(Entry(line.source, line.target, market.code, MACHINE, label, episode=_episode(transcript),
+                         line=str(line.index))
+                   for line in lines if line.index in asked and not _has_errors(line))
     if todo:
         elapsed = time.perf_counter() - began
         log.info(
-            "translated %d lines to %s with %s in %.1f s (%.2f s a line); %d flagged, %d glossary misses",
+            "translated %d lines to %s with %s in %.1f s (%.2f s a line); %d reused from the translation memory, "
+            "%d flagged, %d glossary misses",
             len(todo),
             market.code,
             engine.name,
             elapsed,
             elapsed / len(todo),
+            len(reused),
             sum(1 for line in lines if line.flags),
             len(misses),
         )
     return Translation(market.code, engine.name, tuple(lines), tuple(misses))
+
+
+def engine_label(engine: TranslationEngine) -> str:
+    """What the memory records as a machine entry's engine: its name, and its model when it has one."""
+    model = getattr(engine, "model", None)
+    return f"{engine.name}:{model}" if isinstance(model, str) and model else engine.name
 
 
 def translate_texts(
@@ -104,13 +144,66 @@ def problems(translation: Translation) -> list[str]:
     return [text for _, text in sorted(found, key=lambda item: item[0])]
 
 
-def _context(segments: Sequence[Segment], todo: list[int], glossary: Glossary) -> TranslationContext:
-    """Per line: its speaker, the two Chinese lines before it, and the glossary entries it contains."""
+def _context(segments: Sequence[Segment], todo: list[int], glossary: Glossary,
+             examples: dict[int, tuple[Example, ...]]) -> TranslationContext:
+    """Per line: its speaker, the two Chinese lines before it, the glossary entries it contains,
+    and the memory's closest pairs."""
     return TranslationContext(lines=tuple(
         LineContext(speaker=segments[i].speaker,
                     previous=tuple(seg.text for seg in segments[max(0, i - 2):i] if seg.text.strip()),
-                    terms=tuple(glossary.matches(segments[i].text)))
+                    terms=tuple(glossary.matches(segments[i].text)),
+                    examples=examples.get(i, ()))
         for i in todo))
+
+
+def _from_memory(memory: TranslationMemory, segments: Sequence[Segment], todo: list[int], market: Market,
+                 glossary: Glossary, label: str, options: MemoryOptions) -> dict[int, tuple[str, LineOrigin]]:
+    """Lines the memory already answers: approved as is; the same engine's output if it still passes."""
+    found: dict[int, tuple[str, LineOrigin]] = {}
+    for i in todo:
+        source = segments[i].text
+        match = memory.exact(source, market.code, engine=label)
+        if match is None:
+            continue
+        if match.approved:
+            found[i] = (match.target, LineOrigin.MEMORY_APPROVED)
+        elif options.reuse_machine and _still_passes(source, match.target, market, glossary):
+            found[i] = (match.target, LineOrigin.MEMORY_MACHINE)
+    return found
+
+
+def _examples(memory: TranslationMemory, segments: Sequence[Segment], asked: list[int], market: Market,
+              glossary: Glossary, options: MemoryOptions) -> dict[int, tuple[Example, ...]]:
+    """Per line sent to the engine: approved pairs close to it (best first), then machine ones.
+
+    Sources are glossary-protected like the line itself. A machine pair for the very same source
+    is left out: it is the output that was not reused (another engine, or it failed a check).
+    """
+    found: dict[int, tuple[Example, ...]] = {}
+    for i in asked:
+        source = segments[i].text
+        matches = memory.fuzzy(source, market.code, limit=options.examples, min_score=options.min_score,
+                               origin=APPROVED)
+        if len(matches) < options.examples:
+            matches += [m for m in memory.fuzzy(source, market.code, limit=options.examples - len(matches),
+                                                min_score=options.min_score, origin=MACHINE) if m.score < 100]
+        if matches:
+            found[i] = tuple(Example(glossary.protect(m.entry.source), m.target, m.entry.origin) for m in matches)
+    return found
+
+
+def _has_errors(line: Line) -> bool:
+    return any(flag.severity is Severity.ERROR for flag in line.flags)
+
+
+def _still_passes(source: str, target: str, market: Market, glossary: Glossary) -> bool:
+    # The checks or the glossary may have changed since the output was stored.
+    flags = check_line(source, target, market)
+    return not any(flag.severity is Severity.ERROR for flag in flags) and not glossary.verify(0, source, target)
+
+
+def _episode(transcript: Transcript) -> str:
+    return Path(transcript.source).stem if transcript.source and not transcript.source.startswith("<") else ""
 
 
 def _run_engine(engine: TranslationEngine, sources: list[str], market: Market,
