@@ -26,12 +26,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from localize.translate.memory import Entry, TranslationMemory, normalize
 
-WORDS = tuple(
+EVERYDAY_WORDS = (
     "我 你 他 她 我们 你们 他们 今天 明天 昨天 现在 晚上 早上 公司 医院 学校 家里 老板 妈妈 爸爸 哥哥 "
     "妹妹 老公 老婆 总裁 秘书 医生 警察 朋友 孩子 不会 不要 一定 已经 还是 真的 为什么 怎么 什么 哪里 "
     "离婚 结婚 喜欢 讨厌 相信 知道 告诉 回来 离开 等着 帮忙 原谅 答应 签字 合同 钱 房子 车 饭 "
     "电话 消息 秘密 真相 孩子 生日 婚礼 会议 项目 股份 的 了 吗 吧 呢 啊 就 都 也 又 再 很 太 最"
-).split()
+)
+WORDS = tuple(EVERYDAY_WORDS.split())
 PUNCT = ("。", "！", "？", "，", "…")
 MARKET = "en-US"
 
