@@ -46,6 +46,7 @@ class EngineSpec:
     name: str = "causal-lm"
     model: str = "gemma3-270m"  # the bundled demo model (demo quality only)
     device: str = "cpu"  # cpu, cuda, or auto (a GPU when one is there)
+    dtype: str = "auto"  # transformers engines: auto (bfloat16 where the CPU or GPU computes it natively), float32...
     # OpenAI-compatible chat servers (vLLM, llama.cpp, Ollama, hosted Qwen/DeepSeek, `localize serve-model`)
     base_url: str = ""  # e.g. "http://127.0.0.1:8000/v1"; requests go to {base_url}/chat/completions
     api_key_env: str = ""  # the environment variable holding the API key ("" sends none)

@@ -205,12 +205,30 @@ def test_a_model_id_missing_from_the_local_cache_is_not_downloaded(monkeypatch: 
 
 
 def test_registry() -> None:
-    assert engine_names() == ["causal-lm", "seq2seq"]
+    assert {"causal-lm", "seq2seq", "openai", "openai-scene"} <= set(engine_names())
+    assert engine_names() == sorted(engine_names())
     assert isinstance(get_engine(EngineSpec()), CausalLMEngine)
     with pytest.raises(UnknownNameError) as info:
         get_engine(EngineSpec(name="deepl"))
-    assert info.value.accepted == ["causal-lm", "seq2seq"]
-    assert "causal-lm, seq2seq" in str(info.value)
+    assert info.value.accepted == engine_names()
+    assert ", ".join(engine_names()) in str(info.value)
+
+
+def test_dtype_auto_is_bfloat16_only_where_the_hardware_computes_it() -> None:
+    expected = "bfloat16" if hf_adapter.cpu_computes_bfloat16() else "float32"
+    assert hf_adapter.torch_dtype("auto", "cpu") == expected
+    assert hf_adapter.torch_dtype("float32", "cpu") == "float32"
+    with pytest.raises(ModelError, match="dtype 'fp8'"):
+        hf_adapter.torch_dtype("fp8", "cpu")
+
+
+def test_a_model_loads_in_the_dtype_asked(tiny_causal_dir: Path) -> None:
+    import torch
+
+    lm = hf_adapter.load_causal_lm(str(tiny_causal_dir), dtype="bfloat16")
+    assert next(lm.model.parameters()).dtype == torch.bfloat16
+    assert hf_adapter.load_causal_lm(str(tiny_causal_dir), dtype="float32") is not lm
+    assert hf_adapter.generate_lines(lm, ["a b c"], [3])[0] is not None
 
 
 @pytest.mark.parametrize(

@@ -96,7 +96,7 @@ def test_problems_are_readable_and_in_line_order() -> None:
 
 def test_the_market_engine_is_used_by_default() -> None:
     market = with_engine(EN, EngineSpec(name="no-such-engine"))
-    with pytest.raises(UnknownNameError, match="causal-lm, seq2seq"):
+    with pytest.raises(UnknownNameError, match="causal-lm, openai, openai-scene, seq2seq"):
         translate_texts(["你好"], market, glossary=Glossary())
 
 

@@ -75,15 +75,17 @@ class CausalLMEngine:
 
     name = "causal-lm"
 
-    def __init__(self, model: str, options: CausalLMOptions | None = None, device: str = "cpu") -> None:
+    def __init__(self, model: str, options: CausalLMOptions | None = None, device: str = "cpu",
+                 dtype: str = "auto") -> None:
         self.model = model
         self.options = options or CausalLMOptions()
         self.device = device
+        self.dtype = dtype
 
     def translate(self, sources: Sequence[str], market: Market, context: TranslationContext | None = None) -> list[str]:
         if not sources:
             return []
-        lm = hf_adapter.load_causal_lm(self.model, self.device)
+        lm = hf_adapter.load_causal_lm(self.model, self.device, self.dtype)
         # Approved translation-memory pairs close to a line replace built-in examples in its prompt.
         examples = [context.line(i).examples if context else () for i in range(len(sources))]
         prompts = [fewshot.build_prompt(source, market, shots) for source, shots in zip(sources, examples, strict=True)]
@@ -156,15 +158,17 @@ class Seq2SeqEngine:
 
     name = "seq2seq"
 
-    def __init__(self, model: str, options: Seq2SeqOptions | None = None, device: str = "cpu") -> None:
+    def __init__(self, model: str, options: Seq2SeqOptions | None = None, device: str = "cpu",
+                 dtype: str = "auto") -> None:
         self.model = model
         self.options = options or Seq2SeqOptions()
         self.device = device
+        self.dtype = dtype
 
     def translate(self, sources: Sequence[str], market: Market, context: TranslationContext | None = None) -> list[str]:
         if not sources:
             return []
-        lm = hf_adapter.load_seq2seq(self.model, self.device)
+        lm = hf_adapter.load_seq2seq(self.model, self.device, self.dtype)
         setup = language_setup(lm.has_token, market.language)
         return hf_adapter.generate_seq2seq(
             lm,
@@ -192,8 +196,8 @@ def _openai_scene_engine(spec: EngineSpec) -> TranslationEngine:
 
 
 ENGINES: dict[str, EngineFactory] = {
-    CausalLMEngine.name: lambda spec: CausalLMEngine(spec.model, device=spec.device),
-    Seq2SeqEngine.name: lambda spec: Seq2SeqEngine(spec.model, device=spec.device),
+    CausalLMEngine.name: lambda spec: CausalLMEngine(spec.model, device=spec.device, dtype=spec.dtype),
+    Seq2SeqEngine.name: lambda spec: Seq2SeqEngine(spec.model, device=spec.device, dtype=spec.dtype),
     "openai": _openai_engine,  # localize.translate.openai_engines: an OpenAI-compatible server
     "openai-scene": _openai_scene_engine,
 }

@@ -94,18 +94,54 @@ def resolve(model: str) -> ModelLocation:
     return ModelLocation(model)  # a model id: only the local Hugging Face cache is consulted
 
 
-def load_causal_lm(model: str, device: str = "cpu") -> CausalLM:
-    """A causal LM by name, loaded once per process and device (see the module docstring for names)."""
+def load_causal_lm(model: str, device: str = "cpu", dtype: str = "auto") -> CausalLM:
+    """A causal LM by name, loaded once per process, device and dtype (see the module docstring for names)."""
     location = resolve(model)
     where = torch_device(device)
-    return _load_once(("causal", f"{location.key}@{where}"), lambda: _on_device(_build_causal(location), where))
+    kind = torch_dtype(dtype, where)
+    return _load_once(("causal", f"{location.key}@{where}/{kind}"),
+                      lambda: _on_device(_build_causal(location), where, kind))
 
 
-def load_seq2seq(model: str, device: str = "cpu") -> Seq2SeqLM:
-    """An encoder-decoder translation model by name, loaded once per process and device."""
+def load_seq2seq(model: str, device: str = "cpu", dtype: str = "auto") -> Seq2SeqLM:
+    """An encoder-decoder translation model by name, loaded once per process, device and dtype."""
     location = resolve(model)
     where = torch_device(device)
-    return _load_once(("seq2seq", f"{location.key}@{where}"), lambda: _on_device(_build_seq2seq(location), where))
+    kind = torch_dtype(dtype, where)
+    return _load_once(("seq2seq", f"{location.key}@{where}/{kind}"),
+                      lambda: _on_device(_build_seq2seq(location), where, kind))
+
+
+DTYPES = ("auto", "float32", "bfloat16", "float16")
+
+
+def torch_dtype(dtype: str, device: str) -> str:
+    """The weights' type: "auto" is bfloat16 where the hardware computes it natively, else float32.
+
+    Measured on the bundled Gemma 3 270M, 8 lines, 2 cores with AMX: bfloat16 3.7 s vs float32
+    8.4-11.4 s, same words. Without AMX or AVX512-BF16, CPUs emulate bfloat16 slowly.
+    """
+    if dtype not in DTYPES:
+        raise ModelError(f"dtype {dtype!r}: give one of {', '.join(DTYPES)}")
+    if dtype != "auto":
+        return dtype
+    if device == "cuda":
+        torch, _ = _libs()
+        return "bfloat16" if torch.cuda.is_bf16_supported() else "float16"
+    return "bfloat16" if cpu_computes_bfloat16() else "float32"
+
+
+def cpu_computes_bfloat16() -> bool:
+    """Whether this CPU has bfloat16 matrix instructions (Intel AMX or AVX512-BF16), from /proc/cpuinfo."""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as info:
+            for line in info:
+                if line.startswith("flags"):
+                    flags = set(line.split(":", 1)[1].split())
+                    return bool(flags & {"amx_bf16", "avx512_bf16"})
+    except OSError:
+        pass
+    return False
 
 
 def torch_device(device: str) -> str:
@@ -126,9 +162,9 @@ def torch_device(device: str) -> str:
 LM = TypeVar("LM", CausalLM, Seq2SeqLM)
 
 
-def _on_device(lm: LM, device: str) -> LM:
-    if device != "cpu":
-        lm.model.to(device)
+def _on_device(lm: LM, device: str, dtype: str) -> LM:
+    torch, _ = _libs()
+    lm.model.to(device=device, dtype=getattr(torch, dtype))
     return lm
 
 
