@@ -112,6 +112,13 @@ def load_seq2seq(model: str, device: str = "cpu", dtype: str = "auto") -> Seq2Se
                       lambda: _on_device(_build_seq2seq(location), where, kind))
 
 
+def load_tokenizer(path: str) -> Any:
+    """A model's tokenizer alone, loaded once per process (the CTranslate2 engine's text <-> tokens)."""
+    location = resolve(path)
+    return _load_once(("tokenizer", location.key),
+                      lambda: _pretrained(_libs()[1].AutoTokenizer, location, "tokenizer"))
+
+
 DTYPES = ("auto", "float32", "bfloat16", "float16")
 
 
