@@ -20,7 +20,8 @@ from typing import Protocol
 
 from localize.errors import UnknownNameError
 from localize.markets import EngineSpec, Market
-from localize.translate import fewshot, hf_adapter
+from localize.translate import ct2_adapter, fewshot, hf_adapter
+from localize.translate.ct2_adapter import DecodeOptions as CTranslate2Options
 from localize.translate.fewshot import Example
 from localize.types import GlossaryEntry
 
@@ -180,6 +181,29 @@ class Seq2SeqEngine:
         )
 
 
+class CTranslate2Engine:
+    """A seq2seq model converted to CTranslate2 (`localize models convert-ct2`): the same models
+    as "seq2seq", faster on CPU (int8). `dtype` is the compute type ("auto": int8 on CPU)."""
+
+    name = "ctranslate2"
+
+    def __init__(self, model: str, options: CTranslate2Options | None = None, device: str = "cpu",
+                 dtype: str = "auto", tokenizer: str | None = None) -> None:
+        self.model = model
+        self.options = options or CTranslate2Options()
+        self.device = device
+        self.dtype = dtype
+        self.tokenizer = tokenizer  # a directory with the tokenizer, when it is not beside model.bin
+
+    def translate(self, sources: Sequence[str], market: Market, context: TranslationContext | None = None) -> list[str]:
+        if not sources:
+            return []
+        model = ct2_adapter.load_model(self.model, self.device, self.dtype, self.tokenizer)
+        setup = language_setup(model.has_token, market.language)
+        return ct2_adapter.translate(model, [setup.prefix + source for source in sources], self.options,
+                                     source_language=setup.source_language, target_token=setup.target_token)
+
+
 EngineFactory = Callable[[EngineSpec], TranslationEngine]
 
 
@@ -198,6 +222,7 @@ def _openai_scene_engine(spec: EngineSpec) -> TranslationEngine:
 ENGINES: dict[str, EngineFactory] = {
     CausalLMEngine.name: lambda spec: CausalLMEngine(spec.model, device=spec.device, dtype=spec.dtype),
     Seq2SeqEngine.name: lambda spec: Seq2SeqEngine(spec.model, device=spec.device, dtype=spec.dtype),
+    CTranslate2Engine.name: lambda spec: CTranslate2Engine(spec.model, device=spec.device, dtype=spec.dtype),
     "openai": _openai_engine,  # localize.translate.openai_engines: an OpenAI-compatible server
     "openai-scene": _openai_scene_engine,
 }
