@@ -9,7 +9,7 @@ Example::
     [markets.en-US]
     engine = "seq2seq"                          # see `localize engines`
     model = "/models/opus-mt-zh-en"             # a local transformers model directory
-    dtype = "auto"                              # bfloat16 where the CPU/GPU computes it natively (2-3x faster), else float32
+    dtype = "auto"                              # bfloat16 where the hardware computes it natively, else float32
 
     [markets.es-419]                            # an OpenAI-compatible server: vLLM, llama.cpp, Ollama...
     engine = "openai-scene"                     # whole scenes per request ("openai": one line per request)

@@ -109,12 +109,13 @@ def extract_audio(src: Path | str, dst: Path | str, sample_rate: int = SAMPLE_RA
     return dst
 
 
-def change_tempo(src: Path | str, dst: Path | str, speed: float) -> Path:
-    """Speed speech up (or slow it down) without changing pitch, with ffmpeg atempo."""
+def change_tempo(src: Path | str, dst: Path | str, speed: float, sample_rate: int | None = None) -> Path:
+    """Speed speech up (or slow it down) without changing pitch, with ffmpeg atempo (and resample)."""
     if not 0.5 <= speed <= 2.0:
         raise LocalizeError(f"tempo {speed} outside the range atempo accepts (0.5-2.0)")
+    rate = ["-ar", str(sample_rate)] if sample_rate else []
     with atomic_path(dst) as tmp:
-        run_ffmpeg(["-i", str(src), "-filter:a", f"atempo={speed:.4f}", str(tmp)], what=src)
+        run_ffmpeg(["-i", str(src), "-filter:a", f"atempo={speed:.4f}", *rate, str(tmp)], what=src)
     return Path(dst)
 
 

@@ -18,7 +18,7 @@ from localize.dub import loudness
 from localize.dub.fit import DEFAULT_MIN_GAP_MS, plan_placements, slots_for
 from localize.dub.mix import MixOptions, PlacedClip, export_audio, mix_dub
 from localize.dub.voices import Voice, voice_for
-from localize.dub.wav import pcm16_format, read_wav, trim_silence, write_wav
+from localize.dub.wav import pcm16_format, read_wav, resample, trim_silence, write_wav
 from localize.errors import LocalizeError
 from localize.markets import Market
 from localize.timecode import format_timecode
@@ -114,13 +114,12 @@ def _speak(voice: Voice, line: Line, work_dir: Path, options: DubOptions) -> int
 
 
 def _fitted_clip(placement: DubPlacement, work_dir: Path, sample_rate: int) -> Path:
-    """Speed the line up if the plan says so, and resample it for the mix (both with ffmpeg)."""
+    """Speed the line up if the plan says so (ffmpeg atempo), at the mix's sample rate."""
     source = _line_path(work_dir, placement.line_index, "speech")
+    fitted = _line_path(work_dir, placement.line_index, "fit")
     if placement.speed > 1.0 + _SPEED_EPSILON:
-        source = media.change_tempo(source, _line_path(work_dir, placement.line_index, "tempo"),
-                                    placement.speed)
-    return media.extract_audio(source, _line_path(work_dir, placement.line_index, "fit"),
-                               sample_rate=sample_rate, channels=1)
+        return media.change_tempo(source, fitted, placement.speed, sample_rate)
+    return write_wav(resample(read_wav(source), sample_rate), fitted)
 
 
 def timecode(ms: int) -> str:
