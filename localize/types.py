@@ -191,6 +191,7 @@ class Line:
     speaker: str | None = None
     flags: tuple[TranslationFlag, ...] = ()
     origin: LineOrigin = LineOrigin.ENGINE
+    attempts: int = 1  # engine calls for this line: 2-3 when its first answers failed the checks
 
 
 @dataclass(frozen=True)
@@ -201,6 +202,16 @@ class Translation:
     engine: str
     lines: tuple[Line, ...]
     glossary_misses: tuple[GlossaryMiss, ...] = ()
+
+    @property
+    def retried(self) -> int:
+        """Lines the engine was asked for again because an answer failed the checks."""
+        return sum(1 for line in self.lines if line.attempts > 1)
+
+    @property
+    def flagged(self) -> int:
+        """Lines still carrying an error flag: delivered for a person to review, never silently."""
+        return sum(1 for line in self.lines if any(f.severity is Severity.ERROR for f in line.flags))
 
     @property
     def memory_hits(self) -> int:

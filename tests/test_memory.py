@@ -237,7 +237,8 @@ def test_reuse_from_memory_skips_the_engine(memory: TranslationMemory) -> None:
     transcript = _transcript("我们离婚吧。", "你说什么？", "我爱你。")
     first = CountingEngine(ANSWERS)
     result = translate_transcript(transcript, EN, glossary=Glossary(), engine=first, memory=memory)
-    assert first.lines == 3 and result.memory_hits == 0
+    # 3 lines, and the one with Chinese left in asked for twice more (retries) before it is flagged
+    assert first.lines == 3 + 2 and result.memory_hits == 0 and result.lines[2].attempts == 3
     assert {line.origin for line in result.lines} == {LineOrigin.ENGINE}
     # The two clean outputs were learned; the one with Chinese left in was not.
     assert memory.stats().machine == 2
@@ -248,7 +249,7 @@ def test_reuse_from_memory_skips_the_engine(memory: TranslationMemory) -> None:
     memory.approve("你说什么？", "Excuse me?", "en-US")
     again = CountingEngine(ANSWERS)
     rerun = translate_transcript(transcript, EN, glossary=Glossary(), engine=again, memory=memory)
-    assert again.lines == 1 and again.calls[0][0] == ["我爱你。"]
+    assert again.lines == 3 and {tuple(sources) for sources, _ in again.calls} == {("我爱你。",)}  # + 2 retries
     assert [(line.target, line.origin) for line in rerun.lines] == [
         ("Let's divorce.", LineOrigin.MEMORY_MACHINE),
         ("Excuse me?", LineOrigin.MEMORY_APPROVED),

@@ -260,3 +260,11 @@ def test_script_only_decoding_never_writes_chinese_for_a_latin_market(tiny_causa
     strict_out = strict.translate(SOURCES, EN)
     assert len(strict_out) == len(free_out) == len(SOURCES)
     assert not any("\u4e00" <= ch <= "\u9fff" for text in strict_out for ch in text), strict_out
+
+
+def test_a_retry_decodes_against_repetition(tiny_causal_dir: Path) -> None:
+    lm = hf_adapter.load_causal_lm(str(tiny_causal_dir))
+    greedy = hf_adapter.generate_lines(lm, ["a b c"], [12])[0]
+    # no_repeat_ngram_size=1: no token of the prompt or the answer is generated twice
+    against = hf_adapter.generate_lines(lm, ["a b c"], [12], decoding=hf_adapter.Decoding(no_repeat_ngram_size=1))[0]
+    assert greedy != against  # the random tiny model repeats tokens ("stst") when decoding greedily

@@ -13,6 +13,7 @@ from localize.translate import (
     DEMO_QUALITY_NOTE,
     Glossary,
     TranslationContext,
+    engine_names,
     problems,
     translate_texts,
     translate_transcript,
@@ -96,7 +97,7 @@ def test_problems_are_readable_and_in_line_order() -> None:
 
 def test_the_market_engine_is_used_by_default() -> None:
     market = with_engine(EN, EngineSpec(name="no-such-engine"))
-    with pytest.raises(UnknownNameError, match="causal-lm, openai, openai-scene, seq2seq"):
+    with pytest.raises(UnknownNameError, match=", ".join(engine_names())):
         translate_texts(["你好"], market, glossary=Glossary())
 
 
@@ -126,3 +127,65 @@ def test_importing_the_package_loads_no_heavy_library() -> None:
     code = "import sys, localize.translate; print(sorted({'torch', 'transformers'} & set(sys.modules)))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+class LoopingEngine:
+    """Loops on a line until asked `heals_at` times (None: never), and records each call's context."""
+
+    name = "looping"
+
+    def __init__(self, heals_at: int | None) -> None:
+        self.heals_at = heals_at
+        self.asked: dict[str, int] = {}
+        self.retries: list[tuple[int, list[str]]] = []
+
+    def translate(self, sources: Sequence[str], market: Market, context: TranslationContext | None = None) -> list[str]:
+        self.retries.append((context.retry if context else 0, list(sources)))
+        out = []
+        for source in sources:
+            self.asked[source] = self.asked.get(source, 0) + 1
+            if source == "你好。":
+                out.append("Hello.")
+            elif self.heals_at is not None and self.asked[source] >= self.heals_at:
+                out.append("No, no, I won't.")
+            else:
+                out.append("No, " + "la, " * 12 + "la...")
+        return out
+
+
+def test_a_looping_line_is_asked_again_decoding_against_repetition_and_then_another_way() -> None:
+    engine = LoopingEngine(heals_at=2)
+    result = translate_texts(["你好。", "不，我不要。"], EN, glossary=Glossary(), engine=engine)
+    assert [line.target for line in result.lines] == ["Hello.", "No, no, I won't."]
+    assert [line.attempts for line in result.lines] == [1, 2]
+    assert engine.retries == [(0, ["你好。", "不，我不要。"]), (1, ["不，我不要。"])]  # only the failing line
+    assert result.retried == 1 and result.flagged == 0 and not result.lines[1].flags
+
+
+def test_a_line_that_still_loops_is_cut_and_flagged_never_shipped_as_a_loop() -> None:
+    engine = LoopingEngine(heals_at=None)
+    result = translate_texts(["你好。", "不，我不要。"], EN, glossary=Glossary(), engine=engine)
+    assert [retry for retry, _ in engine.retries] == [0, 1, 2]
+    line = result.lines[1]
+    assert line.attempts == 3 and result.retried == 1 and result.flagged == 1
+    assert line.target == "No, la, la, la..."  # cut where the loop starts
+    assert [flag.code for flag in line.flags] == ["repetition"]
+    assert "the engine looped" in line.flags[0].message
+    assert problems(result)[0].startswith("line 2: error repetition: the engine looped")
+
+
+def test_a_retried_answer_is_kept_only_when_it_has_fewer_errors() -> None:
+    class WorseEngine(TableEngine):
+        def translate(self, sources: Sequence[str], market: Market,
+                      context: TranslationContext | None = None) -> list[str]:
+            return ["这是中文" if context and context.retry else "Yes 好"] * len(sources)
+
+    result = translate_texts(["是的好。"], EN, glossary=Glossary(), engine=WorseEngine({}))
+    assert result.lines[0].target == "Yes 好" and result.lines[0].attempts == 3
+
+
+def test_the_second_retry_asks_another_way() -> None:
+    first = build_prompt("你好。", EN)
+    rotated = build_prompt("你好。", EN, rotate=True)
+    assert first != rotated and sorted(first.splitlines()) == sorted(rotated.splitlines())
+    assert rotated.endswith("Chinese: 你好.\nEnglish:")

@@ -144,6 +144,47 @@ def _repetition(target: str) -> TranslationFlag | None:
     return None
 
 
+def cut_repetition(target: str) -> str:
+    """`target` cut where it starts looping, so what is left is no pure repetition: a word said
+    three times in a row is kept ("no, no, no"), a longer unit twice, the rest cut and "..." added.
+    Text with no loop comes back unchanged."""
+    text = target
+    for _ in range(8):  # each pass cuts one loop; what is left may loop earlier on a shorter unit
+        if _repetition(text) is None:
+            return text
+        end = _loop_cut(text)
+        if end is None or end >= len(text):
+            return text
+        text = text[:end].rstrip(" ,;:-–—") + "..."
+    return text
+
+
+def _loop_cut(text: str) -> int | None:
+    """Character offset after the last kept word of the first loop in `text`."""
+    words = list(_WORD.finditer(text))
+    folded = [w.group().casefold() for w in words]
+    for i in range(len(folded)):
+        for period in range(1, 7):
+            unit = folded[i:i + period]
+            if len(unit) < period:
+                break
+            repeats = 1
+            while folded[i + repeats * period:i + (repeats + 1) * period] == unit:
+                repeats += 1
+            keep = 3 if period == 1 else 2
+            if repeats > keep and repeats * period >= 4:
+                return words[i + keep * period - 1].end()
+    loop = _CHAR_LOOP.search(text)
+    if loop:
+        return loop.start() + 3 * len(loop.group(1))
+    for size, limit in ((2, MAX_PAIR_REPEATS), (3, MAX_PHRASE_REPEATS)):  # a phrase said again and again
+        grams = [tuple(folded[i:i + size]) for i in range(len(folded) - size + 1)]
+        for i, gram in enumerate(grams):
+            if grams[:i + 1].count(gram) > limit:
+                return words[i - 1].end() if i else 0
+    return None
+
+
 def longest_run(items: list[str]) -> int:
     best = current = 0
     for i, item in enumerate(items):

@@ -15,7 +15,7 @@ To add an engine:
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 from localize.errors import UnknownNameError
@@ -43,6 +43,8 @@ class TranslationContext:
     lines: tuple[LineContext, ...] = ()  # one per source line, when known
     episode: str = ""
     notes: str = ""  # character notes from the studio, for engines that take a whole scene
+    retry: int = 0  # 0: first try; 1: these lines failed the checks, decode against repetition;
+    #                 2: failed again, also ask another way (another prompt)
 
     def line(self, index: int) -> LineContext:
         return self.lines[index] if index < len(self.lines) else LineContext()
@@ -87,12 +89,15 @@ class CausalLMEngine:
         if not sources:
             return []
         lm = hf_adapter.load_causal_lm(self.model, self.device, self.dtype)
-        # Approved translation-memory pairs close to a line replace built-in examples in its prompt.
-        examples = [context.line(i).examples if context else () for i in range(len(sources))]
-        prompts = [fewshot.build_prompt(source, market, shots) for source, shots in zip(sources, examples, strict=True)]
+        ctx = context or TranslationContext()
+        # Approved translation-memory pairs close to a line replace built-in examples in its prompt;
+        # a second retry asks another way: the examples in another order, the closest last.
+        examples = [ctx.line(i).examples for i in range(len(sources))]
+        prompts = [fewshot.build_prompt(source, market, shots, rotate=ctx.retry >= 2)
+                   for source, shots in zip(sources, examples, strict=True)]
         suppress = hf_adapter.foreign_script_ids(lm, market.script) if self.options.script_only else ()
         return hf_adapter.generate_lines(lm, prompts, [self._budget(s) for s in sources], self.options.batch_size,
-                                         suppress_ids=suppress)
+                                         suppress_ids=suppress, decoding=_retry_decoding(ctx.retry))
 
     def _budget(self, source: str) -> int:
         opts = self.options
@@ -154,6 +159,12 @@ class Seq2SeqOptions:
     max_new_tokens: int = 128
 
 
+def _retry_decoding(retry: int) -> hf_adapter.Decoding:
+    """Greedy first; a line that failed the checks again with repetition penalised (Keskar et al.'s
+    penalty, and no repeated 3-grams): the loops "la, la, la..." of small models stop there."""
+    return hf_adapter.Decoding() if retry == 0 else hf_adapter.Decoding(repetition_penalty=1.3, no_repeat_ngram_size=3)
+
+
 class Seq2SeqEngine:
     """An encoder-decoder MT model (Marian, NLLB, M2M100, mBART-50) from a local path or cache."""
 
@@ -178,6 +189,7 @@ class Seq2SeqEngine:
             source_language=setup.source_language,
             target_token=setup.target_token,
             batch_size=self.options.batch_size,
+            decoding=_retry_decoding(context.retry if context else 0),
         )
 
 
@@ -200,7 +212,12 @@ class CTranslate2Engine:
             return []
         model = ct2_adapter.load_model(self.model, self.device, self.dtype, self.tokenizer)
         setup = language_setup(model.has_token, market.language)
-        return ct2_adapter.translate(model, [setup.prefix + source for source in sources], self.options,
+        options = self.options
+        if context and context.retry:
+            against = _retry_decoding(context.retry)
+            options = replace(options, repetition_penalty=against.repetition_penalty,
+                              no_repeat_ngram_size=against.no_repeat_ngram_size)
+        return ct2_adapter.translate(model, [setup.prefix + source for source in sources], options,
                                      source_language=setup.source_language, target_token=setup.target_token)
 
 

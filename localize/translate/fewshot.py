@@ -75,16 +75,19 @@ def examples_for(market: Market) -> tuple[Example, ...]:
         raise UnknownNameError("few-shot language", market.language, EXAMPLES) from None
 
 
-def build_prompt(source: str, market: Market, examples: Sequence[Example] = ()) -> str:
+def build_prompt(source: str, market: Market, examples: Sequence[Example] = (), rotate: bool = False) -> str:
     """The examples, then the source line, ending where the model should start writing.
 
     `examples`: pairs close to this line, best first (LineContext.examples). The approved ones
     (machine pairs may be wrong, and the model would copy their mistakes) replace built-in
-    examples; built-in ones fill the remaining places up to `MAX_SHOTS`.
+    examples; built-in ones fill the remaining places up to `MAX_SHOTS`. `rotate`: the built-in
+    ones in reverse order, another prompt for a line whose first answers failed the checks.
     """
     label = market.language_name
     close = [ex for ex in examples if ex.origin == APPROVED][:MAX_SHOTS]
     built_in = examples_for(market)[:MAX_SHOTS - len(close)] if len(close) < MAX_SHOTS else ()
+    if rotate:
+        built_in = tuple(reversed(built_in))
     shots = "".join(f"Chinese: {ex.source}\n{label}: {ex.target}\n" for ex in built_in)
     shots += "".join(f"Chinese: {_one_line(ex.source)}\n{label}: {_one_line(ex.target)}\n" for ex in reversed(close))
     return f"{shots}Chinese: {_one_line(source)}\n{label}:"

@@ -52,6 +52,22 @@ class ModelLocation:
 
 
 @dataclass(frozen=True)
+class Decoding:
+    """Greedy decoding, optionally against repetition (for a retry of a line that looped)."""
+
+    repetition_penalty: float = 1.0  # > 1 makes tokens already generated less likely
+    no_repeat_ngram_size: int = 0  # > 0: no n-gram of this size generated twice
+
+    def generate_kwargs(self) -> dict[str, Any]:
+        kwargs: dict[str, Any] = {}
+        if self.repetition_penalty != 1.0:
+            kwargs["repetition_penalty"] = self.repetition_penalty
+        if self.no_repeat_ngram_size > 0:
+            kwargs["no_repeat_ngram_size"] = self.no_repeat_ngram_size
+        return kwargs
+
+
+@dataclass(frozen=True)
 class CausalLM:
     """A loaded decoder-only model, its tokenizer, and the token ids that end a line."""
 
@@ -204,7 +220,7 @@ def _has_foreign_letter(text: str, script_prefix: str) -> bool:
 
 def generate_lines(
     lm: CausalLM, prompts: Sequence[str], max_new_tokens: Sequence[int], batch_size: int = 4,
-    suppress_ids: Sequence[int] = (),
+    suppress_ids: Sequence[int] = (), decoding: Decoding | None = None,
 ) -> list[str]:
     """Greedy continuation of each prompt up to its first newline (or its token budget).
 
@@ -229,6 +245,7 @@ def generate_lines(
                 eos_token_id=list(lm.stop_ids),
                 pad_token_id=tokenizer.pad_token_id,
                 **({"suppress_tokens": list(suppress_ids)} if suppress_ids else {}),
+                **(decoding or Decoding()).generate_kwargs(),
             )
             new_tokens = output[:, encoded["input_ids"].shape[1] :]
             for row, i in zip(new_tokens, chunk, strict=True):
@@ -273,6 +290,7 @@ def generate_seq2seq(
     source_language: str | None = None,
     target_token: str | None = None,
     batch_size: int = 8,
+    decoding: Decoding | None = None,
 ) -> list[str]:
     """Translate `texts` with the model's own generation settings (beam size etc.).
 
@@ -284,6 +302,7 @@ def generate_seq2seq(
     extra: dict[str, Any] = {}
     if target_token is not None:
         extra["forced_bos_token_id"] = tokenizer.convert_tokens_to_ids(target_token)
+    extra.update((decoding or Decoding()).generate_kwargs())
     outputs: list[str] = []
     with lm.lock, torch.inference_mode():
         if source_language is not None and hasattr(tokenizer, "src_lang"):

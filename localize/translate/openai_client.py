@@ -84,16 +84,22 @@ class ChatClient:
     def close(self) -> None:
         self._http.close()
 
-    def complete(self, messages: Sequence[ChatMessage], max_tokens: int | None = None) -> str:
-        """The assistant's answer to `messages`; ServiceError once every retry failed."""
+    def complete(self, messages: Sequence[ChatMessage], max_tokens: int | None = None,
+                 frequency_penalty: float = 0.0) -> str:
+        """The assistant's answer to `messages`; ServiceError once every retry failed.
+
+        `frequency_penalty` (OpenAI's, -2..2; vLLM, llama.cpp and Ollama accept it too) is sent
+        only when set: for a line whose first answer looped."""
         opts = self.options
-        body = {
+        body: dict[str, Any] = {
             "model": opts.model,
             "messages": [{"role": m.role, "content": m.content} for m in messages],
             "temperature": opts.temperature,
             "max_tokens": max_tokens or opts.max_tokens,
             "stream": False,
         }
+        if frequency_penalty:
+            body["frequency_penalty"] = frequency_penalty
         attempts = max(0, opts.retries) + 1
         for attempt in range(1, attempts + 1):
             try:

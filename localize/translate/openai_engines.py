@@ -29,7 +29,7 @@ from typing import TypeVar
 from localize.errors import UserError
 from localize.markets import EngineSpec, Market
 from localize.translate import chat_prompts
-from localize.translate.chat_prompts import PREVIOUS_LINES
+from localize.translate.chat_prompts import PREVIOUS_LINES, ChatMessage
 from localize.translate.engines import TranslationContext
 from localize.translate.errors import ServiceRefusedError, UnsetVariableError
 from localize.translate.openai_client import ChatClient, ChatOptions
@@ -37,6 +37,9 @@ from localize.translate.openai_client import ChatClient, ChatOptions
 log = logging.getLogger("localize")
 
 LINE_MAX_TOKENS = 256
+RETRY_FREQUENCY_PENALTY = 0.8  # a retried line: repeated words cost more
+RETRY_NOTE = ("Your earlier answer to the next line was rejected (it repeated itself, kept Chinese, or "
+              "copied the source). Answer with one natural {language} sentence, no repetition.")
 SCENE_TOKENS_PER_LINE = 80  # a scene's answer budget: generous, since a cut answer costs a repair per line
 TOO_LARGE = (400, 413, 422)  # a scene refused with these is sent again line by line
 
@@ -94,6 +97,7 @@ class OpenAIEngine:
                 line = ctx.line(i)
                 return _ask_line(client, sources[i], market, ctx, i, [(src, "") for src in line.previous])
 
+
             return _parallel(one, range(len(sources)), options.max_concurrency)
 
 
@@ -107,6 +111,8 @@ class OpenAISceneEngine(OpenAIEngine):
         if not sources:
             return []
         ctx = context or TranslationContext()
+        if ctx.retry:  # lines that failed the checks are scattered, not a scene: ask for each alone
+            return super().translate(sources, market, ctx)
         chunks = chat_prompts.scenes(len(sources), self.spec.scene_lines)
         with ChatClient(options) as client:
             answers = _parallel(lambda chunk: _ask_scene(client, sources, chunk, market, ctx), chunks,
@@ -131,7 +137,10 @@ def _ask_line(client: ChatClient, source: str, market: Market, ctx: TranslationC
     line = ctx.line(index)
     messages = chat_prompts.line_messages(source, market, speaker=line.speaker, previous=previous,
                                           terms=line.terms, examples=line.examples, notes=ctx.notes)
-    return chat_prompts.clean_line(client.complete(messages, max_tokens=LINE_MAX_TOKENS))
+    if ctx.retry >= 2:  # asked another way: the earlier answers failed the checks
+        messages.insert(-1, ChatMessage("system", RETRY_NOTE.format(language=market.language_name)))
+    penalty = RETRY_FREQUENCY_PENALTY if ctx.retry else 0.0
+    return chat_prompts.clean_line(client.complete(messages, max_tokens=LINE_MAX_TOKENS, frequency_penalty=penalty))
 
 
 def _ask_scene(client: ChatClient, sources: Sequence[str], chunk: range, market: Market,

@@ -20,12 +20,21 @@ from pathlib import Path
 
 from localize.errors import ModelError
 from localize.markets import Market
-from localize.translate.checks import check_line
+from localize.translate.checks import REPETITION, check_line, cut_repetition
 from localize.translate.engines import LineContext, TranslationContext, TranslationEngine, get_engine
 from localize.translate.fewshot import Example
 from localize.translate.glossary import Glossary, glossary_for_market
 from localize.translate.memory import APPROVED, MACHINE, Entry, TranslationMemory
-from localize.types import GlossaryMiss, Line, LineOrigin, Segment, Severity, Transcript, Translation
+from localize.types import (
+    GlossaryMiss,
+    Line,
+    LineOrigin,
+    Segment,
+    Severity,
+    Transcript,
+    Translation,
+    TranslationFlag,
+)
 
 log = logging.getLogger("localize")
 
@@ -70,13 +79,15 @@ def translate_transcript(
     reused = _from_memory(memory, segments, todo, market, glossary, label, options) if memory else {}
     asked = [i for i in todo if i not in reused]
     examples = _examples(memory, segments, asked, market, glossary, options) if memory else {}
-    outputs = _run_engine(engine, [glossary.protect(segments[i].text) for i in asked], market,
-                          _context(segments, asked, glossary, examples))
-    targets = {**reused, **{i: (text, LineOrigin.ENGINE) for i, text in zip(asked, outputs, strict=True)}}
+    outputs, attempts = _translate_checked(engine, segments, asked, market, glossary, examples)
+    targets = {**reused, **{i: (text, LineOrigin.ENGINE) for i, text in outputs.items()}}
     lines: list[Line] = []
     misses: list[GlossaryMiss] = []
     for index, seg in enumerate(segments):
         target, origin = targets.get(index, ("", LineOrigin.ENGINE))
+        flags = check_line(seg.text, target, market)
+        if any(flag.code == REPETITION for flag in flags):
+            target, flags = cut_loop(seg.text, target, market)
         lines.append(
             Line(
                 index=index,
@@ -85,8 +96,9 @@ def translate_transcript(
                 source=seg.text,
                 target=target,
                 speaker=seg.speaker,
-                flags=check_line(seg.text, target, market),
+                flags=flags,
                 origin=origin,
+                attempts=attempts.get(index, 1),
             )
         )
         misses += glossary.verify(index, seg.text, target)
@@ -98,13 +110,14 @@ def translate_transcript(
         elapsed = time.perf_counter() - began
         log.info(
             "translated %d lines to %s with %s in %.1f s (%.2f s a line); %d reused from the translation memory, "
-            "%d flagged, %d glossary misses",
+            "%d retried, %d flagged, %d glossary misses",
             len(todo),
             market.code,
             engine.name,
             elapsed,
             elapsed / len(todo),
             len(reused),
+            sum(1 for line in lines if line.attempts > 1),
             sum(1 for line in lines if line.flags),
             len(misses),
         )
@@ -144,11 +157,55 @@ def problems(translation: Translation) -> list[str]:
     return [text for _, text in sorted(found, key=lambda item: item[0])]
 
 
+RETRIES = 2  # after the first answer: once decoding against repetition, once more asked another way
+
+
+def _translate_checked(engine: TranslationEngine, segments: Sequence[Segment], asked: list[int], market: Market,
+                       glossary: Glossary, examples: dict[int, tuple[Example, ...]],
+                       ) -> tuple[dict[int, str], dict[int, int]]:
+    """The engine's answer per line, and how many times it was asked.
+
+    A line whose answer fails a check with an error (loop, Chinese left, wrong script, source
+    copied, an example repeated...) is asked for again (`TranslationContext.retry` 1, then 2); the
+    answer with the fewest errors is kept, the earliest among equals.
+    """
+    answers = dict(zip(asked, _run_engine(engine, [glossary.protect(segments[i].text) for i in asked], market,
+                                          _context(segments, asked, glossary, examples)), strict=True))
+    attempts = dict.fromkeys(asked, 1)
+    errors = {i: _errors(segments[i].text, answers[i], market) for i in asked}
+    for retry in range(1, RETRIES + 1):
+        failing = [i for i in asked if errors[i]]
+        if not failing:
+            break
+        again = _run_engine(engine, [glossary.protect(segments[i].text) for i in failing], market,
+                            _context(segments, failing, glossary, examples, retry))
+        for i, text in zip(failing, again, strict=True):
+            attempts[i] += 1
+            found = _errors(segments[i].text, text, market)
+            if found < errors[i]:
+                answers[i], errors[i] = text, found
+    return answers, attempts
+
+
+def _errors(source: str, target: str, market: Market) -> int:
+    return sum(1 for flag in check_line(source, target, market) if flag.severity is Severity.ERROR)
+
+
+def cut_loop(source: str, target: str, market: Market) -> tuple[str, tuple[TranslationFlag, ...]]:
+    """A looping answer cut where its loop starts, so no delivered line is a pure repetition; the
+    line keeps a `repetition` error flag for the reviewer (with what was cut)."""
+    kept = cut_repetition(target)
+    flags = tuple(flag for flag in check_line(source, kept, market) if flag.code != REPETITION)
+    note = TranslationFlag(REPETITION, f"the engine looped; cut to {kept!r} from {len(target)} characters: "
+                           "review the line")
+    return kept, (note, *flags)
+
+
 def _context(segments: Sequence[Segment], todo: list[int], glossary: Glossary,
-             examples: dict[int, tuple[Example, ...]]) -> TranslationContext:
+             examples: dict[int, tuple[Example, ...]], retry: int = 0) -> TranslationContext:
     """Per line: its speaker, the two Chinese lines before it, the glossary entries it contains,
     and the memory's closest pairs."""
-    return TranslationContext(lines=tuple(
+    return TranslationContext(retry=retry, lines=tuple(
         LineContext(speaker=segments[i].speaker,
                     previous=tuple(seg.text for seg in segments[max(0, i - 2):i] if seg.text.strip()),
                     terms=tuple(glossary.matches(segments[i].text)),
