@@ -107,10 +107,16 @@ class SeasonResult:
     def errors(self) -> int:
         return sum(r.report.errors for r in self.results)
 
+    @property
+    def needs_review(self) -> tuple[MarketResult, ...]:
+        """Deliveries written with error findings (a flagged line, a broken rule): for a person first."""
+        return tuple(r for r in self.results if r.report.errors)
+
 
 def _summary_row(r: MarketResult) -> dict[str, Any]:
     return {
-        "episode": r.episode, "market": r.market, "passed": r.report.errors == 0,
+        "episode": r.episode, "market": r.market, "status": "passed" if r.report.errors == 0 else "needs review",
+        "passed": r.report.errors == 0,
         "errors": r.report.errors, "findings": len(r.report.findings),
         "dub_lufs": round(r.dub.integrated_lufs, 1) if r.dub else None,
         "qa": f"{r.market}/{r.episode}.qa.html",
@@ -118,7 +124,8 @@ def _summary_row(r: MarketResult) -> dict[str, Any]:
 
 
 def _failure_row(f: Failure) -> dict[str, Any]:
-    return {"episode": f.episode, "market": f.market, "passed": False, "errors": None, "findings": None,
+    return {"episode": f.episode, "market": f.market, "status": "failed", "passed": False, "errors": None,
+            "findings": None,
             "dub_lufs": None, "qa": f"failed ({f.fault}): {f.error}"}
 
 

@@ -44,7 +44,8 @@ def write_json(report: QAReport, path: Path, extra: dict[str, Any] | None = None
 _STYLE = """body{font-family:system-ui,sans-serif;margin:2em;color:#222}
 table{border-collapse:collapse;width:100%}td,th{border:1px solid #ccc;padding:4px 8px;text-align:left;
 vertical-align:top}th{background:#f4f4f4}.error{background:#fde2e2}.warning{background:#fff6d6}
-.info{background:#eef6ff}.pass{color:#1a7f37}.fail{color:#b42318}code{font-size:90%}"""
+.info{background:#eef6ff}.pass{color:#1a7f37}.fail{color:#b42318}.review{color:#9a6700;font-weight:bold}
+code{font-size:90%}"""
 
 
 def render_html(report: QAReport, extra: dict[str, Any] | None = None) -> str:
@@ -83,6 +84,9 @@ def _cell(key: str, value: Any) -> str:
     text = "" if value is None else str(value)
     if key == "qa" and text.endswith(".qa.html"):  # a relative link inside OUT; anything else is shown as text
         return f'<td><a href="{esc(text, quote=True)}">{esc(text)}</a></td>'
+    if key == "status":
+        css = {"passed": "pass", "needs review": "review", "failed": "fail"}.get(text, "")
+        return f'<td class="{css}">{esc(text)}</td>'
     return f"<td>{esc(text)}</td>"
 
 
