@@ -23,6 +23,20 @@ def translation_findings(translation: Translation) -> list[Finding]:
                 message=f"line {line.index + 1}: {flag.message} — source {_short(line.source)!r}, "
                         f"output {_short(line.target)!r}",
             ))
+        if line.before_shortening:
+            findings.append(Finding(
+                code="mt-shortened", severity=Severity.INFO, stage="translate",
+                start_ms=line.start_ms, end_ms=line.end_ms,
+                message=f"line {line.index + 1}: rendered shorter to be read in its time "
+                        f"({len(line.before_shortening)} -> {len(line.target)} characters; was "
+                        f"{_short(line.before_shortening)!r})",
+            ))
+        if line.attempts > 1:
+            findings.append(Finding(
+                code="mt-retried", severity=Severity.INFO, stage="translate",
+                start_ms=line.start_ms, end_ms=line.end_ms,
+                message=f"line {line.index + 1}: asked {line.attempts} times (earlier answers failed the checks)",
+            ))
     by_index = {line.index: line for line in translation.lines}
     for miss in translation.glossary_misses:
         hit = by_index.get(miss.line_index)

@@ -192,6 +192,7 @@ class Line:
     flags: tuple[TranslationFlag, ...] = ()
     origin: LineOrigin = LineOrigin.ENGINE
     attempts: int = 1  # engine calls for this line: 2-3 when its first answers failed the checks
+    before_shortening: str = ""  # the longer translation, when the engine was asked for a shorter one
 
 
 @dataclass(frozen=True)
@@ -212,6 +213,11 @@ class Translation:
     def flagged(self) -> int:
         """Lines still carrying an error flag: delivered for a person to review, never silently."""
         return sum(1 for line in self.lines if any(f.severity is Severity.ERROR for f in line.flags))
+
+    @property
+    def shortened(self) -> int:
+        """Lines rendered shorter on request, to fit their cue or their dub slot."""
+        return sum(1 for line in self.lines if line.before_shortening)
 
     @property
     def memory_hits(self) -> int:

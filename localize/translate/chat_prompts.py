@@ -65,6 +65,17 @@ def line_messages(source: str, market: Market, *, speaker: str | None = None,
     return [*messages, ChatMessage("user", one_line(source))]
 
 
+def shorter_messages(source: str, target: str, max_chars: int, market: Market) -> list[ChatMessage]:
+    """Messages asking for a shorter rendering of one translated line (the length-aware request)."""
+    lang = market.language_name
+    return [
+        ChatMessage("system", f"You shorten {lang} subtitles of a Chinese short drama so they can be read in "
+                              f"time. Reply with one shorter {lang} line of at most {max_chars} characters that "
+                              "keeps the meaning and every name; no quotes, no notes."),
+        ChatMessage("user", f"Chinese: {one_line(source)}\n{lang}: {one_line(target)}"),
+    ]
+
+
 def scene_messages(sources: Sequence[str], market: Market, *, speakers: Sequence[str | None] = (),
                    terms: Iterable[GlossaryEntry] = (), examples: Iterable[Example] = (),
                    notes: str = "") -> list[ChatMessage]:

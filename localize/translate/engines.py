@@ -15,8 +15,8 @@ To add an engine:
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
-from typing import Protocol
+from dataclasses import dataclass, field, replace
+from typing import Protocol, runtime_checkable
 
 from localize.errors import UnknownNameError
 from localize.markets import EngineSpec, Market
@@ -52,6 +52,24 @@ class TranslationContext:
     @property
     def speakers(self) -> tuple[str | None, ...]:
         return tuple(line.speaker for line in self.lines)
+
+
+@dataclass(frozen=True)
+class ShortenRequest:
+    """One translated line to say again in at most `max_chars` characters (as subtitles count them)."""
+
+    source: str  # the Chinese line, for the meaning
+    target: str  # the translation that is too long
+    max_chars: int
+    context: LineContext = field(default_factory=LineContext)
+
+
+@runtime_checkable
+class Shortener(Protocol):
+    """An engine that can also rephrase a translation shorter (localize.translate.shorten); one
+    answer per request, in order, "" where it cannot."""
+
+    def shorten(self, requests: Sequence[ShortenRequest], market: Market) -> list[str]: ...
 
 
 class TranslationEngine(Protocol):
@@ -98,6 +116,20 @@ class CausalLMEngine:
         suppress = hf_adapter.foreign_script_ids(lm, market.script) if self.options.script_only else ()
         return hf_adapter.generate_lines(lm, prompts, [self._budget(s) for s in sources], self.options.batch_size,
                                          suppress_ids=suppress, decoding=_retry_decoding(ctx.retry))
+
+    def shorten(self, requests: Sequence[ShortenRequest], market: Market) -> list[str]:
+        """Shorter renderings (few-shot long -> short pairs); "" where the language has no examples."""
+        prompts = [fewshot.build_shorter_prompt(r.target, market) for r in requests]
+        asked = [i for i, prompt in enumerate(prompts) if prompt]
+        if not asked:
+            return [""] * len(requests)
+        lm = hf_adapter.load_causal_lm(self.model, self.device, self.dtype)
+        suppress = hf_adapter.foreign_script_ids(lm, market.script) if self.options.script_only else ()
+        budgets = [min(self.options.max_new_tokens, 8 + requests[i].max_chars // 2) for i in asked]
+        answers = hf_adapter.generate_lines(lm, [str(prompts[i]) for i in asked], budgets, self.options.batch_size,
+                                            suppress_ids=suppress)
+        found = dict(zip(asked, answers, strict=True))
+        return [found.get(i, "") for i in range(len(requests))]
 
     def _budget(self, source: str) -> int:
         opts = self.options

@@ -61,6 +61,40 @@ EXAMPLES: dict[str, tuple[Example, ...]] = {
     ),
 }
 
+# Long and short renderings of one line, in each language: the pattern the model continues when a
+# line is too long for its cue (localize.translate.shorten). Written for this project.
+SHORTER: dict[str, tuple[Example, ...]] = {
+    "en": _pairs(
+        ("I really don't understand what it is that you are trying to tell me right now.",
+         "I don't get what you mean."),
+        ("Please don't worry about me, I will definitely be able to take care of myself.", "Don't worry, I'll manage."),
+        ("Why didn't you come to work yesterday, and why didn't you call anyone?",
+         "Why weren't you at work yesterday?"),
+    ),
+    "es": _pairs(
+        ("De verdad no entiendo qué es lo que me estás intentando decir ahora mismo.",
+         "No entiendo qué quieres decir."),
+        ("Por favor, no te preocupes por mí, seguro que puedo cuidarme solo.", "Tranquilo, puedo solo."),
+        ("¿Por qué no viniste a trabajar ayer y por qué no llamaste a nadie?", "¿Por qué faltaste ayer?"),
+    ),
+    "pt": _pairs(
+        ("Eu realmente não entendo o que você está tentando me dizer agora.", "Não entendi o que você quer dizer."),
+        ("Por favor, não se preocupe comigo, com certeza eu consigo me cuidar sozinho.", "Relaxa, eu me viro."),
+        ("Por que você não veio trabalhar ontem e por que não ligou para ninguém?", "Por que faltou ontem?"),
+    ),
+}
+
+
+def build_shorter_prompt(target: str, market: Market) -> str | None:
+    """A few-shot prompt asking for a shorter rendering of `target`, or None without examples for
+    the market's language."""
+    pairs = SHORTER.get(market.language)
+    if not pairs:
+        return None
+    shots = "".join(f"Long: {ex.source}\nShort: {ex.target}\n" for ex in pairs)
+    return f"{shots}Long: {_one_line(target)}\nShort:"
+
+
 # Full-width punctuation in the line to translate becomes ASCII. Measured on the 42
 # sample lines (chrF en/es/pt): 34.6/22.5/28.7 with it, 36.4/18.8/26.3 without, and
 # fewer glossary misses (22 against 26): the model copies Chinese less often.

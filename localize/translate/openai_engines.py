@@ -30,7 +30,7 @@ from localize.errors import UserError
 from localize.markets import EngineSpec, Market
 from localize.translate import chat_prompts
 from localize.translate.chat_prompts import PREVIOUS_LINES, ChatMessage
-from localize.translate.engines import TranslationContext
+from localize.translate.engines import ShortenRequest, TranslationContext
 from localize.translate.errors import ServiceRefusedError, UnsetVariableError
 from localize.translate.openai_client import ChatClient, ChatOptions
 
@@ -99,6 +99,19 @@ class OpenAIEngine:
 
 
             return _parallel(one, range(len(sources)), options.max_concurrency)
+
+
+    def shorten(self, requests: Sequence[ShortenRequest], market: Market) -> list[str]:
+        """A shorter rendering of each line, one request each (see localize.translate.shorten)."""
+        if not requests:
+            return []
+        options = chat_options(self.spec, backoff_s=self.backoff_s)
+        with ChatClient(options) as client:
+            def one(request: ShortenRequest) -> str:
+                messages = chat_prompts.shorter_messages(request.source, request.target, request.max_chars, market)
+                return chat_prompts.clean_line(client.complete(messages, max_tokens=LINE_MAX_TOKENS))
+
+            return _parallel(one, requests, options.max_concurrency)
 
 
 class OpenAISceneEngine(OpenAIEngine):

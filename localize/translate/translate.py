@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from localize.errors import ModelError
@@ -25,6 +25,7 @@ from localize.translate.engines import LineContext, TranslationContext, Translat
 from localize.translate.fewshot import Example
 from localize.translate.glossary import Glossary, glossary_for_market
 from localize.translate.memory import APPROVED, MACHINE, Entry, TranslationMemory
+from localize.translate.shorten import over_budget, shorten_lines
 from localize.types import (
     GlossaryMiss,
     Line,
@@ -63,11 +64,14 @@ def translate_transcript(
     engine: TranslationEngine | None = None,
     memory: TranslationMemory | None = None,
     memory_options: MemoryOptions | None = None,
+    fit_cues: bool = True,
 ) -> Translation:
     """One Line per segment (same times and speaker), with check flags and glossary misses.
 
     `glossary=None` loads the market's file (see `glossary_for_market`; pass `Glossary()`
     for none); `engine=None` uses the market's configured engine; `memory=None`: no memory.
+    `fit_cues`: a line too long to read in its time is asked for once more, shorter
+    (`localize.translate.shorten`; never a translator's approved line).
     """
     glossary = glossary_for_market(market) if glossary is None else glossary
     engine = get_engine(market.engine) if engine is None else engine
@@ -121,7 +125,15 @@ def translate_transcript(
             sum(1 for line in lines if line.flags),
             len(misses),
         )
-    return Translation(market.code, engine.name, tuple(lines), tuple(misses))
+    translation = Translation(market.code, engine.name, tuple(lines), tuple(misses))
+    if fit_cues:
+        budgets = {i: chars for i, chars in over_budget(translation, market).items()
+                   if lines[i].origin is not LineOrigin.MEMORY_APPROVED}
+        translation = shorten_lines(translation, market, engine, budgets, glossary)
+        if translation.shortened:
+            translation = replace(translation, glossary_misses=tuple(
+                miss for line in translation.lines for miss in glossary.verify(line.index, line.source, line.target)))
+    return translation
 
 
 def engine_label(engine: TranslationEngine) -> str:
