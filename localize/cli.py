@@ -42,6 +42,7 @@ One stage at a time:
     localize glossary check                  every problem in the glossaries, with file:line
     localize engines                         translation engines, and how to pick one per market
     localize memory stats                    the translation memory (approved and machine pairs)
+    localize kit export out/ --market en-US  lines to post-edit (XLIFF, CSV); `localize kit import` takes them back
     localize serve-model gemma3-270m         a local model as an OpenAI-compatible server (engine "openai")
 
 Models come from PyPI packages only (no model hub); they are assembled into
@@ -487,6 +488,9 @@ def build_parser() -> argparse.ArgumentParser:
     from localize.cli_memory import add_memory_parser
 
     add_memory_parser(sub)  # memory stats / import-tsv
+    from localize.cli_kit import add_kit_parser
+
+    add_kit_parser(sub)  # kit export / import (post-editing round trip)
     return parser
 
 

@@ -4,6 +4,9 @@
     OUT/source/<episode>.transcript.json
     OUT/<market>/<episode>.{srt,vtt,ass,m4a,mp4,qa.json,qa.html}
     OUT/.work/<episode>/...            intermediate files (audio for ASR and mixing, dub stems)
+    OUT/.work/<episode>/lines-<market>.json       the market's translation, line by line (read by `kit export`)
+    OUT/.work/<episode>/delivery-<market>.pkl     what the market's delivery was made from (`kit import` redoes it)
+    OUT/kit/<market>.{xlf,csv}         post-editing kits (`localize kit export`)
     OUT/.work/results/...              finished stage results, keyed by the content of their inputs
 """
 
@@ -15,6 +18,9 @@ from pathlib import Path
 from localize.subtitle.deliver import DELIVERY_FORMATS
 
 WORK = ".work"
+SOURCE = "source"
+TRANSCRIPT_SUFFIX = ".transcript.json"
+KIT = "kit"
 
 
 @dataclass(frozen=True)
@@ -77,10 +83,18 @@ class EpisodePaths:
 
     @property
     def transcript(self) -> Path:
-        return self.out_dir / "source" / f"{self.episode}.transcript.json"
+        return self.out_dir / SOURCE / f"{self.episode}{TRANSCRIPT_SUFFIX}"
 
     def dub_work(self, market: str) -> Path:
         return self.work / f"dub-{market}"
+
+    def lines(self, market: str) -> Path:
+        """The market's translation of the episode, line by line (JSON), as the last run made it."""
+        return self.work / f"lines-{market}.json"
+
+    def delivery_inputs(self, market: str) -> Path:
+        """The episode's source, market and run settings the market's delivery was made from (pickle)."""
+        return self.work / f"delivery-{market}.pkl"
 
     def market(self, code: str) -> MarketPaths:
         return MarketPaths(self.out_dir / code, self.episode)
@@ -109,6 +123,16 @@ class SeasonPaths:
 
     def episode(self, name: str) -> EpisodePaths:
         return EpisodePaths(self.out_dir, name)
+
+    def episodes(self) -> list[str]:
+        """Episodes whose source transcript a run wrote here, in name order."""
+        folder = self.out_dir / SOURCE
+        found = folder.glob(f"*{TRANSCRIPT_SUFFIX}") if folder.is_dir() else ()
+        return sorted(p.name[: -len(TRANSCRIPT_SUFFIX)] for p in found if p.is_file())
+
+    def kit(self, market: str, suffix: str) -> Path:
+        """The default post-editing kit file of a market (`suffix`: xlf or csv)."""
+        return self.out_dir / KIT / f"{market}.{suffix}"
 
     def planned(self, episodes: list[str], markets: list[str], preview: bool = True) -> list[Path]:
         """Every delivery a run of these episodes and markets writes (checked against the ledger first)."""

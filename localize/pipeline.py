@@ -8,7 +8,9 @@ re-run, in any process, skips what is finished; paths come from localize.paths.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
+import pickle
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -20,6 +22,8 @@ from localize.asr import AsrOptions, transcribe
 from localize.asr.dialects import AUTO
 from localize.asr.source import PictureOptions, combine, episode_script, read_picture
 from localize.dub import DubOptions, dub_episode, dub_findings
+from localize.errors import UserError
+from localize.fsutil import write_bytes_atomic
 from localize.ledger import Ledger
 from localize.markets import Market
 from localize.paths import EpisodePaths
@@ -30,6 +34,7 @@ from localize.transcript_io import write_transcript_json
 from localize.translate import translate_transcript
 from localize.translate.glossary import Glossary, compliance, glossary_files, load_glossaries
 from localize.translate.memory import TranslationMemory
+from localize.translation_io import write_translation_json
 from localize.types import DubTrack, LineOrigin, MediaInfo, QAReport, TextOrigin, Transcript, Translation
 
 log = logging.getLogger("localize")
@@ -71,6 +76,37 @@ class MarketResult:
     dub: DubTrack | None
     seconds: dict[str, float]
     ran: int = 0  # stages whose work really ran (0: everything was reused from an earlier run)
+
+
+@dataclass(frozen=True)
+class DeliveryInputs:
+    """What one episode's delivery for one market is made from: kept so `localize kit import` can redo
+    the delivery after post-edits exactly as the run did (same source, market settings, memory)."""
+
+    source: EpisodeSource
+    market: Market
+    settings: RunSettings
+
+
+def save_delivery_inputs(inputs: DeliveryInputs, path: Path) -> Path:
+    """Pickled, with paths made absolute (an import may run from another folder)."""
+    given = inputs.settings
+    settings = dataclasses.replace(given, glossary_dir=given.glossary_dir and given.glossary_dir.resolve(),
+                                   memory=given.memory and given.memory.resolve())
+    source = dataclasses.replace(inputs.source, video=inputs.source.video.resolve())
+    return write_bytes_atomic(path, pickle.dumps(DeliveryInputs(source, inputs.market, settings)))
+
+
+def load_delivery_inputs(path: Path) -> DeliveryInputs:
+    """The inputs a delivery saved; missing or written by other code: a message saying to run the season."""
+    try:
+        inputs = pickle.loads(path.read_bytes())
+    except (FileNotFoundError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError):
+        inputs = None  # never written, or by other code
+    if not isinstance(inputs, DeliveryInputs):
+        raise UserError(f"{path}: no record of how this delivery was made (missing, or written by another "
+                        "version of localize); run the season again for this market, then import")
+    return inputs
 
 
 def cover_for(transcript: Transcript, cover: CoverBox | None, picture: PictureOptions,
@@ -202,7 +238,9 @@ def market_delivery(source: EpisodeSource, market: Market, settings: RunSettings
     timed = _Clock(f"{paths.episode} [{market.code}]", on_step)
     info = source.info
     glossaries = glossary_paths(settings, market, source.video.parent)
+    save_delivery_inputs(DeliveryInputs(source, market, settings), paths.delivery_inputs(market.code))
     translation = timed("translate", lambda: _translate(store, source.transcript, market, glossaries, settings.memory))
+    write_translation_json(translation, paths.episode, paths.lines(market.code))  # for `localize kit export`
     subtitles = timed("subtitles", lambda: store.run(
         "subtitles", {"translation": translation, "market": market, "info": info, "cover": source.cover,
                       "episode": paths.episode},
