@@ -31,6 +31,8 @@ upright (.srt .vtt .ass 9:16), a dubbed audio track (.m4a), a preview video
 Start here:
     localize sample season/                  write the built-in 3-episode sample season
     localize run season/ --markets en-US,es-419,pt-BR --out out/
+        exit 0 all delivered and clean, 1 some failed (run again to retry them),
+        3 all delivered but some need review (--allow-findings: 0), 2 a mistake in the input
 
 One stage at a time:
     localize transcribe ep01.mp4 --format srt    (script > burned-in subtitles > speech)
@@ -64,6 +66,9 @@ def _warn_if_demo(markets: Sequence[Market]) -> None:
         print(f"Note: {DEMO_QUALITY_NOTE}", file=sys.stderr)
 
 
+EXIT_NEEDS_REVIEW = 3  # `localize run`: everything delivered, but some of it carries error findings
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from flows.launch import RunRequest, execute, prepare
 
@@ -84,7 +89,14 @@ def cmd_run(args: argparse.Namespace) -> int:
               f"(finished work is kept). `localize status {result.out_dir}` shows where each one stands.",
               file=sys.stderr)
         return 1
-    return 1 if (args.strict and result.errors) else 0
+    review = result.needs_review
+    if review and not args.allow_findings:
+        print(f"{len(review)} deliveries need review (lines flagged by the checks, broken subtitle rules): "
+              f"{', '.join(f'{r.episode} [{r.market}]' for r in review[:6])}{' ...' if len(review) > 6 else ''}. "
+              "Each QA report lists them; post-edit with `localize kit export`. Exit status 3 so a pipeline "
+              "does not ship them; --allow-findings accepts them.", file=sys.stderr)
+        return EXIT_NEEDS_REVIEW
+    return 0
 
 
 def cmd_status(args: argparse.Namespace) -> int:
@@ -358,7 +370,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--dialect", help="dialect of the dialogue: mandarin (default), cantonese, sichuanese, auto")
     run.add_argument("--device", choices=("auto", "cpu", "cuda"),
                      help="where ASR, OCR and translation run (default: cpu; auto uses a GPU when one is there)")
-    run.add_argument("--strict", action="store_true", help="exit 1 if any QA error was found")
+    run.add_argument("--allow-findings", action="store_true",
+                     help="exit 0 even when deliveries need review (by default: exit 3 when any delivery has an "
+                          "error finding, e.g. a line the engine could not translate cleanly)")
     run.add_argument("--force", action="store_true",
                      help="overwrite delivery files that were edited by hand or not written by localize")
     run.add_argument("--workers", type=int,

@@ -218,6 +218,9 @@ def _qa_facts(translation: Translation, dub: DubTrack | None, transcript: Transc
         "source_lines_by_origin": {str(o): sum(1 for s in transcript.segments if s.origin is o) for o in TextOrigin},
         "lines": len(translation.lines),
         "flagged_lines": sum(1 for line in translation.lines if line.flags),
+        "lines_with_errors": translation.flagged,  # delivered for review, each with its flag
+        "lines_retried": translation.retried,
+        "lines_shortened": translation.shortened,
         "glossary_misses": len(translation.glossary_misses),
         **memory_facts(translation),
         **glossary_facts(translation, glossary or Glossary()),
