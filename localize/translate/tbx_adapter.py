@@ -49,7 +49,8 @@ def _toolkit() -> tuple[Any, Any]:
         from lxml import etree
         from translate.storage import tbx
     except ImportError as exc:
-        raise MissingDependencyError("translate-toolkit", "pip install 'localize[cat]' (translate-toolkit, GPL-3.0)") from exc
+        raise MissingDependencyError("translate-toolkit",
+                                     "pip install 'localize[cat]' (translate-toolkit, GPL-3.0)") from exc
     return tbx, etree
 
 
