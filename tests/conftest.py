@@ -5,7 +5,9 @@ Models are assembled into the user's models directory (as `localize models` does
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -19,7 +21,9 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("LOCALIZE_PREFECT_HOME", str(REPO / ".prefect-test"))
 # Fresh task-result storage per test session: a flow's first run really does the model work.
-os.environ["PREFECT_LOCAL_STORAGE_PATH"] = tempfile.mkdtemp(prefix="localize-prefect-results-")
+_RESULTS = tempfile.mkdtemp(prefix="localize-prefect-results-")
+os.environ["PREFECT_LOCAL_STORAGE_PATH"] = _RESULTS
+atexit.register(shutil.rmtree, _RESULTS, ignore_errors=True)
 
 
 def shared_eval(*parts: str) -> Path:
