@@ -9,7 +9,7 @@ import logging
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from fractions import Fraction
 from pathlib import Path
 
@@ -140,6 +140,40 @@ def _ass_filter(ass: Path, fonts_dir: Path | str | None) -> Iterator[str]:
 PREVIEW_HEIGHT = 960  # review resolution: 540x960 for 9:16, a quarter of the pixels of 1080x1920
 
 
+def preview_size(width: int, height: int, target: int | None = PREVIEW_HEIGHT) -> tuple[int, int]:
+    """The size `render_preview` scales a width x height picture to (even width, never enlarged)."""
+    if target is None or height <= target:
+        return width, height
+    return max(2, round(width * target / height / 2) * 2), target
+
+
+def encode_frames(frames: Iterable[np.ndarray], dst: Path | str, width: int, height: int, fps: float,
+                  crf: int = 18) -> Path:
+    """Encode RGB frames (height, width, 3) to an H.264 video without audio: picture-only work
+    whose sound is added later (the preview adds the dub)."""
+    dst = Path(dst)
+    rate = Fraction(fps).limit_denominator(1001)
+    with atomic_path(dst) as out, tempfile.TemporaryFile() as errors:
+        cmd = [_tool("ffmpeg"), "-hide_banner", "-nostdin", "-loglevel", "error", "-y", "-f", "rawvideo",
+               "-pix_fmt", "rgb24", "-s", f"{width}x{height}", "-r", f"{rate.numerator}/{rate.denominator}",
+               "-i", "pipe:0", "-an", "-c:v", "libx264", "-preset", "veryfast", "-crf", str(crf),
+               "-pix_fmt", "yuv420p", "-movflags", "+faststart", "-f", "mp4", str(out)]
+        with subprocess.Popen(cmd, stdin=subprocess.PIPE, stderr=errors) as proc:
+            assert proc.stdin is not None  # PIPE
+            try:
+                for frame in frames:
+                    proc.stdin.write(np.ascontiguousarray(frame, dtype=np.uint8).tobytes())
+            except BrokenPipeError:
+                pass  # ffmpeg stopped early: its status and stderr say why
+            finally:
+                with contextlib.suppress(BrokenPipeError):
+                    proc.stdin.close()
+        if proc.returncode != 0:
+            errors.seek(0)
+            raise ToolError("ffmpeg", cmd, proc.returncode, errors.read().decode("utf-8", "replace"), path=dst)
+    return dst
+
+
 def render_preview(video: Path | str, audio: Path | str, ass: Path | str, dst: Path | str,
                    fonts_dir: Path | str | None = None, height: int | None = PREVIEW_HEIGHT) -> Path:
     """Burn ASS subtitles into the picture with libass and replace the audio with the dub.
@@ -190,20 +224,24 @@ def _filter_escape(path: Path) -> str:
 
 
 def video_frames(video: Path | str, width: int, height: int, *, crop: tuple[int, int, int, int] | None = None,
-                 gray: bool = False, frame_numbers: Sequence[int] | None = None) -> Iterator[tuple[int, np.ndarray]]:
+                 gray: bool = False, frame_numbers: Sequence[int] | None = None,
+                 size: tuple[int, int] | None = None) -> Iterator[tuple[int, np.ndarray]]:
     """Decode a video's frames as numpy arrays, in one ffmpeg pass: `(frame number, pixels)`.
 
-    `width`/`height` are the video's (from `probe`). `crop` is (x0, y0, x1, y1) in its pixels;
-    `gray` gives one channel, else RGB; `frame_numbers` keeps only those frames (sorted,
-    0-based), otherwise every frame is yielded. Frame n starts at n / fps seconds.
+    `width`/`height` are the video's (from `probe`). `size` (width, height) scales the frames
+    first (lanczos, as `render_preview` does); `crop` is (x0, y0, x1, y1) in the pixels of the
+    (scaled) frame; `gray` gives one channel, else RGB; `frame_numbers` keeps only those frames
+    (sorted, 0-based), otherwise every frame is yielded. Frame n starts at n / fps seconds.
     """
     video = Path(video)
+    scale = [] if size is None or size == (width, height) else [f"scale={size[0]}:{size[1]}:flags=lanczos"]
+    width, height = size or (width, height)
     x0, y0, x1, y1 = crop or (0, 0, width, height)
     if not (0 <= x0 < x1 <= width and 0 <= y0 < y1 <= height):
         raise LocalizeError(f"crop {crop} is outside the {width}x{height} frame of {video}")
     pix_fmt = "gray" if gray else "rgb24"
     # Convert before cropping: on subsampled YUV ffmpeg rounds odd crops, and the frame size would not match.
-    filters = [f"format={pix_fmt}"] + ([] if crop is None else [f"crop={x1 - x0}:{y1 - y0}:{x0}:{y0}:exact=1"])
+    filters = [*scale, f"format={pix_fmt}"] + ([] if crop is None else [f"crop={x1 - x0}:{y1 - y0}:{x0}:{y0}:exact=1"])
     wanted = sorted(set(frame_numbers)) if frame_numbers is not None else None
     if wanted is not None:
         if not wanted:
@@ -213,12 +251,12 @@ def video_frames(video: Path | str, width: int, height: int, *, crop: tuple[int,
     cmd = [_tool("ffmpeg"), "-hide_banner", "-nostdin", "-loglevel", "error", "-i", str(video), "-map", "0:v:0",
            "-vf", ",".join(filters), "-fps_mode", "passthrough", "-f", "rawvideo", "-pix_fmt", pix_fmt, "pipe:1"]
     shape = (y1 - y0, x1 - x0, channels) if channels > 1 else (y1 - y0, x1 - x0)
-    size = (y1 - y0) * (x1 - x0) * channels
+    nbytes = (y1 - y0) * (x1 - x0) * channels
     numbers: Iterator[int] = iter(wanted) if wanted is not None else itertools.count()
     with subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE) as proc:
         assert proc.stdout is not None and proc.stderr is not None  # both are PIPE
         try:
-            while len(data := proc.stdout.read(size)) == size:
+            while len(data := proc.stdout.read(nbytes)) == nbytes:
                 yield next(numbers), np.frombuffer(data, dtype=np.uint8).reshape(shape)
         finally:
             if proc.poll() is None:

@@ -49,9 +49,13 @@ class CueOptions:
     merge_similarity: float = 0.7
 
 
-def subtitle_mask(grey: np.ndarray) -> np.ndarray:
-    """Bright pixels within two (half-size) pixels of a dark one: outlined or shadowed text."""
-    small = grey[::2, ::2]
+def subtitle_mask(grey: np.ndarray, step: int = 2) -> np.ndarray:
+    """Bright pixels within two pixels of a dark one: outlined or shadowed text.
+
+    The mask is taken on every `step`-th pixel (half size by default: enough to see a line change;
+    1 for a full-size mask of the strokes, on a frame already reduced to half size).
+    """
+    small = grey[::step, ::step]
     bright = small >= 190
     dark = small <= 70
     near = dark.copy()

@@ -1,4 +1,4 @@
-"""The only module that imports rapidocr_onnxruntime and OpenCV: read Chinese text in a picture.
+"""The only module that imports rapidocr_onnxruntime: read Chinese text in a picture (OpenCV: localize.picture.cv).
 
 The PP-OCRv4 detection and recognition ONNX models ship inside the rapidocr-onnxruntime
 wheel (Apache-2.0); their sha256 is pinned here like the other bundled models.
@@ -85,10 +85,9 @@ class OcrEngine:
 
     def detect(self, image: np.ndarray, scale: float = 1.0) -> list[Box]:
         """Text boxes in `image` coordinates, found on a copy resized by `scale` (0 < scale <= 1)."""
-        import cv2
+        from localize.picture import cv
 
-        small = image if scale >= 1.0 else cv2.resize(image, None, fx=scale, fy=scale,
-                                                      interpolation=cv2.INTER_AREA)
+        small = image if scale >= 1.0 else cv.resize(image, scale)
         found, _ = self._ocr(_bgr(small), use_det=True, use_cls=False, use_rec=False)
         height, width = image.shape[:2]
         boxes = []

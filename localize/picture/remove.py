@@ -1,0 +1,238 @@
+"""Take the burned-in Chinese line out of the picture, and measure how much of it OCR can still read.
+
+Modes (`REMOVAL_MODES`), chosen per series in localize.toml `[picture] removal`:
+
+    inpaint  the text's pixels are filled from their surroundings (OpenCV Telea / Navier-Stokes),
+             frame by frame, only while an OCR cue is on screen, only inside its box
+    blur     the line's box is blurred beyond reading while it is on screen
+    box      the picture is left alone; the ASS draws an opaque box over the band (localize.subtitle)
+    avoid    the picture is left alone; the new subtitles are placed clear of the band, above it
+
+`inpaint` and `blur` rewrite the picture once per episode, whatever the markets: every frame is
+decoded already scaled to the preview's size (localize.media.preview_size), the few rows of a
+shown line are changed, and the result is encoded without sound (each market's preview adds its
+dub). Frames where no line is shown pass through unchanged.
+
+The check (`residual`): the middle frame of each cue is read again with the OCR models, the band
+enlarged back to the size OCR first read it at, and the characters of the cue's text that the
+reading still contains are counted.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from localize import media
+from localize.errors import UnknownNameError
+from localize.picture import cv
+from localize.picture.band import is_static
+from localize.picture.cues import subtitle_mask
+from localize.picture.ocr import OcrEngine, TextLine
+from localize.types import Box, MediaInfo, OcrCue, TextBand
+
+log = logging.getLogger("localize")
+
+REMOVAL_MODES = ("inpaint", "blur", "box", "avoid")
+PICTURE_MODES = ("inpaint", "blur")  # the modes that rewrite the picture
+INPAINT_METHODS = ("telea", "ns")
+
+
+@dataclass(frozen=True)
+class RemovalOptions:
+    """How the burned-in line is removed (sizes in pixels of the original frame).
+
+    mode: one of REMOVAL_MODES.
+    method: inpainting algorithm, "telea" (fast marching) or "ns" (Navier-Stokes).
+    pad_px: strokes are looked for this far around the line's OCR box (outlines reach past it).
+    grow_px: the stroke mask grows this much, to take the outline, shadow and antialiasing too.
+    radius_px: the neighbourhood inpainting fills each pixel from.
+    blur_share: blur strength (Gaussian sigma) as a share of the line's height.
+    height: the cleaned picture's height (never enlarged); media.PREVIEW_HEIGHT so previews decode it as is.
+    check_cues: at most this many cues, spread over the episode, are read again for the residual share.
+    """
+
+    mode: str = "inpaint"
+    method: str = "telea"
+    pad_px: int = 12
+    grow_px: int = 10
+    radius_px: int = 6
+    blur_share: float = 0.35
+    height: int | None = media.PREVIEW_HEIGHT
+    check_cues: int = 30
+
+    def __post_init__(self) -> None:
+        if self.mode not in REMOVAL_MODES:
+            raise UnknownNameError("removal mode", self.mode, REMOVAL_MODES)
+        if self.method not in INPAINT_METHODS:
+            raise UnknownNameError("inpainting method", self.method, INPAINT_METHODS)
+
+    @property
+    def rewrites_picture(self) -> bool:
+        return self.mode in PICTURE_MODES
+
+
+@dataclass(frozen=True)
+class Residual:
+    """Characters of the burned-in lines, and how many of them OCR still reads in the picture."""
+
+    characters: int
+    readable: int
+    cues_read: int
+
+    @property
+    def share(self) -> float:
+        return self.readable / self.characters if self.characters else 0.0
+
+
+@dataclass(frozen=True)
+class CleanPicture:
+    """An episode's picture without its burned-in line, or a note that it was left alone.
+
+    path: the cleaned picture (H.264, no sound, at the preview's size); None when the mode keeps
+        the original (box, avoid) or the episode has no burned-in line.
+    residual_share: share of the burned-in Chinese characters OCR still reads after removal;
+        None when not measured (box and avoid do not change the picture).
+    """
+
+    mode: str
+    path: Path | None = None
+    residual_share: float | None = None
+
+
+def _scaled(box: Box, sx: float, sy: float, pad: int, width: int, height: int) -> Box:
+    return Box(max(0, int(box.x0 * sx) - pad), max(0, int(box.y0 * sy) - pad),
+               min(width, int(np.ceil(box.x1 * sx)) + pad), min(height, int(np.ceil(box.y1 * sy)) + pad))
+
+
+def _luma(rgb: np.ndarray) -> np.ndarray:
+    """Grey as ffmpeg's `gray` decodes it (BT.601 luma), which subtitle_mask's thresholds expect."""
+    return (rgb @ np.array([0.299, 0.587, 0.114])).astype(np.uint8)
+
+
+def _inpaint(frame: np.ndarray, box: Box, grow: int, radius: int, method: str) -> None:
+    """Fill the strokes inside `box` (in place), reading context from a margin around it."""
+    mask = cv.dilate(subtitle_mask(_luma(frame[box.y0:box.y1, box.x0:box.x1]), step=1), grow)
+    if not mask.any():
+        return
+    height, width = frame.shape[:2]
+    margin = radius + 2
+    y0, x0 = max(0, box.y0 - margin), max(0, box.x0 - margin)
+    y1, x1 = min(height, box.y1 + margin), min(width, box.x1 + margin)
+    context = np.zeros((y1 - y0, x1 - x0), dtype=bool)
+    context[box.y0 - y0:box.y1 - y0, box.x0 - x0:box.x1 - x0] = mask
+    frame[y0:y1, x0:x1] = cv.inpaint(frame[y0:y1, x0:x1], context, radius, "ns" if method == "ns" else "telea")
+
+
+def clean_frame(frame: np.ndarray, boxes: Sequence[Box], options: RemovalOptions, scale: float) -> np.ndarray:
+    """`frame` (RGB, at `scale` of the original) with the lines in `boxes` (original pixels) removed."""
+    if not boxes or not options.rewrites_picture:
+        return frame
+    out = frame.copy()
+    height, width = out.shape[:2]
+    for line in boxes:
+        box = _scaled(line, scale, scale, round(options.pad_px * scale), width, height)
+        if box.width <= 0 or box.height <= 0:
+            continue
+        if options.mode == "inpaint":
+            _inpaint(out, box, max(1, round(options.grow_px * scale)), max(1, round(options.radius_px * scale)),
+                     options.method)
+        else:
+            sigma = max(2.0, options.blur_share * line.height * scale)
+            out[box.y0:box.y1, box.x0:box.x1] = cv.blur(out[box.y0:box.y1, box.x0:box.x1], sigma)
+    return out
+
+
+def shown_boxes(cues: Sequence[OcrCue]) -> dict[int, list[Box]]:
+    """Frame number -> boxes of the lines on screen in that frame (frames without a line are absent)."""
+    shown: dict[int, list[Box]] = {}
+    for cue in cues:
+        for number in range(cue.first_frame, cue.last_frame + 1):
+            shown.setdefault(number, []).append(cue.box)
+    return shown
+
+
+def clean_frames(frames: Iterable[tuple[int, np.ndarray]], cues: Sequence[OcrCue], options: RemovalOptions,
+                 scale: float) -> Iterator[np.ndarray]:
+    shown = shown_boxes(cues)
+    for number, frame in frames:
+        yield clean_frame(frame, shown.get(number, ()), options, scale)
+
+
+def remove_lines(info: MediaInfo, cues: Sequence[OcrCue], dst: Path, options: RemovalOptions) -> Path:
+    """Write the episode's picture without its burned-in lines (no sound) to `dst`, at `options.height`."""
+    if not info.width or not info.height:
+        raise ValueError(f"{info.path} has no picture")  # callers check: a bug if reached
+    size = media.preview_size(info.width, info.height, options.height)
+    scale = size[1] / info.height
+    frames = media.video_frames(info.path, info.width, info.height, size=size)
+    media.encode_frames(clean_frames(frames, cues, options, scale), dst, size[0], size[1], info.fps or 25.0)
+    log.info("%s: burned-in lines removed (%s, %d lines) -> %s", info.path.name, options.mode, len(cues), dst)
+    return dst
+
+
+def _characters(text: str) -> Counter[str]:
+    return Counter(ch for ch in text if ch.isalnum())
+
+
+def _spread(cues: Sequence[OcrCue], count: int) -> list[OcrCue]:
+    if len(cues) <= count:
+        return list(cues)
+    return [cues[(len(cues) * (2 * i + 1)) // (2 * count)] for i in range(count)]
+
+
+def residual(video: Path, cues: Sequence[OcrCue], band: TextBand, engine: OcrEngine,
+             max_cues: int = RemovalOptions.check_cues) -> Residual:
+    """How many of the cues' characters OCR reads in `video`'s band, in the middle frame of each cue.
+
+    `video` may be the original, a cleaned picture or a preview, at any size of the same aspect:
+    its band is enlarged back to the original frame's size, then read as localize.picture.cues does.
+    """
+    chosen = _spread([cue for cue in cues if _characters(cue.text)], max_cues)
+    if not chosen:
+        return Residual(0, 0, 0)
+    info = media.probe(video)
+    if not info.width or not info.height:
+        raise ValueError(f"{video} has no picture")
+    sx, sy = info.width / band.frame_width, info.height / band.frame_height
+    crop = _scaled(band.box, sx, sy, 0, info.width, info.height)
+    at: dict[int, list[OcrCue]] = {}
+    for cue in chosen:
+        at.setdefault((cue.first_frame + cue.last_frame) // 2, []).append(cue)
+    characters = readable = 0
+    for number, grey in media.video_frames(video, info.width, info.height, gray=True, frame_numbers=sorted(at),
+                                           crop=(crop.x0, crop.y0, crop.x1, crop.y1)):
+        image = grey if sy >= 1.0 else cv.resize(grey, 1.0 / sy)
+        offset = round(crop.y0 / sy)
+        lines = [TextLine(Box(line.box.x0, line.box.y0 + offset, line.box.x1, line.box.y1 + offset), line.text,
+                          line.confidence) for line in engine.read(image, scale=0.5, min_confidence=0.5)]
+        seen = _characters("".join(line.text for line in lines if not is_static(line, band.static)))
+        for cue in at[number]:
+            wanted = _characters(cue.text)
+            characters += sum(wanted.values())
+            readable += sum((wanted & seen).values())
+    return Residual(characters, readable, len(chosen))
+
+
+def clean_picture(info: MediaInfo, band: TextBand | None, cues: Sequence[OcrCue], dst: Path,
+                  options: RemovalOptions, engine: OcrEngine | None = None) -> CleanPicture:
+    """The removal stage: rewrite the picture (inpaint, blur) and measure what OCR still reads in it.
+
+    Nothing is written for box and avoid, or when the episode shows no burned-in line.
+    """
+    if not options.rewrites_picture or band is None or not cues:
+        return CleanPicture(options.mode)
+    remove_lines(info, cues, dst, options)
+    if engine is None:
+        from localize.picture.ocr import load_engine
+
+        engine = load_engine()
+    left = residual(dst, cues, band, engine, options.check_cues)
+    log.info("%s: OCR still reads %d of %d burned-in characters (%.1f%%) after %s", info.path.name,
+             left.readable, left.characters, 100 * left.share, options.mode)
+    return CleanPicture(options.mode, dst, round(left.share, 4))
