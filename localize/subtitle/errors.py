@@ -10,8 +10,8 @@ from pathlib import Path
 
 from localize.errors import InputFormatError, UserError
 
-ACCEPTED_FILES = ("SubRip (.srt), WebVTT (.vtt) or Advanced SubStation Alpha (.ass/.ssa), "
-                  "as UTF-8 (or GB2312/GBK) text")
+ACCEPTED_FILES = ("SubRip (.srt), WebVTT (.vtt), Advanced SubStation Alpha (.ass/.ssa) or TTML/IMSC1 (.ttml), "
+                  "as UTF-8, UTF-16, GB18030 (GB2312/GBK) or Big5 text")
 
 
 class SubtitleFileError(InputFormatError):

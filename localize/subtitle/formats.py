@@ -1,15 +1,22 @@
 """Subtitle files in and out; the only module that imports pysubs2.
 
-Writers live in the `WRITERS` registry, keyed by format name. To add one (TTML is next):
+Writers live in the `WRITERS` registry, keyed by format name. To add one:
 
-1. write `_render_ttml(cues: Sequence[Cue], job: WriteJob) -> str`, returning the whole
-   file as text (use pysubs2's writer where it has one: `_ssa_file(...).to_string("ttml")`);
-2. add `SubtitleWriter("ttml", ".ttml", "W3C Timed Text", _render_ttml)` to `WRITERS`;
-3. add a round trip to tests/test_subtitle_formats.py, and teach `read_cues` to read it
-   if reviewers will send it back.
+1. write `_render_x(cues: Sequence[Cue], job: WriteJob) -> str`, returning the whole
+   file as text (use pysubs2's writer where it serves, or build it as `ttml.py` does);
+2. add `SubtitleWriter("x", ".x", "description", _render_x)` to `WRITERS`;
+3. teach `read_subtitles` to read it and add the format to the round-trip property in
+   tests/test_subtitle_ttml.py (every writer round-trips through its reader).
 
-Reading: SRT and VTT go through our strict reader (`textsubs.py`, which says why),
-ASS/SSA through pysubs2. Every failure becomes a `SubtitleFileError` naming the file.
+Escaping: text from a translation or glossary is never read as markup. ASS: "{" and "}" are
+written as libass's escapes "\\{" and "\\}", a backslash is followed by a WORD JOINER so it
+starts no "\\N"/"\\h" sequence (ffmpeg's WebVTT decoder does the same); WebVTT and TTML:
+entities (&amp; &lt; &gt;), braces kept; SubRip has no escapes: a "<" that would open a tag gets
+a WORD JOINER after it, and braces and backslashes become look-alikes (players read "{\\an8}").
+
+Reading: SRT and VTT go through our strict reader (`textsubs.py`, which says why), TTML
+through `ttml.py`, ASS/SSA through pysubs2. Every failure becomes a `SubtitleFileError`
+naming the file and line; `lenient=True` reports malformed cues and keeps the rest.
 """
 
 from __future__ import annotations
@@ -25,7 +32,7 @@ import pysubs2
 
 from localize.errors import UnknownNameError
 from localize.fsutil import atomic_path
-from localize.subtitle import textsubs
+from localize.subtitle import textsubs, ttml
 from localize.subtitle.errors import SubtitleFileError
 from localize.subtitle.layout import CoverBox, VerticalLayout
 from localize.types import Cue
@@ -46,6 +53,7 @@ class WriteJob:
     layout: VerticalLayout
     cover: CoverBox | None
     episode_duration_ms: int
+    language: str = ""  # BCP-47 language of the text, for formats that declare it (TTML xml:lang)
 
 
 Renderer = Callable[[Sequence[Cue], WriteJob], str]
@@ -63,8 +71,8 @@ class SubtitleWriter:
 
 def write_subtitles(cues: Sequence[Cue], path: Path | str, fmt: str, *,
                     layout: VerticalLayout | None = None, cover: CoverBox | None = None,
-                    episode_duration_ms: int | None = None) -> Path:
-    """Write `cues` to `path` in format `fmt` ("srt", "vtt", "ass"), atomically.
+                    episode_duration_ms: int | None = None, language: str = "") -> Path:
+    """Write `cues` to `path` in format `fmt` ("srt", "vtt", "ass", "ttml"), atomically.
 
     `layout` and `cover` only matter to formats that position text (ASS); the cover
     box spans the whole episode (`episode_duration_ms`, default: the last cue's end).
@@ -76,7 +84,7 @@ def write_subtitles(cues: Sequence[Cue], path: Path | str, fmt: str, *,
         log.warning("writing %s with no subtitle cues", path)
     last_end = max((c.end_ms for c in ordered), default=0)
     duration = max(episode_duration_ms, last_end) if episode_duration_ms is not None else last_end
-    text = writer.render(ordered, WriteJob(layout or VerticalLayout(), cover, duration))
+    text = writer.render(ordered, WriteJob(layout or VerticalLayout(), cover, duration, language))
     target = Path(path)
     with atomic_path(target) as tmp:
         tmp.write_text(text, encoding="utf-8")
@@ -92,13 +100,28 @@ def writer_for(fmt: str) -> SubtitleWriter:
     return WRITERS[key]
 
 
+@dataclass(frozen=True)
+class SubtitleRead:
+    """What reading a subtitle file gave: its cues, format and the problems skipped (lenient mode)."""
+
+    cues: tuple[Cue, ...]
+    format: str  # "srt", "vtt", "ass", "ssa" or "ttml"
+    problems: tuple[SubtitleFileError, ...] = ()
+
+
 def read_cues(path: Path | str) -> tuple[Cue, ...]:
-    """Cues of an .srt, .vtt, .ass or .ssa file, format told by content (then extension).
+    """Cues of an .srt, .vtt, .ass, .ssa or .ttml file, format told by content (then extension).
 
     Tags are removed from the text; ASS drawings (such as our cover box) and comments
     are skipped. Raises `SubtitleFileError` (an `InputFormatError`) naming the file, the
     line when known, and what is accepted.
     """
+    return read_subtitles(path).cues
+
+
+def read_subtitles(path: Path | str, *, lenient: bool = False) -> SubtitleRead:
+    """Like `read_cues`; with `lenient=True` a malformed cue is logged as a warning with its line
+    number, kept in `problems`, and skipped. A file that is not subtitles at all still raises."""
     path = Path(path)
     try:
         data = path.read_bytes()
@@ -107,15 +130,31 @@ def read_cues(path: Path | str) -> tuple[Cue, ...]:
     except OSError as exc:
         raise SubtitleFileError(path, f"cannot read it ({exc.strerror or exc})") from None
     text = textsubs.decode(path, data)
-    kind = textsubs.sniff(path, text)
+    kind = "ttml" if _looks_like_ttml(path, text) else textsubs.sniff(path, text)
+    problems: list[SubtitleFileError] = []
+
+    def skipped(problem: SubtitleFileError) -> None:
+        log.warning("%s (skipped)", problem)
+        problems.append(problem)
+
+    on_problem = skipped if lenient else None
     if kind == "srt":
-        return textsubs.parse_srt(path, text)
-    if kind == "vtt":
-        return textsubs.parse_vtt(path, text)
-    return _read_ssa(path, text, kind)
+        cues = textsubs.parse_srt(path, text, on_problem)
+    elif kind == "vtt":
+        cues = textsubs.parse_vtt(path, text, on_problem)
+    elif kind == "ttml":
+        cues = ttml.parse_ttml(path, text, on_problem)
+    else:
+        cues = _read_ssa(path, text, kind, on_problem)
+    return SubtitleRead(cues, kind, tuple(problems))
 
 
-def _read_ssa(path: Path, text: str, kind: str) -> tuple[Cue, ...]:
+def _looks_like_ttml(path: Path, text: str) -> bool:
+    head = text.lstrip("\ufeff \t\n")
+    return head.startswith("<") and (ttml.TT in text[:4000] or path.suffix.lower() in (".ttml", ".dfxp", ".xml"))
+
+
+def _read_ssa(path: Path, text: str, kind: str, on_problem: textsubs.Problem | None = None) -> tuple[Cue, ...]:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
@@ -130,9 +169,12 @@ def _read_ssa(path: Path, text: str, kind: str) -> tuple[Cue, ...]:
         if event.is_comment or _DRAWING.search(event.text):
             continue
         if event.end < event.start:
-            raise SubtitleFileError(path, f"event {number} ends before it starts",
-                                    _line_of(text, event.text))
-        lines = tuple(line.strip() for line in event.plaintext.split("\n") if line.strip())
+            problem = SubtitleFileError(path, f"event {number} ends before it starts", _line_of(text, event.text))
+            if on_problem is None:
+                raise problem
+            on_problem(problem)
+            continue
+        lines = tuple(line.strip() for line in ass_plaintext(event.text).split("\n") if line.strip())
         cues.append(Cue(start_ms=int(event.start), end_ms=int(event.end), lines=lines,
                         speaker=event.name.strip() or None))
     return tuple(cues)
@@ -150,39 +192,87 @@ def _line_of(text: str, detail: str) -> int:
     return 0
 
 
-def _ass_safe(text: str) -> str:
-    """Plain text that pysubs2 and libass will not read as tags or escapes.
-
-    ASS has no escape for braces and reads backslash sequences (\\N, \\h), so those
-    characters are replaced by look-alikes; translations practically never contain them.
-    """
-    return text.replace("\\", "\u29f5").replace("{", "(").replace("}", ")")
+WORD_JOINER = "\u2060"  # invisible, zero width: ends an escape sequence without showing
 
 
-def _ssa_file(cues: Sequence[Cue], escape: Callable[[str], str] | None = None) -> pysubs2.SSAFile:
-    """Dialogue events for `cues`; `escape` adds a format's own escaping to each line."""
-    subs = pysubs2.SSAFile()
-    for cue in cues:
-        event = pysubs2.SSAEvent(start=cue.start_ms, end=cue.end_ms, name=cue.speaker or "",
-                                 layer=DIALOGUE_LAYER, style=DIALOGUE_STYLE)
-        lines = (_ass_safe(line) for line in cue.lines)
-        event.plaintext = "\n".join(escape(line) if escape else line for line in lines)
-        subs.events.append(event)
-    return subs
+def ass_escape(text: str) -> str:
+    """Text libass shows literally: `{`/`}` as its escapes `\\{`/`\\}`, and each backslash followed
+    by a WORD JOINER so it starts no `\\N`, `\\n` or `\\h` (the technique of ffmpeg's WebVTT decoder)."""
+    return text.replace("\\", "\\" + WORD_JOINER).replace("{", "\\{").replace("}", "\\}")
 
 
-def _render_srt(cues: Sequence[Cue], job: WriteJob) -> str:
-    """SubRip: numbered cues, "00:00:01,000 --> 00:00:02,500" times, text only."""
-    return _ssa_file(cues).to_string("srt")
+def ass_plaintext(text: str) -> str:
+    """The text an ASS event shows: override blocks dropped, `\\N`/`\\n` line breaks, `\\h` a space,
+    and our escapes (`ass_escape`) undone. pysubs2's `plaintext` knows no `\\{` and would eat them."""
+    out: list[str] = []
+    i = 0
+    while i < len(text):
+        ch, following = text[i], text[i + 1] if i + 1 < len(text) else ""
+        if ch == "\\" and following in ("N", "n", "h", "{", "}", WORD_JOINER):
+            out.append({"N": "\n", "n": "\n", "h": " ", WORD_JOINER: "\\"}.get(following, following))
+            i += 2
+            continue
+        close = text.find("}", i) if ch == "{" else -1
+        if close >= 0:
+            i = close + 1  # an override block
+            continue
+        out.append(ch)
+        i += 1
+    return "".join(out)
+
+
+def _srt_escape(text: str) -> str:
+    """SubRip has no escapes: braces and backslashes (which players read as ASS tags) become
+    full-width look-alikes, and a WORD JOINER after "<" and inside "-->" keeps tags and timing
+    lines from forming; `textsubs` removes those joiners again."""
+    text = text.replace("\\", "＼").replace("{", "｛").replace("}", "｝")
+    return text.replace("<", "<" + textsubs.SRT_TAG_BREAK).replace("-->", "--" + textsubs.SRT_TAG_BREAK + ">")
 
 
 def _vtt_escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+def _srt_time(ms: int) -> str:
+    return ttml.clock_time(ms).replace(".", ",")
+
+
+def _text_lines(cue: Cue, escape: Callable[[str], str]) -> list[str]:
+    return [escape(line) for line in cue.lines if line.strip()]
+
+
+def _render_srt(cues: Sequence[Cue], job: WriteJob) -> str:
+    """SubRip: numbered cues, "00:00:01,000 --> 00:00:02,500" times, text only."""
+    blocks = [
+        "\n".join([str(n), f"{_srt_time(c.start_ms)} --> {_srt_time(c.end_ms)}", *_text_lines(c, _srt_escape)])
+        for n, c in enumerate(cues, 1)
+    ]
+    return "".join(block + "\n\n" for block in blocks)
+
+
 def _render_vtt(cues: Sequence[Cue], job: WriteJob) -> str:
     """WebVTT: like SRT with a header; &, < and > escaped as the format requires."""
-    return _ssa_file(cues, _vtt_escape).to_string("vtt")
+    blocks = ["WEBVTT"] + [
+        "\n".join([f"{ttml.clock_time(c.start_ms)} --> {ttml.clock_time(c.end_ms)}", *_text_lines(c, _vtt_escape)])
+        for c in cues
+    ]
+    return "".join(block + "\n\n" for block in blocks)
+
+
+def _render_ttml(cues: Sequence[Cue], job: WriteJob) -> str:
+    """TTML, IMSC1 text profile, with a region over the 9:16 safe area (see `ttml.py`)."""
+    return ttml.render_ttml(cues, job.layout, job.language)
+
+
+def _ssa_file(cues: Sequence[Cue]) -> pysubs2.SSAFile:
+    """Dialogue events for `cues`, their text escaped for libass."""
+    subs = pysubs2.SSAFile()
+    for cue in cues:
+        event = pysubs2.SSAEvent(start=cue.start_ms, end=cue.end_ms, name=cue.speaker or "",
+                                 layer=DIALOGUE_LAYER, style=DIALOGUE_STYLE)
+        event.text = "\\N".join(ass_escape(line) for line in cue.lines)
+        subs.events.append(event)
+    return subs
 
 
 def _color(rgb: tuple[int, int, int], alpha: int = 0) -> pysubs2.Color:
@@ -233,5 +323,6 @@ WRITERS: dict[str, SubtitleWriter] = {
         SubtitleWriter("srt", ".srt", "SubRip", _render_srt),
         SubtitleWriter("vtt", ".vtt", "WebVTT", _render_vtt),
         SubtitleWriter("ass", ".ass", "Advanced SubStation Alpha, laid out for 1080x1920", _render_ass),
+        SubtitleWriter("ttml", ".ttml", "TTML, IMSC1 text profile, region over the 9:16 safe area", _render_ttml),
     )
 }

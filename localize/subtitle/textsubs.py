@@ -15,14 +15,17 @@ one without a blank line (what youtube-dl writes), cue settings and HTML-like ta
 
 from __future__ import annotations
 
-import codecs
 import html
 import logging
 import re
+import unicodedata
+from collections.abc import Callable
 from pathlib import Path
 from typing import NoReturn
 
+from localize.errors import InputFormatError
 from localize.subtitle.errors import SubtitleFileError
+from localize.translate.text_encoding import decode_table
 from localize.types import Cue
 
 log = logging.getLogger("localize")
@@ -35,51 +38,33 @@ _HTML_TAG = re.compile(r"</?[A-Za-z][^<>]*>|<\d[\d:.]*>")
 _ASS_TAG = re.compile(r"\{\\[^{}]*\}")
 _VOICE = re.compile(r"<v(?:\.[^\s>]*)?\s+([^>]+)>")
 _VTT_SKIPPED_BLOCKS = ("NOTE", "STYLE", "REGION")
+# SubRip has no escapes: writers put a WORD JOINER after a "<" that would start a tag, so players
+# show it literally (ffmpeg's SRT decoder passes "<\u2060i>" through as text); readers drop it.
+SRT_TAG_BREAK = "\u2060"
 
 
 def decode(path: Path, data: bytes) -> str:
-    """Text of a subtitle file: UTF-8/UTF-16 (with or without BOM), or GB2312/GBK Chinese."""
+    """Text of a subtitle file, its encoding detected by `localize.translate.text_encoding` (the one
+    detector): UTF-8/UTF-16 with or without BOM, GB18030 (GB2312/GBK) or Big5 Chinese."""
     if not data:
         raise SubtitleFileError(path, "file is empty (0 bytes)")
-    for bom, codec in ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
-                       (codecs.BOM_UTF16_BE, "utf-16")):
-        if data.startswith(bom):
-            try:
-                return _newlines(data.decode(codec))
-            except UnicodeDecodeError as exc:
-                raise SubtitleFileError(path, f"not valid {codec} text ({exc.reason} at byte {exc.start})") \
-                    from None
     try:
-        return _newlines(data.decode("utf-8"))
-    except UnicodeDecodeError as exc:
-        chinese = _decode_chinese(data)
-        if chinese is None:
-            raise SubtitleFileError(
-                path, f"not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start}); "
-                      "save it as UTF-8") from None
-        log.info("%s is not UTF-8; read it as GB18030 (GB2312/GBK) Chinese", path)
-        return _newlines(chinese)
+        decoded = decode_table(data, path, big5=True)
+    except InputFormatError as exc:
+        raise SubtitleFileError(path, f"{exc.problem}; save it as UTF-8") from None
+    if decoded.encoding not in ("UTF-8", "UTF-8 with BOM"):
+        log.info("%s is not UTF-8; read it as %s", path, decoded.encoding)
+    return _newlines(decoded.text.lstrip("\ufeff"))
 
 
 def _newlines(text: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
-def _decode_chinese(data: bytes) -> str | None:
-    """GB18030 text, unless the bytes are more likely Latin-1/cp1252 that happens to decode.
-
-    Nearly any byte string decodes as GB18030; real Chinese text is almost all in its
-    GB2312 core, whereas accented Latin letters make byte pairs outside it.
-    """
-    try:
-        text = data.decode("gb18030")
-    except UnicodeDecodeError:
-        return None
-    non_ascii = sum(1 for ch in text if ord(ch) > 127)
-    outside_core = data.decode("gb2312", errors="replace").count("\ufffd")
-    if non_ascii == 0 or outside_core > 0.05 * non_ascii:
-        return None
-    return text
+def timing_text(line: str) -> str:
+    """A line with full-width digits and separators made ASCII (NFKC: "００：０１，５００" ->
+    "00:01,500"), as Chinese input methods type them; for matching timing lines only."""
+    return unicodedata.normalize("NFKC", line).replace("—>", "-->").replace("→", "-->")
 
 
 def sniff(path: Path, text: str) -> str:
@@ -89,7 +74,7 @@ def sniff(path: Path, text: str) -> str:
         return "vtt"
     if _SSA_SECTION.search(text):
         return "ssa" if re.search(r"^\s*\[v4 styles\]", text, re.IGNORECASE | re.MULTILINE) else "ass"
-    if "-->" in text:  # even a broken timing line says SRT/VTT, so the parser can point at it
+    if "-->" in text or "-->" in timing_text(text):  # even a broken timing line says SRT/VTT
         return "vtt" if path.suffix.lower() == ".vtt" else "srt"
     if not head:
         raise SubtitleFileError(path, "file has only blank space; no subtitle cues")
@@ -97,26 +82,39 @@ def sniff(path: Path, text: str) -> str:
                                   "'00:00:01,000 --> 00:00:02,500' and no [Events] section)")
 
 
-def parse_srt(path: Path, text: str) -> tuple[Cue, ...]:
-    """Cues of SubRip text: blocks of [number], timing line, text lines."""
+Problem = Callable[[SubtitleFileError], None]
+
+
+def parse_srt(path: Path, text: str, on_problem: Problem | None = None) -> tuple[Cue, ...]:
+    """Cues of SubRip text: blocks of [number], timing line, text lines.
+
+    A malformed block raises `SubtitleFileError` with its line number or, when `on_problem`
+    is given (lenient reading), is passed to it and skipped.
+    """
     cues: list[Cue] = []
     for block in _blocks(text):
-        no, first = block[0]
-        if _TIMING.match(first):
-            body = block
-        elif first.strip().isdigit():
-            if len(block) < 2 or not _TIMING.match(block[1][1]):
-                where, found = block[1] if len(block) > 1 else block[0]
-                _bad_timing_or(path, where, found,
-                               f"cue {first.strip()} has no timing line (found {found!r})")
-            body = block[1:]
-        else:
-            _bad_timing_or(path, no, first, f"expected a cue number or a timing line, found {first!r}")
-        cues.extend(_cues_of_block(path, body, vtt=False))
+        try:
+            cues.extend(_srt_block(path, block))
+        except SubtitleFileError as exc:
+            if on_problem is None:
+                raise
+            on_problem(exc)
     return tuple(cues)
 
 
-def parse_vtt(path: Path, text: str) -> tuple[Cue, ...]:
+def _srt_block(path: Path, block: list[tuple[int, str]]) -> list[Cue]:
+    no, first = block[0]
+    if _TIMING.match(first):
+        return _cues_of_block(path, block, vtt=False)
+    if not first.strip().isdigit():
+        _bad_timing_or(path, no, first, f"expected a cue number or a timing line, found {first!r}")
+    if len(block) < 2 or not _TIMING.match(block[1][1]):
+        where, found = block[1] if len(block) > 1 else block[0]
+        _bad_timing_or(path, where, found, f"cue {first.strip()} has no timing line (found {found!r})")
+    return _cues_of_block(path, block[1:], vtt=False)
+
+
+def parse_vtt(path: Path, text: str, on_problem: Problem | None = None) -> tuple[Cue, ...]:
     """Cues of WebVTT text: header, then cue blocks ([identifier], timing line, text); NOTE,
     STYLE and REGION blocks skipped; `<v Name>` gives the speaker."""
     blocks = _blocks(text)
@@ -126,19 +124,28 @@ def parse_vtt(path: Path, text: str) -> tuple[Cue, ...]:
         log.warning("%s has no WEBVTT header line; reading it as WebVTT anyway", path)
     cues: list[Cue] = []
     for block in blocks:
-        no, first = block[0]
-        if first.split(" ", 1)[0].split("\t", 1)[0] in _VTT_SKIPPED_BLOCKS and "-->" not in first:
-            continue
-        if _TIMING.match(first):
-            body = block
-        elif len(block) > 1 and _TIMING.match(block[1][1]):
-            body = block[1:]  # the first line is a cue identifier
-        elif len(block) > 1 and "-->" in block[1][1]:
-            _bad_timing_or(path, *block[1], "")
-        else:
-            _bad_timing_or(path, no, first, f"text outside a cue: {first!r} has no timing line")
-        cues.extend(_cues_of_block(path, body, vtt=True))
+        try:
+            cues.extend(_vtt_block(path, block))
+        except SubtitleFileError as exc:
+            if on_problem is None:
+                raise
+            on_problem(exc)
     return tuple(cues)
+
+
+def _vtt_block(path: Path, block: list[tuple[int, str]]) -> list[Cue]:
+    no, first = block[0]
+    if first.split(" ", 1)[0].split("\t", 1)[0] in _VTT_SKIPPED_BLOCKS and "-->" not in first:
+        return []
+    if _TIMING.match(first):
+        body = block
+    elif len(block) > 1 and _TIMING.match(block[1][1]):
+        body = block[1:]  # the first line is a cue identifier
+    elif len(block) > 1 and "-->" in block[1][1]:
+        _bad_timing_or(path, *block[1], "")
+    else:
+        _bad_timing_or(path, no, first, f"text outside a cue: {first!r} has no timing line")
+    return _cues_of_block(path, body, vtt=True)
 
 
 def _blocks(text: str) -> list[list[tuple[int, str]]]:
@@ -147,7 +154,8 @@ def _blocks(text: str) -> list[list[tuple[int, str]]]:
     current: list[tuple[int, str]] = []
     for no, line in enumerate(text.split("\n"), 1):
         if line.strip():
-            current.append((no, line.rstrip()))
+            ascii_line = timing_text(line)
+            current.append((no, (ascii_line if "-->" in ascii_line else line).rstrip()))
         elif current:
             blocks.append(current)
             current = []
@@ -214,7 +222,12 @@ def _cue(times: tuple[int, int], raw_lines: list[str], vtt: bool) -> Cue:
         if voice and speaker is None:
             speaker = voice.group(1).strip()
         line = _HTML_TAG.sub("", _ASS_TAG.sub("", raw))
-        line = (html.unescape(line) if vtt else line).strip()
+        line = (html.unescape(line) if vtt else _srt_unescape(line)).strip()
         if line:
             lines.append(line)
     return Cue(start_ms=times[0], end_ms=times[1], lines=tuple(lines), speaker=speaker)
+
+
+def _srt_unescape(line: str) -> str:
+    """Undo the WORD JOINERs our SRT writer puts after "<" and inside "-->" (see `formats.py`)."""
+    return line.replace("<" + SRT_TAG_BREAK, "<").replace("--" + SRT_TAG_BREAK + ">", "-->")
