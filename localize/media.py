@@ -265,3 +265,24 @@ def video_frames(video: Path | str, width: int, height: int, *, crop: tuple[int,
             proc.wait()
         if proc.returncode not in (0, -9):  # -9: killed above, when the caller stopped reading early
             raise ToolError("ffmpeg", cmd, proc.returncode, stderr, path=video)
+
+
+def subtitle_thumbnail(ass: Path | str, dst: Path | str, at_ms: int, *, video: Path | str | None = None,
+                       width: int = 270, height: int = 480, fonts_dir: Path | str | None = None) -> Path:
+    """One PNG frame at `at_ms` with the ASS subtitles burned in (libass), scaled to `width`x`height`.
+
+    Subtitles are drawn on the frame at its own size, then scaled, so positions match the
+    delivered file. Without `video` the frame is black at the ASS script's usual 1080x1920.
+    """
+    dst = Path(dst)
+    seconds = f"{max(0, at_ms) / 1000:.3f}"
+    if video is None:
+        source = ["-f", "lavfi", "-i", "color=c=black:s=1080x1920:r=25:d=1"]
+    else:
+        source = ["-ss", seconds, "-i", str(video)]
+    with _ass_filter(Path(ass), fonts_dir) as burn, atomic_path(dst) as tmp:
+        # Input seeking restarts timestamps at 0: setpts puts the frame back at `at_ms` for libass.
+        filt = f"setpts=PTS+{seconds}/TB,{burn},scale={width}:{height}:flags=lanczos"
+        run_ffmpeg([*source, "-map", "0:v:0", "-vf", filt, "-frames:v", "1", "-f", "image2", "-c:v", "png",
+                    str(tmp)], what=video or ass)
+    return dst
