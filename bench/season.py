@@ -1,7 +1,21 @@
-"""Season benchmark: wall time per stage, ASR real-time factor and CER, translation chrF.
+"""Season benchmark: wall time per pipeline stage, ASR CER and real-time factor, translation chrF and QA.
 
-Runs every stage directly (no cache) on the built-in sample season, so the figures are real work.
-Side by side in the same run: ASR with beam 5 (the default) and beam 1 (greedy), on the same audio.
+The work is the pipeline's own (localize.pipeline.episode_source / market_delivery), run on the
+built-in sample season with a fresh OUT and a fresh ResultStore, so every stage really runs; stage
+seconds are the sums of EpisodeSource.seconds and MarketResult.seconds. Models are loaded first,
+timed apart. Only the .mp4 files are copied into the season folder the run reads, so no script
+is beside a video and the transcript comes from the speech and the picture alone; the scripts and
+the reference translations are read from the generated sample folder.
+
+Measured besides the stage times:
+- CER of the fused transcript (what the markets translate) against the episode scripts;
+- ASR alone, beam 5 (the default) and beam 1 (greedy) side by side: localize.asr.transcribe on the
+  run's extracted 16 kHz audio, both timed the same way, outside the pipeline's stage total;
+- chrF per market against the sample's references, end to end (fused transcript in, so recognition
+  errors count): each delivered line is matched to the script line it overlaps most in time;
+- per market, the share of lines retried / still carrying an error flag / shortened (the QA facts);
+- delivered lines that are a pure repetition: localize.translate.checks.check_line run again on
+  every persisted line (OUT/.work/<episode>/lines-<market>.json), counting `repetition` flags.
 
     .venv/bin/python bench/season.py [--episodes 3] [--markets en-US,es-419,pt-BR] [--no-preview]
 """
@@ -10,24 +24,34 @@ from __future__ import annotations
 
 import argparse
 import csv
+import dataclasses
+import json
+import shutil
 import sys
 import tempfile
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from localize import media, qa  # noqa: E402
-from localize.asr import AsrOptions, load_model, transcribe  # noqa: E402
-from localize.dub import dub_episode, dub_findings  # noqa: E402
+from localize.asr import load_model, transcribe  # noqa: E402
+from localize.ledger import Ledger  # noqa: E402
 from localize.markets import parse_markets  # noqa: E402
+from localize.paths import EpisodePaths, SeasonPaths  # noqa: E402
+from localize.picture.ocr import load_engine  # noqa: E402
+from localize.pipeline import RunSettings, episode_source, market_delivery  # noqa: E402
 from localize.sample import generate_season  # noqa: E402
 from localize.scoring import cer, chrf  # noqa: E402
-from localize.subtitle import deliver_subtitles  # noqa: E402
-from localize.translate import glossary_for_market, translate_texts, translate_transcript  # noqa: E402
+from localize.store import ResultStore  # noqa: E402
+from localize.translate.checks import REPETITION, check_line  # noqa: E402
+from localize.translate.glossary import default_directory  # noqa: E402
 from localize.translate.hf_adapter import load_causal_lm  # noqa: E402
+from localize.translation_io import read_translation_json  # noqa: E402
+from localize.types import Line  # noqa: E402
+
+BEAMS = (5, 1)
 
 
 def read_tsv(path: Path) -> list[dict[str, str]]:
@@ -35,105 +59,155 @@ def read_tsv(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(handle, delimiter="\t"))
 
 
+def overlap(a0: int, a1: int, b0: int, b1: int) -> int:
+    return max(0, min(a1, b1) - max(a0, b0))
+
+
+def align(lines: tuple[Line, ...], script: list[dict[str, str]]) -> tuple[list[str], int]:
+    """One hypothesis per script row: the targets of the delivered lines that overlap it most in time
+    (empty when none does), and how many spoken lines overlap no script row at all."""
+    spans = [(int(row["start_ms"]), int(row["end_ms"])) for row in script]
+    parts: list[list[str]] = [[] for _ in script]
+    unmatched = 0
+    for line in lines:
+        if not line.source.strip():
+            continue
+        best = max(range(len(spans)), key=lambda i: overlap(line.start_ms, line.end_ms, *spans[i]), default=None)
+        if best is None or overlap(line.start_ms, line.end_ms, *spans[best]) == 0:
+            unmatched += 1
+            continue
+        parts[best].append(line.target)
+    return [" ".join(p) for p in parts], unmatched
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--season", type=Path, default=REPO / "bench" / ".cache" / "sample-season")
+    parser.add_argument("--season", type=Path, default=REPO / "bench" / ".cache" / "sample-season",
+                        help="where the sample season is generated (or reused)")
     parser.add_argument("--episodes", type=int, default=3)
     parser.add_argument("--markets", default="en-US,es-419,pt-BR")
     parser.add_argument("--no-preview", action="store_true")
     args = parser.parse_args()
     markets = parse_markets(args.markets)
-    times: dict[str, float] = defaultdict(float)
+    setup: dict[str, float] = {}
+    stages: dict[str, float] = defaultdict(float)
 
     t0 = time.perf_counter()
     generate_season(args.season, episodes=args.episodes)
-    times["sample season (generate or reuse)"] = time.perf_counter() - t0
+    setup["sample season (generate or reuse)"] = time.perf_counter() - t0
 
-    t0 = time.perf_counter()
-    load_model(AsrOptions())
-    times["ASR model load"] = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    load_causal_lm("gemma3-270m")
-    times["MT model load"] = time.perf_counter() - t0
+    with tempfile.TemporaryDirectory(prefix="localize-bench-") as tmp:
+        season_dir, out = Path(tmp) / "season", Path(tmp) / "out"
+        season_dir.mkdir()
+        videos = [Path(shutil.copy2(v, season_dir / v.name)) for v in sorted(args.season.glob("ep*.mp4"))]
+        videos = videos[: args.episodes]
+        glossaries = default_directory() if default_directory().is_dir() else None  # as `localize run` does
+        settings = RunSettings(out_dir=out, glossary_dir=glossaries, preview=not args.no_preview)
 
-    audio_ms = 0
-    asr_seconds = {5: 0.0, 1: 0.0}
-    asr_cer: dict[int, list[tuple[str, str]]] = {5: [], 1: []}
-    mt_pairs: dict[str, tuple[list[str], list[str]]] = {m.code: ([], []) for m in markets}
-    qa_errors = 0
-    lufs: list[float] = []
-    work = Path(tempfile.mkdtemp(prefix="localize-bench-"))
-    videos = sorted(args.season.glob("ep*.mp4"))[: args.episodes]
-    for video in videos:
-        ep = video.stem
         t0 = time.perf_counter()
-        info = media.require_audio(media.probe(video))
-        asr_wav = media.extract_audio(video, work / f"{ep}.16k.wav")
-        mix_wav = media.extract_audio(video, work / f"{ep}.48k.wav", sample_rate=48000, channels=2)
-        times["probe + extract audio"] += time.perf_counter() - t0
-        audio_ms += info.duration_ms
-        script = read_tsv(args.season / f"{ep}.script.tsv")
-        reference = "".join(row["text"] for row in script)
-        transcript = None
-        for beam in (5, 1):
-            t0 = time.perf_counter()
-            result = transcribe(asr_wav, AsrOptions(beam_size=beam))
-            asr_seconds[beam] += time.perf_counter() - t0
-            asr_cer[beam].append(("".join(s.text for s in result.segments), reference))
-            if beam == 5:
-                transcript = result
-        assert transcript is not None
-        for market in markets:
-            out = work / market.code
-            t0 = time.perf_counter()
-            translation = translate_transcript(transcript, market, glossary=glossary_for_market(market))
-            times["translate"] += time.perf_counter() - t0
-            # chrF against the sample's own references, script text translated (ASR errors excluded)
-            ref_rows = read_tsv(args.season / f"{ep}.ref.{market.language}.tsv")
-            t0 = time.perf_counter()
-            lines = translate_texts([row["text"] for row in script], market,
-                                    glossary=glossary_for_market(market)).lines
-            times["translate (script, for chrF)"] += time.perf_counter() - t0
-            mt_pairs[market.code][0].extend(line.target for line in lines)
-            mt_pairs[market.code][1].extend(row["text"] for row in ref_rows)
-            t0 = time.perf_counter()
-            findings = deliver_subtitles(translation.lines, market, fps=info.fps or 25.0,
-                                         duration_ms=info.duration_ms, out_dir=out, stem=ep).findings
-            times["subtitles"] += time.perf_counter() - t0
-            t0 = time.perf_counter()
-            dub = dub_episode(translation, mix_wav, market, out / f"{ep}.m4a", work / f"dub-{market.code}-{ep}",
-                              duration_ms=info.duration_ms)
-            times["dub"] += time.perf_counter() - t0
-            lufs.append(dub.integrated_lufs)
-            if not args.no_preview:
-                t0 = time.perf_counter()
-                media.render_preview(video, dub.path, out / f"{ep}.ass", out / f"{ep}.mp4")
-                times["preview"] += time.perf_counter() - t0
-            report = qa.build_report(ep, market.code, findings, qa.translation_findings(translation),
-                                     dub_findings(dub, market))
-            qa_errors += report.errors
+        load_model(settings.asr)
+        setup["ASR model load"] = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        load_engine()
+        setup["OCR engine load"] = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        for model in dict.fromkeys(m.engine.model for m in markets):
+            load_causal_lm(model)
+        setup["MT model load"] = time.perf_counter() - t0
 
-    times["ASR (beam 5)"] = asr_seconds[5]
-    stage_total = sum(v for k, v in times.items() if "for chrF" not in k and "ASR (beam 1)" not in k)
-    print(f"\nsample season: {len(videos)} episodes, {audio_ms / 1000:.1f} s of audio, "
-          f"markets {', '.join(m.code for m in markets)}")
-    print(f"{'stage':<36}{'seconds':>9}{'share':>8}")
-    for name, seconds in times.items():
-        share = "" if "for chrF" in name else f"{seconds / stage_total:7.1%}"
-        print(f"{name:<36}{seconds:9.1f}{share:>8}")
-    print(f"{'total (pipeline stages)':<36}{stage_total:9.1f}")
+        store, ledger = ResultStore(SeasonPaths(out).results), Ledger(out)
+        pipeline_wall = 0.0
+        audio_ms = 0
+        fused_cer: list[tuple[str, str]] = []
+        asr_seconds = dict.fromkeys(BEAMS, 0.0)
+        asr_cer: dict[int, list[tuple[str, str]]] = {b: [] for b in BEAMS}
+        mt_pairs: dict[str, tuple[list[str], list[str]]] = {m.code: ([], []) for m in markets}
+        unaligned: Counter[str] = Counter()
+        facts: dict[str, Counter[str]] = {m.code: Counter() for m in markets}
+        repetitions: Counter[str] = Counter()
+        qa_errors = 0
+        lufs: list[float] = []
+        for video in videos:
+            ep = video.stem
+            script = read_tsv(args.season / f"{ep}.script.tsv")
+            reference = "".join(row["text"] for row in script)
+            t0 = time.perf_counter()
+            source = episode_source(video, settings, store, ledger)
+            pipeline_wall += time.perf_counter() - t0
+            for name, seconds in source.seconds.items():
+                stages[name] += seconds
+            audio_ms += source.info.duration_ms
+            fused_cer.append(("".join(s.text for s in source.transcript.segments), reference))
+
+            paths = EpisodePaths(out, ep)
+            for beam in BEAMS:
+                t0 = time.perf_counter()
+                heard = transcribe(paths.asr_audio, dataclasses.replace(settings.asr, beam_size=beam))
+                asr_seconds[beam] += time.perf_counter() - t0
+                asr_cer[beam].append(("".join(s.text for s in heard.segments), reference))
+
+            for market in markets:
+                t0 = time.perf_counter()
+                result = market_delivery(source, market, settings, store, ledger)
+                pipeline_wall += time.perf_counter() - t0
+                for name, seconds in result.seconds.items():
+                    stages[name] += seconds
+                qa_errors += result.report.errors
+                if result.dub:
+                    lufs.append(result.dub.integrated_lufs)
+                qa = json.loads(paths.market(market.code).qa_json.read_text(encoding="utf-8"))
+                for key in ("lines", "lines_retried", "lines_with_errors", "lines_shortened"):
+                    facts[market.code][key] += int(qa[key])
+                translation = read_translation_json(paths.lines(market.code))
+                repetitions[market.code] += sum(
+                    any(f.code == REPETITION for f in check_line(line.source, line.target, market))
+                    for line in translation.lines)
+                hyps, missed = align(translation.lines, script)
+                unaligned[market.code] += missed
+                mt_pairs[market.code][0].extend(hyps)
+                mt_pairs[market.code][1].extend(
+                    row["text"] for row in read_tsv(args.season / f"{ep}.ref.{market.language}.tsv"))
+        reused = sum(store.reused.values())
+
+    stage_total = sum(stages.values())
     audio_s = audio_ms / 1000
-    print("\nASR side by side on the same audio:")
-    for beam in (5, 1):
-        pairs = asr_cer[beam]
-        season_cer = sum(cer(h, r) * len(r) for h, r in pairs) / sum(len(r) for _, r in pairs)
+    print(f"\nsample season: {len(videos)} episode(s), {audio_s:.1f} s of audio, "
+          f"markets {', '.join(m.code for m in markets)}, previews {'off' if args.no_preview else 'on'}")
+    print(f"{'setup (not in the total)':<36}{'seconds':>9}")
+    for name, seconds in setup.items():
+        print(f"{name:<36}{seconds:9.1f}")
+    print(f"\n{'pipeline stage':<36}{'seconds':>9}{'share':>8}")
+    for name, seconds in stages.items():
+        print(f"{name:<36}{seconds:9.1f}{seconds / stage_total:8.1%}")
+    print(f"{'total (pipeline stages)':<36}{stage_total:9.1f}")
+    other = pipeline_wall - stage_total
+    print(f"{'outside stages (probe, fuse, QA, io)':<36}{other:9.1f}")
+    print(f"{'pipeline wall':<36}{pipeline_wall:9.1f}   "
+          f"(stage results reused: {reused}; 0 means every stage ran)")
+
+    def weighted_cer(pairs: list[tuple[str, str]]) -> float:
+        return sum(cer(h, r) * len(r) for h, r in pairs) / sum(len(r) for _, r in pairs)
+
+    print(f"\nsource CER vs script: fused transcript (speech + picture) {weighted_cer(fused_cer):.3f}")
+    print("ASR alone, side by side on the run's 16 kHz audio (not in the stage total):")
+    for beam in BEAMS:
         print(f"  beam {beam}: {asr_seconds[beam]:6.1f} s, real-time factor {asr_seconds[beam] / audio_s:.3f}, "
-              f"CER vs script {season_cer:.3f}")
+              f"CER vs script {weighted_cer(asr_cer[beam]):.3f}")
     print(f"  beam 1 / beam 5 time ratio: {asr_seconds[1] / asr_seconds[5]:.2f}")
-    print("\nTranslation chrF vs the sample's references (script text in, demo model):")
-    for code, (hyps, refs) in mt_pairs.items():
-        print(f"  {code}: chrF {chrf(hyps, refs):.1f} over {len(hyps)} lines")
-    print(f"\ndub integrated loudness: {min(lufs):.1f} .. {max(lufs):.1f} LUFS; QA errors: {qa_errors}")
+
+    print("\ntranslation, end to end (fused transcript in, lines matched to the script by time):")
+    print(f"  {'market':<8}{'chrF':>6}{'refs':>6}{'unmatched':>11}{'lines':>7}{'retried':>9}{'errors':>8}"
+          f"{'shortened':>11}{'repetition':>12}")
+    for market in markets:
+        code = market.code
+        hyps, refs = mt_pairs[code]
+        f = facts[code]
+        total = f["lines"] or 1
+        print(f"  {code:<8}{chrf(hyps, refs):6.1f}{len(refs):6d}{unaligned[code]:11d}{f['lines']:7d}"
+              f"{f['lines_retried'] / total:9.1%}{f['lines_with_errors'] / total:8.1%}"
+              f"{f['lines_shortened'] / total:11.1%}{repetitions[code]:12d}")
+    loudness = f"{min(lufs):.1f} .. {max(lufs):.1f} LUFS" if lufs else "no dub"
+    print(f"\ndub integrated loudness: {loudness}; QA errors: {qa_errors}")
     return 0
 
 
