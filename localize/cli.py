@@ -255,19 +255,25 @@ def cmd_translate(args: argparse.Namespace) -> int:
 def cmd_qa(args: argparse.Namespace) -> int:
     from localize import report
     from localize.markets import get_market
-    from localize.qa import build_report
-    from localize.subtitle import check_cues, read_cues
+    from localize.qa_lint import LintOptions, lint_file, render_csv, thumbnail_uris
+    from localize.translate.glossary import load_glossary
 
     market = get_market(args.market)
     try:
-        cues = read_cues(args.file)
-    except LocalizeError as exc:
+        glossary = load_glossary(args.glossary) if args.glossary else None
+        result = lint_file(args.file, LintOptions(market=market, fps=args.fps, glossary=glossary,
+                                                  lenient=args.lenient, video=args.video))
+    except LocalizeError as exc:  # the file, glossary or video cannot be read
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    qa_report = build_report(args.file.name, market.code,
-                             check_cues(cues, market.rules, args.fps, language=market.language))
+    qa_report = result.report
+    facts = {"format": result.read.format, "cues": len(result.read.cues)}
     if args.format == "json":
-        print(json.dumps(report.report_dict(qa_report), ensure_ascii=False, indent=2))
+        print(json.dumps(report.report_dict(qa_report, facts), ensure_ascii=False, indent=2))
+    elif args.format == "csv":
+        sys.stdout.write(render_csv(qa_report))
+    elif args.format == "html":
+        sys.stdout.write(report.render_html(qa_report, facts, thumbnail_uris(result)))
     else:
         print(report.render_text(qa_report))
     return 1 if qa_report.errors else 0
@@ -453,10 +459,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     q = sub.add_parser("qa", help="check a subtitle file against a market's rules",
                        description="Exit status: 0 clean, 1 findings of severity error, 2 unreadable input.")
-    q.add_argument("file", type=Path, metavar="FILE", help=".srt, .vtt, .ass or .ssa")
-    q.add_argument("--market", required=True, help=f"whose rules to check against: {', '.join(market_codes())}")
-    q.add_argument("--format", choices=("text", "json"), default="text", help="report format (default: text)")
-    q.add_argument("--fps", type=float, default=25.0, help="frame rate for gap rules (default 25)")
+    q.add_argument("file", type=Path, metavar="FILE", help=".srt, .vtt, .ass, .ssa or .ttml")
+    q.add_argument("--market", default="en-US",
+                   help=f"whose rules to check against (default: %(default)s): {', '.join(market_codes())}")
+    q.add_argument("--format", choices=("text", "json", "csv", "html"), default="text",
+                   help="report format on stdout (default: text); html embeds the thumbnails")
+    q.add_argument("--fps", type=float, default=25.0, help="frame rate for gap rules (default 25; --video's wins)")
+    q.add_argument("--glossary", type=Path, help="glossary TSV: terms left in Chinese, forbidden words")
+    q.add_argument("--video", type=Path, help="the episode: a 9:16 thumbnail of each flagged cue, subtitles burned in")
+    q.add_argument("--lenient", action="store_true",
+                   help="skip malformed cues (reported with their line numbers) instead of refusing the file")
     _add_common(q)
     q.set_defaults(func=cmd_qa)
 

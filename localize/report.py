@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 import json
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -48,24 +48,36 @@ vertical-align:top}th{background:#f4f4f4}.error{background:#fde2e2}.warning{back
 code{font-size:90%}"""
 
 
-def render_html(report: QAReport, extra: dict[str, Any] | None = None) -> str:
+def render_html(report: QAReport, extra: dict[str, Any] | None = None,
+                images: Mapping[int, str] | None = None) -> str:
+    """The report as one HTML page; `images` maps a finding's index to an image URL (a frame of
+    the flagged cue), shown in an extra column. Every value is escaped."""
     data = report_dict(report, extra)
     esc = html.escape
+    images = images or {}
+    frame_head = "<th>frame</th>" if images else ""
     verdict = ('<p class="pass">PASS: no errors</p>' if data["passed"]
                else f'<p class="fail">FAIL: {data["counts"]["error"]} error(s)</p>')
     facts = "".join(f"<li>{esc(str(k))}: {esc(str(v))}</li>" for k, v in (extra or {}).items())
     rows = "".join(
         f'<tr class="{esc(f["severity"])}"><td>{esc(f["start"])}</td><td>{esc(f["end"])}</td>'
         f'<td>{esc(f["severity"])}</td><td>{esc(f["stage"])}</td><td><code>{esc(f["code"])}</code></td>'
-        f'<td>{esc(f["message"])}</td></tr>'
-        for f in data["findings"]
+        f'<td>{esc(f["message"])}</td>{_image_cell(images, i) if images else ""}</tr>'
+        for i, f in enumerate(data["findings"])
     ) or '<tr><td colspan="6">No findings.</td></tr>'
     title = f"QA — {esc(report.episode)} — {esc(report.market)}"
     counts = ", ".join(f"{n} {s}" for s, n in data["counts"].items())
     return (f"<!doctype html><html lang=en><meta charset=utf-8><title>{title}</title>"
             f"<style>{_STYLE}</style><h1>{title}</h1>{verdict}<p>{esc(counts)}</p><ul>{facts}</ul>"
             "<table><tr><th>start</th><th>end</th><th>severity</th><th>stage</th><th>code</th>"
-            f"<th>message</th></tr>{rows}</table></html>\n")
+            f"<th>message</th>{frame_head}</tr>{rows}</table></html>\n")
+
+
+def _image_cell(images: Mapping[int, str], index: int) -> str:
+    url = images.get(index)
+    if url is None:
+        return "<td></td>"
+    return f'<td><img src="{html.escape(url, quote=True)}" width="135" height="240" alt="frame"></td>'
 
 
 def write_html(report: QAReport, path: Path, extra: dict[str, Any] | None = None) -> Path:

@@ -35,6 +35,7 @@ from localize.fsutil import atomic_path
 from localize.subtitle import textsubs, ttml
 from localize.subtitle.errors import SubtitleFileError
 from localize.subtitle.layout import CoverBox, VerticalLayout
+from localize.subtitle.placement import AssPlacement
 from localize.types import Cue
 
 log = logging.getLogger("localize")
@@ -316,6 +317,43 @@ def _render_ass(cues: Sequence[Cue], job: WriteJob) -> str:
         subs.events.insert(0, pysubs2.SSAEvent(start=0, end=max(job.episode_duration_ms, 1),
                                                layer=COVER_LAYER, style=COVER_STYLE, text=drawing))
     return subs.to_string("ass")
+
+
+_AN = re.compile(r"\\an([1-9])")
+_POS = re.compile(r"\\pos\(\s*(-?[\d.]+)\s*,\s*(-?[\d.]+)\s*\)")
+
+
+def ass_placements(path: Path | str) -> tuple[AssPlacement, ...]:
+    """Where each dialogue event of an ASS/SSA file is anchored, for safe-area checks.
+
+    Style alignment, margins and font size, overridden by the event's margins and by `\\an` and
+    `\\pos` tags in its first override block. Comments and drawings are skipped.
+    """
+    path = Path(path)
+    text = textsubs.decode(path, path.read_bytes())
+    try:
+        subs = pysubs2.SSAFile.from_string(text)
+    except (pysubs2.Pysubs2Error, ValueError, KeyError, IndexError, TypeError) as exc:
+        raise SubtitleFileError(path, f"not a valid ASS file: {exc}", _line_of(text, str(exc))) from None
+    res_x = int(subs.info.get("PlayResX") or 384)
+    res_y = int(subs.info.get("PlayResY") or 288)
+    placements: list[AssPlacement] = []
+    for event in subs.events:
+        if event.is_comment or _DRAWING.search(event.text):
+            continue
+        style = subs.styles.get(event.style, pysubs2.SSAStyle.DEFAULT_STYLE)
+        tags = "".join(re.findall(r"\{([^{}]*)\}", event.text))
+        an = _AN.search(tags)
+        pos = _POS.search(tags)
+        lines = tuple(line for line in ass_plaintext(event.text).split("\n") if line.strip())
+        placements.append(AssPlacement(
+            start_ms=int(event.start), end_ms=int(event.end), lines=lines, play_res=(res_x, res_y),
+            alignment=int(an.group(1)) if an else int(style.alignment),
+            margins=(event.marginl or int(style.marginl), event.marginr or int(style.marginr),
+                     event.marginv or int(style.marginv)),
+            pos=(float(pos.group(1)), float(pos.group(2))) if pos else None,
+            font_size=float(style.fontsize), font=style.fontname))
+    return tuple(placements)
 
 
 WRITERS: dict[str, SubtitleWriter] = {

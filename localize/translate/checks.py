@@ -12,9 +12,9 @@ import unicodedata
 from collections import Counter
 from collections.abc import Iterable
 
-from localize.errors import UnknownNameError
 from localize.markets import Market
 from localize.translate.fewshot import EXAMPLES
+from localize.translate.scripts import is_han, is_kana, prefixes
 from localize.types import Severity, TranslationFlag
 
 EMPTY = "empty"
@@ -38,16 +38,7 @@ CODES = (
     GARBLED,
 )
 
-# Letters of a script carry its name first in the Unicode character name.
-SCRIPT_PREFIXES: dict[str, tuple[str, ...]] = {
-    "latin": ("LATIN",),
-    "cyrillic": ("CYRILLIC",),
-    "arabic": ("ARABIC",),
-    "thai": ("THAI",),
-    "hangul": ("HANGUL",),
-    "devanagari": ("DEVANAGARI",),
-}
-
+MIN_HAN_WITHOUT_KANA = 5  # Japanese lines this long always have kana; "社長！" or "林暁" may not
 MAX_SAME_WORD_RUN = 4  # "no, no, no, no" is drama; a fifth in a row is a loop
 MAX_PHRASE_REPEATS = 2  # a phrase of 3+ words said three times is a loop
 MAX_PAIR_REPEATS = 3  # a word pair said four times is a loop
@@ -56,12 +47,6 @@ LENGTH_PER_CHAR = 6.0  # target characters per source character before it is imp
 
 _WORD = re.compile(r"\w+(?:['’]\w+)*")
 _CHAR_LOOP = re.compile(r"(\S{1,4}?)\1{7,}")  # "hahahahahahahaha", "!!!!!!!!"
-
-
-def is_han(char: str) -> bool:
-    """A Chinese character (CJK ideograph)."""
-    name = unicodedata.name(char, "")
-    return name.startswith("CJK") and "IDEOGRAPH" in name
 
 
 def check_line(source: str, target: str, market: Market) -> tuple[TranslationFlag, ...]:
@@ -73,9 +58,9 @@ def check_line(source: str, target: str, market: Market) -> tuple[TranslationFla
     else:
         flags = [
             _garbled(target),
-            _chinese_left(target),
+            _chinese_left(target, market.language),
             _wrong_script(target, market.script),
-            _cjk_punctuation(target),
+            None if market.language == "ja" else _cjk_punctuation(target),  # 。、「」 are Japanese too
             _repetition(target),
             _too_long(source, target),
             _copied_source(source, target),
@@ -101,20 +86,44 @@ def _garbled(target: str) -> TranslationFlag | None:
     return _flag(GARBLED, f"{len(bad)} undecodable or control characters in the translation")
 
 
-def _chinese_left(target: str) -> TranslationFlag | None:
+def chinese_left(target: str, language: str = "") -> TranslationFlag | None:
+    """A `chinese-left` flag when `target` (in `language`) still holds Chinese; also for subtitle QA."""
+    return _chinese_left(target, language)
+
+
+def _chinese_left(target: str, language: str = "") -> TranslationFlag | None:
     han = [ch for ch in target if is_han(ch)]
     if not han:
         return None
+    if language == "ja":
+        return _chinese_left_in_japanese(target, han)
     return _flag(CHINESE_LEFT, f"{len(han)} Chinese characters left in the translation: {_quote(han)}")
 
 
+def _chinese_left_in_japanese(target: str, han: list[str]) -> TranslationFlag | None:
+    """Kanji are Han characters, so Chinese left in Japanese shows otherwise: characters Japanese
+    does not write (simplified forms such as 这 们 说 吗, outside JIS X 0208 and its Windows
+    extensions), or a long run of Han with no kana at all (a Chinese sentence, not a Japanese one)."""
+    foreign = [ch for ch in han if not _is_japanese_kanji(ch)]
+    if foreign:
+        return _flag(CHINESE_LEFT, f"{len(foreign)} Chinese characters Japanese does not use: {_quote(foreign)}")
+    if len(han) >= MIN_HAN_WITHOUT_KANA and not any(is_kana(ch) for ch in target):
+        return _flag(CHINESE_LEFT, f"{len(han)} Han characters and no kana: Chinese, not Japanese? {_quote(han)}")
+    return None
+
+
+def _is_japanese_kanji(char: str) -> bool:
+    try:
+        char.encode("cp932")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _wrong_script(target: str, script: str) -> TranslationFlag | None:
-    if script not in SCRIPT_PREFIXES:
-        raise UnknownNameError("script", script, SCRIPT_PREFIXES)
-    prefixes = SCRIPT_PREFIXES[script]
-    foreign = [
-        ch for ch in target if ch.isalpha() and not is_han(ch) and not unicodedata.name(ch, "").startswith(prefixes)
-    ]
+    allowed = prefixes(script)
+    foreign = [ch for ch in target
+               if ch.isalpha() and not is_han(ch) and not unicodedata.name(ch, "").startswith(allowed)]
     if not foreign:
         return None
     return _flag(WRONG_SCRIPT, f"letters outside the {script} script: {_quote(foreign)}")
