@@ -1,8 +1,11 @@
 """Market registry: language, subtitle rules, voices, loudness, translation engine.
 
 To add a market: add one `Market(...)` to `_MARKETS` below with its language's
-subtitle rules (DESIGN.md section 6), a voice, and a glossary file
-`glossaries/<code>.tsv`. Everything else picks it up from the registry.
+subtitle rules (DESIGN.md section 6), a voice, a font (a Debian Noto package, added to
+scripts/install.sh), and a glossary file `glossaries/<code>.tsv`; add few-shot pairs for
+its language to `localize.translate.fewshot` (EXAMPLES and SHORTER) and its codes to
+`localize.translate.engines.LANGUAGE_CODES`. `localize.market_check.check_market` (run by
+the season preflight) names any piece still missing.
 """
 
 from __future__ import annotations
@@ -70,6 +73,10 @@ class Market:
     true_peak_dbtp: float = -1.0
     max_dub_speed: float = 1.2
     font: str = "Noto Sans CJK SC"  # from fonts-noto-cjk; its Latin glyphs fit 42 chars in 768 px at 56 px
+    # Letters the font must have (checked before a run): those a fallback font would otherwise draw.
+    font_must_cover: str = ""
+    description: str = ""  # who the market is for, shown by `localize markets`
+    aliases: tuple[str, ...] = ()  # other codes `get_market` accepts for it (folders use `code`)
 
 
 _MARKETS: dict[str, Market] = {
@@ -96,6 +103,107 @@ _MARKETS: dict[str, Market] = {
             rules=SubtitleRules(max_chars_per_line=42, max_cps=17.0),
             voice=VoiceSpec(engine="espeak", voice="pt-br"),
         ),
+        # Noto Sans (fonts-noto-core) for the Latin markets below: Noto Sans CJK lacks Turkish
+        # ğ ı ş İ and some French/German letters (Ÿ, ẞ).
+        Market(
+            code="fr-FR",
+            language="fr",
+            language_name="French",
+            rules=SubtitleRules(max_chars_per_line=42, max_cps=17.0),
+            voice=VoiceSpec(engine="espeak", voice="fr-fr"),
+            font="Noto Sans",
+            font_must_cover="àâæçéèêëîïôœùûüÿÀÇÉÈÊŒŸ«»",
+            description="French; also the delivery for francophone Africa (Côte d'Ivoire, Senegal, Cameroon, DRC)",
+            aliases=("fr", "fr-CI", "fr-SN", "fr-CM", "fr-CD"),
+        ),
+        Market(
+            code="de-DE",
+            language="de",
+            language_name="German",
+            rules=SubtitleRules(max_chars_per_line=42, max_cps=17.0),
+            voice=VoiceSpec(engine="espeak", voice="de"),
+            font="Noto Sans",
+            font_must_cover="äöüßÄÖÜẞ„“",
+            aliases=("de",),
+        ),
+        Market(
+            code="id-ID",
+            language="id",
+            language_name="Indonesian",
+            rules=SubtitleRules(max_chars_per_line=42, max_cps=17.0),
+            voice=VoiceSpec(engine="espeak", voice="id"),
+            font="Noto Sans",
+            aliases=("id",),
+        ),
+        Market(
+            code="vi-VN",
+            language="vi",
+            language_name="Vietnamese",
+            rules=SubtitleRules(max_chars_per_line=42, max_cps=17.0),
+            voice=VoiceSpec(engine="espeak", voice="vi"),
+            font="Noto Sans",
+            font_must_cover="ăâđêôơưĂÂĐÊÔƠƯảãạằẳẵắặầẩẫấậẻẽẹềểễếệỉĩịỏọồổỗốộờởỡớợủũụừửữứựỳỷỹỵ",
+            aliases=("vi",),
+        ),
+        Market(
+            code="th-TH",
+            language="th",
+            language_name="Thai",
+            rules=SubtitleRules(max_chars_per_line=35, max_cps=17.0),
+            voice=VoiceSpec(engine="espeak", voice="th"),
+            script="thai",
+            font="Noto Sans Thai",
+            font_must_cover="กขคงจฉชญณดตถทนบปผพภมยรลวศษสหอฮะัาำิีึืุูเแโใไ็่้๊๋์ๆ",
+            description="Thai; lines break only between words (PyThaiNLP segmenter)",
+            aliases=("th",),
+        ),
+        Market(
+            code="ar",
+            language="ar",
+            language_name="Arabic",
+            rules=SubtitleRules(max_chars_per_line=42, max_cps=20.0),
+            voice=VoiceSpec(engine="espeak", voice="ar"),
+            script="arabic",
+            rtl=True,
+            font="Noto Sans Arabic",
+            font_must_cover="ابتثجحخدذرزسشصضطظعغفقكلمنهويءآأؤإئةىً،؛؟",
+            description="Modern Standard Arabic for the whole region; right to left",
+            aliases=("arb", "ar-SA", "ar-AE", "ar-EG"),
+        ),
+        Market(
+            code="tr-TR",
+            language="tr",
+            language_name="Turkish",
+            rules=SubtitleRules(max_chars_per_line=42, max_cps=17.0),
+            voice=VoiceSpec(engine="espeak", voice="tr"),
+            font="Noto Sans",
+            font_must_cover="çğıöşüÇĞİÖŞÜ",
+            aliases=("tr",),
+        ),
+        Market(
+            code="ja-JP",
+            language="ja",
+            language_name="Japanese",
+            # 13 full-width characters a line (half-width count 0.5), 4 characters a second.
+            rules=SubtitleRules(max_chars_per_line=13, max_cps=4.0),
+            voice=VoiceSpec(engine="espeak", voice="ja"),
+            script="japanese",
+            font="Noto Sans CJK JP",
+            font_must_cover="あいうえおアイウエオー々暁",
+            aliases=("ja",),
+        ),
+        Market(
+            code="ko-KR",
+            language="ko",
+            language_name="Korean",
+            # 16 a line: Hangul counts 1, Latin letters, digits, spaces and punctuation 0.5.
+            rules=SubtitleRules(max_chars_per_line=16, max_cps=12.0),
+            voice=VoiceSpec(engine="espeak", voice="ko"),
+            script="hangul",
+            font="Noto Sans CJK KR",
+            font_must_cover="가나다라마바사아자차카타파하린샤오",
+            aliases=("ko",),
+        ),
     )
 }
 
@@ -106,8 +214,9 @@ def market_codes() -> list[str]:
 
 def get_market(code: str) -> Market:
     """Look up a market by code (case-insensitive); unknown codes list the accepted ones."""
+    wanted = code.strip().lower()
     for known, market in _MARKETS.items():
-        if known.lower() == code.strip().lower():
+        if wanted == known.lower() or wanted in (alias.lower() for alias in market.aliases):
             return market
     raise UnknownMarketError(code, _MARKETS)
 

@@ -214,6 +214,8 @@ def test_project_glossaries_cover_the_sample_names(code: str) -> None:
     targets = {e.source: e.target for e in load_glossary(REPO / "glossaries" / f"{code}.tsv").terms}
     for name in script.NAMES:
         assert name.zh in targets, f"{name.zh} missing from {code}.tsv"
+        if market.language not in script.REFERENCE_LANGUAGES:
+            continue  # the sample season has reference translations in en, es and pt only
         # Articles are left out of targets ("familia Zhang"), so "de la familia Zhang" matches too.
         assert targets[name.zh].casefold() in name.target(market.language).casefold()
 
@@ -222,6 +224,8 @@ def test_project_glossaries_cover_the_sample_names(code: str) -> None:
 def test_the_sample_references_pass_the_glossary(code: str) -> None:
     script = _sample_script()
     market = get_market(code)
+    if market.language not in script.REFERENCE_LANGUAGES:
+        pytest.skip(f"the sample season has no {market.language_name} reference")
     glossary = load_glossary(REPO / "glossaries" / f"{code}.tsv")
     misses = [
         miss

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from localize.markets import Market
+from localize.subtitle.bidi import mark_rtl
 from localize.subtitle.formats import write_subtitles
 from localize.subtitle.layout import DEFAULT_COVER, CoverBox, VerticalLayout
 from localize.subtitle.lint import check_cues
@@ -26,15 +27,20 @@ class SubtitleDelivery:
 
 def deliver_subtitles(lines: Sequence[Line], market: Market, *, fps: float, duration_ms: int,
                       out_dir: Path, stem: str, cover: CoverBox | None = DEFAULT_COVER,
-                      formats: Sequence[str] = DELIVERY_FORMATS) -> SubtitleDelivery:
+                      formats: Sequence[str] = DELIVERY_FORMATS,
+                      clear_of: tuple[int, int] | None = None) -> SubtitleDelivery:
     """Segment, time and lay out `lines` by the market's rules (narrowed to what the 9:16 layout
     shows on one line), write `<stem>.<fmt>` for each format, and lint the result.
-    `cover=None` draws no box over the burned-in Chinese (for clean masters)."""
+    `cover=None` draws no box over the burned-in Chinese (for clean masters); `clear_of` (top, bottom
+    rows of the 1080x1920 canvas) keeps the text clear of a burned-in band left in the picture."""
     layout = VerticalLayout.for_market(market)
+    if clear_of is not None:
+        layout = layout.clear_of(*clear_of)
     rules = layout.fit_rules(market.rules)
     cues = apply_timing(make_cues(lines, rules, fps, market.language), rules, fps, duration_ms)
+    written = mark_rtl(cues) if market.rtl else cues  # direction marks for the players (bidi.py)
     files = tuple(
-        write_subtitles(cues, out_dir / f"{stem}.{fmt}", fmt, layout=layout,
+        write_subtitles(written, out_dir / f"{stem}.{fmt}", fmt, layout=layout,
                         cover=cover, episode_duration_ms=duration_ms)
         for fmt in formats
     )

@@ -21,7 +21,10 @@ from localize.subtitle.errors import InvalidSettingError
 # Sans is missing) 0.43-0.44, Noto Sans CJK 0.31-0.32. We take the widest, so the
 # estimate never promises more than a renderer delivers, unless the font is known.
 AVERAGE_CHAR_WIDTH = 0.44
-KNOWN_CHAR_WIDTHS = {"noto sans cjk": 0.32}  # font-name prefix -> measured width (installed by apt)
+# Font-name prefix -> measured width (installed by apt), most specific first. Noto Sans on French, German,
+# Turkish, Indonesian, Vietnamese lines: 0.32-0.36; Noto Sans Thai 0.28 a character, 0.34 a counted one
+# (vowel and tone marks take no cell); Noto Sans Arabic 0.17-0.22 (its tall line box makes glyphs small).
+KNOWN_CHAR_WIDTHS = {"noto sans cjk": 0.32, "noto sans thai": 0.36, "noto sans arabic": 0.26, "noto sans": 0.38}
 
 
 def average_char_width(font: str) -> float:
@@ -113,6 +116,16 @@ class VerticalLayout:
         if capacity >= rules.max_chars_per_line:
             return rules
         return replace(rules, max_chars_per_line=capacity)
+
+    def clear_of(self, top: int, bottom: int, gap: int = 24) -> VerticalLayout:
+        """This layout with its (bottom-aligned, two-line) text kept clear of the rows `top`-`bottom`:
+        a burned-in band left in the picture (removal "avoid"). Text that would overlap it moves
+        above it, never above the safe area's top plus one line."""
+        text_top = self.safe_bottom - self.text_height(2)
+        if bottom + gap <= text_top or top - gap >= self.safe_bottom:
+            return self
+        lowest = self.safe_top + round(self.text_height(1))
+        return replace(self, safe_bottom=min(self.safe_bottom, max(top - gap, lowest)))
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,9 @@
 
 Netflix counts every visible character, spaces and punctuation included, except
 in character-based languages (Chinese, Japanese, Korean), where half-width
-characters (Latin letters, digits, spaces, ASCII punctuation) count 0.5.
+characters (Latin letters, digits, spaces, ASCII punctuation) count 0.5: Japanese
+counts full-width characters (kana, kanji, 。、「」) 1 and half-width 0.5; Korean counts
+Hangul 1 and Latin letters, digits, spaces and punctuation 0.5.
 Combining marks (Thai vowels and tone marks, accents in decomposed text) take
 no cell of their own, so they are not counted.
 """
@@ -19,6 +21,10 @@ UNSPACED_LANGUAGES = frozenset({"zh", "ja", "yue", "cmn", "wuu", "lzh"})
 # Character-based languages: half-width characters (Latin, digits, ASCII punctuation) count 0.5.
 _HALF_WIDTH_LANGUAGES = frozenset({"ja", "ko", "zh", "yue", "cmn", "wuu", "lzh"})
 _INVISIBLE = frozenset({"Mn", "Me", "Cf"})
+_WIDE = ("W", "F")
+# Japanese sets "ambiguous" characters (…, ―, ※, ○) full-width: Japanese fonts draw them one cell wide.
+# Korean counts them 0.5, as it counts all punctuation.
+_WIDE_JAPANESE = ("W", "F", "A")
 
 
 def base_language(language: str) -> str:
@@ -32,12 +38,14 @@ def is_unspaced(language: str) -> bool:
 
 def text_length(text: str, language: str) -> float:
     """Characters of `text` as counted against max chars per line (line breaks not counted)."""
-    half = base_language(language) in _HALF_WIDTH_LANGUAGES
+    base = base_language(language)
+    half = base in _HALF_WIDTH_LANGUAGES
+    wide = _WIDE_JAPANESE if base == "ja" else _WIDE
     total = 0.0
     for ch in text:
         if ch == "\n" or unicodedata.category(ch) in _INVISIBLE:
             continue
-        if half and unicodedata.east_asian_width(ch) not in ("W", "F"):
+        if half and unicodedata.east_asian_width(ch) not in wide:
             total += 0.5
         else:
             total += 1.0

@@ -9,7 +9,8 @@ Both decisions are small dynamic programmes over the words, minimising imbalance
 plus the break costs of `localize.subtitle.breaks`; the number of lines (and of
 cues) is always the smallest that fits, as the style guides ask ("one line unless
 it does not fit"). Words are never cut, except a single word longer than a whole
-line (or a run of Chinese/Japanese, which has no spaces and breaks between characters).
+line (or a run of Chinese/Japanese, which has no spaces and breaks between characters;
+Thai, which has none between words, breaks between the words its segmenter finds).
 """
 
 from __future__ import annotations
@@ -22,9 +23,10 @@ from dataclasses import dataclass
 from itertools import pairwise
 
 from localize.markets import SubtitleRules
+from localize.subtitle import thai
 from localize.subtitle.breaks import WordLists, break_cost, word_lists
 from localize.subtitle.frames import FrameClock
-from localize.subtitle.measure import check_rules, is_unspaced, text_length
+from localize.subtitle.measure import base_language, check_rules, is_unspaced, text_length
 from localize.types import Cue, Line
 
 log = logging.getLogger("localize")
@@ -41,6 +43,7 @@ TOP_HEAVY_COST = 0.5
 _CJK = r"\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _CJK_CHAR = re.compile(rf"[{_CJK}]")
 _OPENING = frozenset({"Ps", "Pi"})
+_MARKS = frozenset({"Mn", "Mc", "Me"})
 _CLOSING = frozenset({"Pe", "Pf", "Po"})
 
 
@@ -129,12 +132,21 @@ def _tokenize(raw: str, language: str, width: int) -> _Text:
     text = unicodedata.normalize("NFC", raw)
     tokens: list[_Token] = []
     for word in text.split():
-        pieces = _unspaced_units(word) if is_unspaced(language) else [word]
+        pieces = _pieces(word, language)
         for p, piece in enumerate(pieces):
             for c, part in enumerate(_cut_to_width(piece, language, width)):
                 first = p == 0 and c == 0
                 tokens.append(_Token(part, first and bool(tokens), text_length(part, language)))
     return _Text(tokens, text_length(" ", language))
+
+
+def _pieces(word: str, language: str) -> list[str]:
+    """The units a line may break between inside one space-separated word."""
+    if is_unspaced(language):
+        return _unspaced_units(word)
+    if base_language(language) == "th":  # words, found by a segmenter: never break inside one
+        return thai.words(word)
+    return [word]
 
 
 def _unspaced_units(word: str) -> list[str]:
@@ -171,8 +183,8 @@ def _cut_to_width(word: str, language: str, width: int) -> list[str]:
     if text_length(word, language) <= width:
         return [word]
     parts, current = [], ""
-    for ch in word:
-        if current and text_length(current + ch, language) > width:
+    for ch in word:  # a combining mark (Thai vowel or tone, an accent) stays on its letter
+        if current and text_length(current + ch, language) > width and unicodedata.category(ch) not in _MARKS:
             parts.append(current)
             current = ""
         current += ch

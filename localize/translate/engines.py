@@ -156,6 +156,11 @@ LANGUAGE_CODES: dict[str, LanguageCodes] = {
     "vi": LanguageCodes("vie_Latn", "vie", "vi_VN"),
     "th": LanguageCodes("tha_Thai", "tha", "th_TH"),
     "ar": LanguageCodes("arb_Arab", "ara", "ar_AR"),
+    "fr": LanguageCodes("fra_Latn", "fra", "fr_XX"),
+    "de": LanguageCodes("deu_Latn", "deu", "de_DE"),
+    "tr": LanguageCodes("tur_Latn", "tur", "tr_TR"),
+    "ja": LanguageCodes("jpn_Jpan", "jpn", "ja_XX"),
+    "ko": LanguageCodes("kor_Hang", "kor", "ko_KR"),
 }
 
 

@@ -163,9 +163,22 @@ def compliance(glossary: Glossary, pairs: Iterable[tuple[str, str]]) -> Complian
 
 
 def count_word(text: str, word: str, *, case_sensitive: bool = False) -> int:
-    """How often `word` occurs in `text` as whole words (not inside a longer word)."""
-    pattern = rf"(?<!\w){re.escape(word.strip())}(?!\w)"
+    """How often `word` occurs in `text` as whole words (not inside a longer word).
+
+    Only an end of `word` in a cased alphabet (Latin, Greek, Cyrillic) must meet a word
+    boundary: Thai and Japanese write no spaces, and Korean and Arabic attach particles and
+    clitics to a name (린샤오는, ولين شياو), so there `word` counts wherever it appears.
+    """
+    word = word.strip()
+    before = r"(?<!\w)" if word and _cased(word[0]) else ""
+    after = r"(?!\w)" if word and _cased(word[-1]) else ""
+    pattern = rf"{before}{re.escape(word)}{after}"
     return len(re.findall(pattern, text, 0 if case_sensitive else re.IGNORECASE))
+
+
+def _cased(char: str) -> bool:
+    """A letter of a script with word spaces and no attached particles (Latin, Greek, Cyrillic), or a digit."""
+    return char.isdigit() or char.lower() != char.upper() or not char.isalpha()
 
 
 def default_directory() -> Path:

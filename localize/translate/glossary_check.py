@@ -20,8 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from localize.errors import InputFormatError
-from localize.markets import market_codes
+from localize.errors import InputFormatError, UnknownMarketError
+from localize.markets import get_market, market_codes
 from localize.translate.glossary import (
     EXPECTED_ROW,
     FORBIDDEN,
@@ -60,6 +60,20 @@ _LATIN_SOURCE_OK = frozenset({"locked", FORBIDDEN})
 _HANZI = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ffff]")
 _CJK = re.compile(r"[\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef"
                   r"\U00020000-\U0002ffff]")
+
+# Characters a market's own glossary targets are written in, where they fall inside _CJK.
+_OWN_SCRIPT = {
+    "japanese": re.compile(r"[\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]"),
+    "hangul": re.compile(r"[\uac00-\ud7af]"),
+}
+
+
+def _market_script(path: Path) -> str:
+    """The script of the market a glossary file is named after ("ja-JP.tsv"), or ""."""
+    try:
+        return get_market(path.stem).script
+    except UnknownMarketError:
+        return ""
 
 
 @dataclass(frozen=True)
@@ -189,7 +203,8 @@ def _row_warnings(path: Path, entry: GlossaryEntry) -> list[Finding]:
     if entry.source and entry.kind not in _LATIN_SOURCE_OK and not _HANZI.search(entry.source):
         found.append(Finding(path, entry.line_no, "no-chinese",
                              f"source {entry.source!r} has no Chinese character (columns swapped?)"))
-    cjk = "".join(dict.fromkeys(_CJK.findall(entry.target)))
+    own = _OWN_SCRIPT.get(_market_script(path))  # Japanese and Korean targets are written in CJK
+    cjk = "".join(dict.fromkeys(ch for ch in _CJK.findall(entry.target) if not (own and own.match(ch))))
     if cjk:
         found.append(Finding(path, entry.line_no, "cjk-target", f"target {entry.target!r} contains {cjk!r}"))
     return found

@@ -16,7 +16,6 @@ import shutil
 import tempfile
 import threading
 import time
-import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +23,7 @@ from typing import Any, TypeVar
 
 from localize.errors import MissingDependencyError, ModelError
 from localize.models import GEMMA_NAME, gemma_cache_dir, gemma_gguf_path
+from localize.translate import scripts
 
 log = logging.getLogger("localize")
 
@@ -192,7 +192,8 @@ def _on_device(lm: LM, device: str, dtype: str) -> LM:
 
 
 def foreign_script_ids(lm: CausalLM, script: str) -> tuple[int, ...]:
-    """Ids of tokens that would write letters outside `script` ("latin"...), and raw byte tokens.
+    """Ids of tokens that would write letters outside `script` ("latin", "japanese": kana and kanji...;
+    `localize.translate.scripts`), and raw byte tokens.
 
     Suppressing them during generation makes "Chinese left in the output", the demo model's most
     common failure, impossible for Latin-script markets (byte tokens could spell Chinese too).
@@ -200,10 +201,10 @@ def foreign_script_ids(lm: CausalLM, script: str) -> tuple[int, ...]:
     key = (lm.source, script)
     with _lock:
         if key not in _script_ids:
-            prefix = script.upper()
+            allowed = scripts.prefixes(script)
             decode = lm.tokenizer.convert_tokens_to_string
             ids = [index for token, index in lm.tokenizer.get_vocab().items()
-                   if _is_byte_token(token) or _has_foreign_letter(decode([token]), prefix)]
+                   if _is_byte_token(token) or _has_foreign_letter(decode([token]), allowed)]
             _script_ids[key] = tuple(sorted(ids))
         return _script_ids[key]
 
@@ -212,10 +213,9 @@ def _is_byte_token(token: str) -> bool:
     return token.startswith("<0x") and token.endswith(">")
 
 
-def _has_foreign_letter(text: str, script_prefix: str) -> bool:
+def _has_foreign_letter(text: str, allowed: tuple[str, ...]) -> bool:
     """A letter of another script, or a partial UTF-8 sequence (byte-level BPE pieces of e.g. Han)."""
-    return "\ufffd" in text or any(
-        ch.isalpha() and not unicodedata.name(ch, "").startswith(script_prefix) for ch in text)
+    return "\ufffd" in text or any(ch.isalpha() and not scripts.in_script(ch, allowed) for ch in text)
 
 
 def generate_lines(
