@@ -108,7 +108,7 @@ def execute(run: PreparedRun) -> SeasonResult:
         request.season, run.markets, request.out, asr=run.asr, episodes=run.episodes,
         glossary_dir=run.glossary_dir, preview=request.preview, show_progress=request.show_progress and in_process,
         force=request.force, cover=run.config.cover, cover_auto=run.config.cover_auto, picture=run.picture,
-        in_process=in_process, memory=run.config.memory_for(request.out))
+        in_process=in_process, memory=run.config.memory_for(request.out), removal=run.config.removal)
     return result
 
 

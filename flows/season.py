@@ -34,6 +34,7 @@ from localize.journal import Entry, Journal  # noqa: E402
 from localize.ledger import Ledger  # noqa: E402
 from localize.markets import Market  # noqa: E402
 from localize.paths import SeasonPaths  # noqa: E402
+from localize.picture.remove import RemovalOptions  # noqa: E402
 from localize.progress import Progress  # noqa: E402
 from localize.report import write_season_summary  # noqa: E402
 from localize.store import ResultStore  # noqa: E402
@@ -136,7 +137,8 @@ def localize_season(season_dir: Path, markets: Sequence[Market], out_dir: Path,
                     preview: bool = True, show_progress: bool = False, force: bool = False,
                     cover: CoverBox | None = DEFAULT_COVER, cover_auto: bool = True,
                     picture: PictureOptions | None = None, memory: Path | None = None,
-                    episodes: Sequence[Path] | None = None, in_process: bool = True) -> SeasonResult:
+                    episodes: Sequence[Path] | None = None, in_process: bool = True,
+                    removal: RemovalOptions | None = None) -> SeasonResult:
     """Episodes x markets; writes OUT/<market>/<episode>.* and OUT/season-summary.{json,html}.
 
     Before any work, runs `preflight` (bad videos, scripts, glossaries, unknown engines, and delivery
@@ -151,7 +153,7 @@ def localize_season(season_dir: Path, markets: Sequence[Market], out_dir: Path,
     paths = SeasonPaths(out_dir)
     settings = RunSettings(out_dir=out_dir, asr=asr or AsrOptions(), picture=picture or PictureOptions(),
                            glossary_dir=glossary_dir, preview=preview, cover=cover, cover_auto=cover_auto,
-                           memory=memory)
+                           memory=memory, removal=removal or RemovalOptions())
     if removed := remove_partials(out_dir):
         log.info("%s: removed %d half-written files a stopped run left", out_dir, removed)
     ledger = Ledger(out_dir)

@@ -22,8 +22,11 @@ Example::
     [picture]                                   # reading the burned-in Chinese subtitles (OCR)
     enabled = true                              # false: clean masters, or to save the OCR time
     device = "cpu"                              # "cpu", "cuda" or "auto"
+    removal = "inpaint"                         # the burned-in line: "inpaint" (fill its pixels from
+                                                # around them), "blur", "box" (an opaque box: [cover])
+                                                # or "avoid" (the picture untouched, new lines above it)
 
-    [cover]                                     # the box over the burned-in Chinese subtitles; without
+    [cover]                                     # removal "box": the box over the burned-in Chinese; without
     top = 1380                                  # this table it follows the band found in the picture
     bottom = 1620                               # (pixels of a 1080x1920 frame)
     enabled = true                              # false: no box (clean masters)
@@ -48,6 +51,7 @@ from localize.asr.options import AsrOptions
 from localize.asr.source import PictureOptions
 from localize.errors import InputFormatError, LocalizeError, UnknownMarketError, UserError
 from localize.markets import EngineSpec, Market, get_market, with_engine
+from localize.picture.remove import REMOVAL_MODES, RemovalOptions
 from localize.subtitle.layout import CoverBox
 
 CONFIG_NAME = "localize.toml"
@@ -63,6 +67,7 @@ class Config:
     cover: CoverBox | None = field(default_factory=CoverBox)
     cover_auto: bool = True  # no [cover] table: the box follows the subtitle band found in the picture
     picture: PictureOptions = field(default_factory=PictureOptions)
+    removal: RemovalOptions = field(default_factory=RemovalOptions)  # [picture] removal
     memory: Path | None = None  # [memory] path; None: localize.translate.memory.default_memory_path
     memory_enabled: bool = True
     path: Path | None = None
@@ -116,7 +121,8 @@ def load_config(path: Path | None) -> Config:
             raise InputFormatError(path, 0, f"[markets.{code}]: {exc}") from None
         engines[market.code] = _engine(path, code, table)
     return Config(asr=asr, engines=engines, cover=_cover(path, data.get("cover", {})),
-                  cover_auto="cover" not in data, picture=_picture(path, data.get("picture", {})), path=path,
+                  cover_auto="cover" not in data, picture=_picture(path, data.get("picture", {})),
+                  removal=_removal(path, data.get("picture", {})), path=path,
                   **_memory(path, data.get("memory", {})))
 
 
@@ -165,13 +171,26 @@ def _memory(path: Path, raw: Any) -> dict[str, Any]:
 
 def _picture(path: Path, raw: Any) -> PictureOptions:
     table = _table(path, "picture", raw)
+    table.pop("removal", None)  # read by _removal
     defaults = PictureOptions()
-    _check_keys(path, "picture.", table, {f.name for f in dataclasses.fields(PictureOptions)})
+    _check_keys(path, "picture.", table, {f.name for f in dataclasses.fields(PictureOptions)} | {"removal"})
     for key, value in table.items():
         _check_type(path, f"picture.{key}", value, type(getattr(defaults, key)))
     if table.get("device", "cpu") not in DEVICES:
         raise InputFormatError(path, 0, f"picture.device = {table['device']!r}", f"one of {', '.join(DEVICES)}")
     return dataclasses.replace(defaults, **table)
+
+
+def _removal(path: Path, raw: Any) -> RemovalOptions:
+    """[picture] removal: how the burned-in line is taken out of the picture (localize.picture.remove)."""
+    table = _table(path, "picture", raw)
+    if "removal" not in table:
+        return RemovalOptions()
+    mode = table["removal"]
+    _check_type(path, "picture.removal", mode, str)
+    if mode not in REMOVAL_MODES:
+        raise InputFormatError(path, 0, f"picture.removal = {mode!r}", f"one of {', '.join(REMOVAL_MODES)}")
+    return RemovalOptions(mode=mode)
 
 
 def _cover(path: Path, raw: Any) -> CoverBox | None:

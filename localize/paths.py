@@ -4,6 +4,7 @@
     OUT/source/<episode>.transcript.json
     OUT/<market>/<episode>.{srt,vtt,ass,m4a,mp4,qa.json,qa.html}
     OUT/.work/<episode>/...            intermediate files (audio for ASR and mixing, dub stems)
+    OUT/.work/<episode>/picture-clean.mp4         the picture without its burned-in line, at preview size
     OUT/.work/<episode>/lines-<market>.json       the market's translation, line by line (read by `kit export`)
     OUT/.work/<episode>/delivery-<market>.pkl     what the market's delivery was made from (`kit import` redoes it)
     OUT/kit/<market>.{xlf,csv}         post-editing kits (`localize kit export`)
@@ -80,6 +81,11 @@ class EpisodePaths:
     @property
     def mix_audio(self) -> Path:
         return self.work / "mix48k.wav"
+
+    @property
+    def clean_picture(self) -> Path:
+        """The picture with the burned-in line removed (no sound; localize.picture.remove)."""
+        return self.work / "picture-clean.mp4"
 
     @property
     def transcript(self) -> Path:

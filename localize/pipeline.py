@@ -20,13 +20,14 @@ from typing import Any
 from localize import media, qa, report
 from localize.asr import AsrOptions, transcribe
 from localize.asr.dialects import AUTO
-from localize.asr.source import PictureOptions, combine, episode_script, read_picture
+from localize.asr.source import PictureOptions, PictureText, combine, episode_script, onnx_device, read_picture
 from localize.dub import DubOptions, dub_episode, dub_findings
 from localize.errors import UserError
 from localize.fsutil import write_bytes_atomic
 from localize.ledger import Ledger
 from localize.markets import Market
 from localize.paths import EpisodePaths
+from localize.picture.remove import CleanPicture, RemovalOptions, clean_picture
 from localize.store import ResultStore
 from localize.subtitle import CoverBox, deliver_subtitles
 from localize.subtitle.layout import DEFAULT_COVER
@@ -53,6 +54,7 @@ class RunSettings:
     preview: bool = True
     cover: CoverBox | None = DEFAULT_COVER
     cover_auto: bool = True  # the box follows the subtitle band found in the picture
+    removal: RemovalOptions = field(default_factory=RemovalOptions)  # localize.toml [picture] removal
 
 
 @dataclass(frozen=True)
@@ -65,6 +67,7 @@ class EpisodeSource:
     transcript: Transcript
     cover: CoverBox | None
     seconds: dict[str, float] = field(default_factory=dict)
+    clean: CleanPicture | None = None  # the picture without its burned-in line: what previews show
 
 
 @dataclass(frozen=True)
@@ -110,8 +113,14 @@ def load_delivery_inputs(path: Path) -> DeliveryInputs:
 
 
 def cover_for(transcript: Transcript, cover: CoverBox | None, picture: PictureOptions,
-              cover_auto: bool) -> CoverBox | None:
-    """The box over the burned-in line: where the picture shows it, unless localize.toml [cover] says."""
+              cover_auto: bool, removal: str = "box") -> CoverBox | None:
+    """The box over the burned-in line: where the picture shows it, unless localize.toml [cover] says.
+
+    Only removal "box" draws one when the picture is read: the other modes take the line out of
+    the picture or keep clear of it. Without OCR a box is all that can hide the line.
+    """
+    if removal != "box" and picture.enabled:
+        return None
     if not cover_auto or not picture.enabled:
         return cover
     band = transcript.band
@@ -119,6 +128,33 @@ def cover_for(transcript: Transcript, cover: CoverBox | None, picture: PictureOp
         return None  # read the picture and found no burned-in line: a clean master needs no box
     scale = 1920 / band.frame_height  # the ASS script is laid out on 1080x1920
     return CoverBox(y0=round(band.box.y0 * scale), y1=round(band.box.y1 * scale))
+
+
+def band_rows(transcript: Transcript) -> tuple[int, int] | None:
+    """The burned-in band's rows on the 1080x1920 ASS canvas (removal "avoid" keeps the new lines clear)."""
+    band = transcript.band
+    if band is None:
+        return None
+    scale = 1920 / band.frame_height
+    return round(band.box.y0 * scale), round(band.box.y1 * scale)
+
+
+def _clean_picture(store: ResultStore, info: MediaInfo, picture: PictureText, settings: RunSettings,
+                   paths: EpisodePaths) -> CleanPicture:
+    """The episode's picture without its burned-in line, made once for every market."""
+    options = settings.removal
+    if not options.rewrites_picture or picture.band is None or not picture.cues:
+        return CleanPicture(options.mode)
+    band = picture.band
+
+    def work() -> CleanPicture:
+        from localize.picture.ocr import load_engine
+
+        engine = load_engine(device=onnx_device(settings.picture.device))
+        return clean_picture(info, band, picture.cues, paths.clean_picture, options, engine)
+
+    return store.run("clean-picture", {"video": info.path, "band": band, "cues": picture.cues, "options": options},
+                     work, [paths.clean_picture])
 
 
 class _Clock:
@@ -155,12 +191,14 @@ def episode_source(video: Path, settings: RunSettings, store: ResultStore, ledge
     heard = timed("transcribe", lambda: store.run(
         "transcribe", {"audio": asr_audio, "options": settings.asr}, lambda: transcribe(asr_audio, settings.asr)))
     transcript = combine(heard, picture, episode_script(video), detect_dialect=settings.asr.dialect == AUTO)
+    clean = timed("clean-picture", lambda: _clean_picture(store, info, picture, settings, paths))
     written = write_transcript_json(transcript, paths.transcript)
     if ledger:
         ledger.record([written])
     return EpisodeSource(video, info, mix_audio, transcript,
-                         cover_for(transcript, settings.cover, settings.picture, settings.cover_auto),
-                         timed.seconds)
+                         cover_for(transcript, settings.cover, settings.picture, settings.cover_auto,
+                                   settings.removal.mode),
+                         timed.seconds, clean)
 
 
 def glossary_paths(settings: RunSettings, market: Market, season_dir: Path) -> tuple[Path, ...]:
@@ -210,8 +248,16 @@ def glossary_facts(translation: Translation, glossary: Glossary) -> dict[str, An
     return {"glossary_terms": rate.terms, "glossary_compliance": round(rate.rate, 3)}
 
 
+def picture_facts(clean: CleanPicture | None) -> dict[str, Any]:
+    """How the burned-in line was handled, and the share of its characters OCR still reads (None: not
+    measured, as for box and avoid, which leave the picture as it was)."""
+    if clean is None:
+        return {}
+    return {"picture_removal": clean.mode, "residual_chinese_share": clean.residual_share}
+
+
 def _qa_facts(translation: Translation, dub: DubTrack | None, transcript: Transcript,
-              glossary: Glossary | None = None) -> dict[str, Any]:
+              glossary: Glossary | None = None, clean: CleanPicture | None = None) -> dict[str, Any]:
     facts: dict[str, Any] = {
         "asr_model": transcript.model, "translation_engine": translation.engine,
         "source_dialect": transcript.dialect or "mandarin",
@@ -224,6 +270,7 @@ def _qa_facts(translation: Translation, dub: DubTrack | None, transcript: Transc
         "glossary_misses": len(translation.glossary_misses),
         **memory_facts(translation),
         **glossary_facts(translation, glossary or Glossary()),
+        **picture_facts(clean),
     }
     if dub:
         facts.update(dub_lufs=round(dub.integrated_lufs, 1), dub_true_peak_dbtp=round(dub.true_peak_dbtp, 1),
@@ -244,11 +291,13 @@ def market_delivery(source: EpisodeSource, market: Market, settings: RunSettings
     save_delivery_inputs(DeliveryInputs(source, market, settings), paths.delivery_inputs(market.code))
     translation = timed("translate", lambda: _translate(store, source.transcript, market, glossaries, settings.memory))
     write_translation_json(translation, paths.episode, paths.lines(market.code))  # for `localize kit export`
+    clear_of = band_rows(source.transcript) if source.clean and source.clean.mode == "avoid" else None
     subtitles = timed("subtitles", lambda: store.run(
         "subtitles", {"translation": translation, "market": market, "info": info, "cover": source.cover,
-                      "episode": paths.episode},
+                      "episode": paths.episode, "clear_of": clear_of},
         lambda: deliver_subtitles(translation.lines, market, fps=info.fps or 25.0, duration_ms=info.duration_ms,
-                                  out_dir=folder.folder, stem=paths.episode, cover=source.cover),
+                                  out_dir=folder.folder, stem=paths.episode, cover=source.cover,
+                                  clear_of=clear_of),
         folder.subtitles))
     record(subtitles.files)  # at once: an interrupted run must not look like hand edits next time
     dub = timed("dub", lambda: store.run(
@@ -259,13 +308,14 @@ def market_delivery(source: EpisodeSource, market: Market, settings: RunSettings
     record([dub.path])
     files = [*subtitles.files, dub.path]
     if settings.preview:
+        picture = source.clean.path if source.clean and source.clean.path else source.video
         files.append(timed("preview", lambda: store.run(
-            "preview", {"video": source.video, "dub": folder.dub, "ass": folder.ass},
-            lambda: media.render_preview(source.video, folder.dub, folder.ass, folder.preview), [folder.preview])))
+            "preview", {"video": picture, "dub": folder.dub, "ass": folder.ass},
+            lambda: media.render_preview(picture, folder.dub, folder.ass, folder.preview), [folder.preview])))
         record(files[-1:])
     qa_report = qa.build_report(paths.episode, market.code, qa.source_findings(source.transcript),
                                 subtitles.findings, qa.translation_findings(translation), dub_findings(dub, market))
-    facts = _qa_facts(translation, dub, source.transcript, load_glossaries(glossaries))
+    facts = _qa_facts(translation, dub, source.transcript, load_glossaries(glossaries), source.clean)
     files.append(report.write_json(qa_report, folder.qa_json, facts))
     files.append(report.write_html(qa_report, folder.qa_html, facts))
     record(files[-2:])

@@ -34,6 +34,7 @@ _COMMON = ("localize/types.py", "localize/errors.py", "localize/markets.py", "lo
 STAGE_CODE: dict[str, tuple[str, ...]] = {
     "extract-audio": (),
     "read-picture": ("localize/picture", "localize/asr/source.py"),
+    "clean-picture": ("localize/picture",),
     "transcribe": ("localize/asr",),
     "translate": ("localize/translate",),
     "subtitles": ("localize/subtitle",),

@@ -65,7 +65,7 @@ def read_picture(info: MediaInfo, options: PictureOptions = PictureOptions(),
     from localize.picture.cues import read_cues
     from localize.picture.ocr import load_engine
 
-    engine = load_engine(device=_onnx_device(options.device))
+    engine = load_engine(device=onnx_device(options.device))
     band = find_band(info, engine, BandOptions(samples=options.samples))
     if band is None:
         log.info("%s: no burned-in subtitles found (no text that changes)", info.path.name)
@@ -73,7 +73,8 @@ def read_picture(info: MediaInfo, options: PictureOptions = PictureOptions(),
     return PictureText(band=band, cues=read_cues(info, band, engine, on_progress=on_progress))
 
 
-def _onnx_device(device: str) -> str:
+def onnx_device(device: str) -> str:
+    """The onnxruntime device for a "cpu", "cuda" or "auto" setting."""
     if device != "auto":
         return device
     import onnxruntime

@@ -1,0 +1,187 @@
+"""Removing the burned-in line: inpaint, blur, box, avoid, checked by reading the band again with the real OCR."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from localize import media
+from localize.config import load_config
+from localize.errors import InputFormatError, UnknownNameError
+from localize.picture.cues import subtitle_mask
+from localize.picture.ocr import load_engine
+from localize.picture.remove import RemovalOptions, clean_frame, clean_picture, remove_lines, residual, shown_boxes
+from localize.pipeline import band_rows, cover_for
+from localize.sample import video as sample_video
+from localize.subtitle import CoverBox, VerticalLayout, write_subtitles
+from localize.types import Box, MediaInfo, OcrCue, TextBand, Transcript
+
+FPS = 25
+DURATION_MS = 3200
+# (start_ms, end_ms, text): frames 0-9, 40-49 and 75-79 show no line.
+LINES = [(400, 1600, "协议我已经签好了"), (2000, 3000, "林晓你回来了")]
+BAND = Box(0, 1400, 1080, 1600)
+
+
+def _render(folder: Path) -> Path:
+    """A 3.2 s clip in the sample season's style: the painted scene with two lines burned in at y 1500."""
+    sample_video.check_font()
+    from localize.types import Segment
+
+    script = sample_video.ass_script([Segment(s, e, t) for s, e, t in LINES], 1, "千金归来", DURATION_MS)
+    ass = folder / "lines.ass"
+    ass.write_text(script, encoding="utf-8")
+    audio = folder / "silence.wav"
+    media.run_ffmpeg(["-f", "lavfi", "-i", "anullsrc=r=16000:cl=mono", "-t", f"{DURATION_MS / 1000}", str(audio)])
+    still = sample_video.write_background(folder / "scene.ppm", 2)
+    return media.render_still(still, audio, ass, folder / "clip.mp4", duration_ms=DURATION_MS, fps=FPS,
+                              fonts_dir=sample_video.FONT_FILE.parent)
+
+
+def _cues(video: Path) -> tuple[OcrCue, ...]:
+    """The cues as read_cues finds them: text, frames, and the box of the strokes (from the stroke mask,
+    so the test spends its OCR time on the check)."""
+    cues = []
+    for start, end, text in LINES:
+        first, last = start * FPS // 1000, end * FPS // 1000 - 1
+        _, grey = next(media.video_frames(video, 1080, 1920, gray=True, frame_numbers=[(first + last) // 2],
+                                          crop=(BAND.x0, BAND.y0, BAND.x1, BAND.y1)))
+        ys, xs = np.nonzero(subtitle_mask(grey, step=1))
+        box = Box(int(xs.min()), BAND.y0 + int(ys.min()), int(xs.max()) + 1, BAND.y0 + int(ys.max()) + 1)
+        cues.append(OcrCue(start, end, text, box, 0.99, first_frame=first, last_frame=last))
+    return tuple(cues)
+
+
+@pytest.fixture(scope="module")
+def clip(tmp_path_factory: pytest.TempPathFactory) -> tuple[MediaInfo, TextBand, tuple[OcrCue, ...], Path]:
+    folder = tmp_path_factory.mktemp("remove")
+    video = _render(folder)
+    return media.probe(video), TextBand(BAND, 1080, 1920), _cues(video), folder
+
+
+def _frames(video: Path, numbers: list[int]) -> dict[int, np.ndarray]:
+    info = media.probe(video)
+    assert info.width and info.height
+    size = media.preview_size(info.width, info.height)
+    return {n: f.astype(np.int16) for n, f in media.video_frames(video, info.width, info.height, size=size,
+                                                                  frame_numbers=numbers)}
+
+
+@pytest.mark.slow
+def test_inpaint_leaves_almost_nothing_readable_and_touches_only_the_lines(clip) -> None:  # type: ignore[no-untyped-def]
+    info, band, cues, folder = clip
+    engine = load_engine()
+    before = residual(info.path, cues, band, engine)
+    assert before.characters == 14 and before.share >= 0.8  # the check can read the original at preview size
+    done = clean_picture(info, band, cues, folder / "inpaint.mp4", RemovalOptions(mode="inpaint"), engine)
+    assert done.path is not None and done.residual_share is not None
+    assert done.residual_share <= 0.05
+    cleaned = media.probe(done.path)
+    assert (cleaned.width, cleaned.height) == (540, 960) and cleaned.audio_streams == 0
+    original, after = _frames(info.path, [5, 25, 78]), _frames(done.path, [5, 25, 78])
+    # Outside the band, and in frames without a line, only the codec's rounding differs.
+    assert np.abs(original[25] - after[25])[:690].mean() < 2.0
+    assert np.abs(original[25] - after[25])[810:].mean() < 2.0
+    for quiet in (5, 78):
+        assert np.abs(original[quiet] - after[quiet]).mean() < 2.0
+    assert np.abs(original[25] - after[25])[700:800].mean() > 4.0  # the line itself did change
+
+
+@pytest.mark.slow
+def test_blur_and_box_hide_the_line_and_avoid_keeps_it_readable_above_the_new_text(clip) -> None:  # type: ignore[no-untyped-def]
+    info, band, cues, folder = clip
+    engine = load_engine()
+    blurred = clean_picture(info, band, cues, folder / "blur.mp4", RemovalOptions(mode="blur"), engine)
+    assert blurred.residual_share is not None and blurred.residual_share <= 0.05
+    # box: the picture is left alone and the ASS draws the box; read the rendered preview.
+    cover = cover_for(_transcript(band), CoverBox(), _picture_on(), cover_auto=True, removal="box")
+    assert cover is not None
+    ass = write_subtitles([], folder / "box.ass", "ass", cover=cover, episode_duration_ms=DURATION_MS)
+    preview = media.render_preview(info.path, info.path, ass, folder / "box.mp4")
+    assert residual(preview, cues, band, engine).share <= 0.05
+    # avoid: nothing is removed, so OCR still reads the line; the new text moves above the band.
+    assert clean_picture(info, band, cues, folder / "avoid.mp4", RemovalOptions(mode="avoid")).path is None
+    assert residual(info.path, cues, band, engine).share >= 0.8
+    for removal in ("inpaint", "blur", "avoid"):
+        assert cover_for(_transcript(band), CoverBox(), _picture_on(), cover_auto=True, removal=removal) is None
+
+
+def _transcript(band: TextBand) -> Transcript:
+    return Transcript(language="zh", segments=(), duration_ms=DURATION_MS, band=band)
+
+
+def _picture_on():  # type: ignore[no-untyped-def]
+    from localize.asr.source import PictureOptions
+
+    return PictureOptions()
+
+
+def test_avoid_places_the_new_text_above_a_band_in_the_safe_area() -> None:
+    layout = VerticalLayout()
+    # The sample's band (lower third, below the safe area) needs no move.
+    assert layout.clear_of(1406, 1598) == layout
+    moved = layout.clear_of(1100, 1300)
+    assert moved.safe_bottom == 1076 and moved.margins().vertical == 1920 - 1076
+    assert moved.safe_bottom - moved.text_height(2) >= moved.safe_top  # two lines still in the safe area
+    # A band high in the safe area leaves the bottom-aligned text where it was.
+    assert layout.clear_of(400, 600) == layout
+    # A band near the safe top: the text keeps one line's room inside the safe area.
+    assert layout.clear_of(300, 1200).safe_bottom == layout.safe_top + round(layout.text_height(1))
+    assert band_rows(_transcript(TextBand(Box(0, 703, 540, 799), 540, 960))) == (1406, 1598)
+
+
+def _frame_with_line() -> tuple[np.ndarray, Box]:
+    """A 540x960 frame: a smooth gradient, and white strokes outlined in black (a line of 'text')."""
+    rows, cols = np.mgrid[0:960, 0:540]
+    frame = np.stack([rows * 0.1 + 40, cols * 0.1 + 60, np.full_like(rows, 90.0)], axis=2).astype(np.uint8)
+    for x in range(150, 390, 30):
+        frame[730:770, x - 4:x + 9] = 0  # outline
+        frame[732:768, x - 1:x + 6] = 255  # stroke
+    return frame, Box(290, 1456, 790, 1544)  # the line's box in the original 1080x1920 frame
+
+
+def test_clean_frame_fills_the_strokes_and_nothing_else() -> None:
+    frame, box = _frame_with_line()
+    for mode in ("inpaint", "blur"):
+        out = clean_frame(frame, [box], RemovalOptions(mode=mode), scale=0.5)
+        assert np.array_equal(out[:700], frame[:700]) and np.array_equal(out[800:], frame[800:])
+        assert not (out[720:780] >= 190).all(axis=2).any()  # no white stroke left
+    assert not (clean_frame(frame, [box], RemovalOptions(mode="inpaint"), 0.5)[720:780] <= 20).all(axis=2).any()
+    assert clean_frame(frame, [], RemovalOptions(), 0.5) is frame  # frames without a line: untouched
+    assert clean_frame(frame, [box], RemovalOptions(mode="box"), 0.5) is frame
+    assert clean_frame(frame, [box], RemovalOptions(mode="avoid"), 0.5) is frame
+
+
+def test_lines_are_removed_only_in_the_frames_they_are_shown() -> None:
+    cue = OcrCue(0, 400, "快走", Box(300, 1460, 700, 1540), 0.9, first_frame=3, last_frame=5)
+    assert sorted(shown_boxes([cue])) == [3, 4, 5]
+
+
+def test_removal_settings_are_checked() -> None:
+    with pytest.raises(UnknownNameError, match="blurr"):
+        RemovalOptions(mode="blurr")
+    with pytest.raises(UnknownNameError, match="fast"):
+        RemovalOptions(method="fast")
+
+
+def test_config_errors_name_the_file_and_key(tmp_path: Path) -> None:
+    path = tmp_path / "localize.toml"
+    path.write_text('[picture]\nremoval = "erase"\n', encoding="utf-8")
+    with pytest.raises(InputFormatError, match=r"localize\.toml.*picture\.removal = 'erase'.*inpaint, blur"):
+        load_config(path)
+    path.write_text("[picture]\nremoval = 1\n", encoding="utf-8")
+    with pytest.raises(InputFormatError, match=r"localize\.toml.*picture\.removal"):
+        load_config(path)
+    path.write_text('[picture]\nremoval = "avoid"\nenabled = true\n', encoding="utf-8")
+    config = load_config(path)
+    assert config.removal.mode == "avoid" and config.picture.enabled
+    assert load_config(None).removal.mode == "inpaint"
+
+
+def test_remove_lines_refuses_a_file_without_picture(tmp_path: Path) -> None:
+    info = MediaInfo(path=tmp_path / "a.wav", duration_ms=1000, width=None, height=None, fps=None,
+                     audio_streams=1, video_codec=None, audio_codec="pcm_s16le")
+    with pytest.raises(ValueError, match="no picture"):
+        remove_lines(info, [], tmp_path / "out.mp4", RemovalOptions())
