@@ -15,7 +15,7 @@ from localize.subtitle.segment import make_cues
 from localize.subtitle.timing import apply_timing
 from localize.types import Cue, Finding, Line
 
-DELIVERY_FORMATS = ("srt", "vtt", "ass")
+DELIVERY_FORMATS = ("srt", "vtt", "ass", "ttml")
 
 
 @dataclass(frozen=True)
@@ -41,7 +41,7 @@ def deliver_subtitles(lines: Sequence[Line], market: Market, *, fps: float, dura
     written = mark_rtl(cues) if market.rtl else cues  # direction marks for the players (bidi.py)
     files = tuple(
         write_subtitles(written, out_dir / f"{stem}.{fmt}", fmt, layout=layout,
-                        cover=cover, episode_duration_ms=duration_ms)
+                        cover=cover, episode_duration_ms=duration_ms, language=market.code)
         for fmt in formats
     )
     findings = tuple(check_cues(cues, rules, fps, language=market.language))
