@@ -32,6 +32,7 @@ from localize.errors import LocalizeError, UnknownNameError, whose_fault  # noqa
 from localize.fsutil import remove_partials  # noqa: E402
 from localize.journal import Entry, Journal  # noqa: E402
 from localize.ledger import Ledger  # noqa: E402
+from localize.market_check import require_markets  # noqa: E402
 from localize.markets import Market  # noqa: E402
 from localize.paths import SeasonPaths  # noqa: E402
 from localize.picture.remove import RemovalOptions  # noqa: E402
@@ -71,6 +72,7 @@ def preflight(season_dir: Path, markets: Sequence[Market], out_dir: Path, force:
               glossary_dir: Path | None = None) -> list[Path]:
     """Everything that can be checked in seconds, before hours of work: videos, scripts, glossaries,
     engines, delivery files edited by a person."""
+    require_markets(markets)  # a font, voice, examples or segmenter missing: named now, before any work
     episodes = find_episodes(season_dir)
     for video in episodes:
         media.require_audio(media.probe(video))

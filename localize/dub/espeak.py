@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import shutil
 import subprocess
 from pathlib import Path
@@ -42,3 +43,19 @@ def phonemize_ipa(text: str, voice: str) -> list[str]:
     done = _run(["-q", "--ipa", "-v", voice, "--stdin"], text)
     lines = done.stdout.decode("utf-8").splitlines()
     return [line.strip() for line in lines if line.strip()]
+
+
+@functools.cache
+def voice_names() -> frozenset[str]:
+    """The voice ids `-v` accepts: language codes ("es-419", "fr-fr") and voice files ("roa/fr"), lower case."""
+    names: set[str] = set()
+    for line in _run(["--voices"], "").stdout.decode("utf-8", errors="replace").splitlines()[1:]:
+        cells = line.split()
+        if len(cells) >= 5:  # Pty Language Age/Gender VoiceName File [Other languages]
+            names.update({cells[1].lower(), cells[4].lower(), cells[4].rsplit("/", 1)[-1].lower()})
+    return frozenset(names)
+
+
+def has_voice(voice: str) -> bool:
+    """Whether espeak-ng has `voice` (a variant after "+", such as "+f3", is ignored)."""
+    return voice.split("+", 1)[0].lower() in voice_names()
