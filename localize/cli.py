@@ -286,8 +286,12 @@ def cmd_markets(args: argparse.Namespace) -> int:
         m = get_market(code)
         r = m.rules
         print(f"{code:<8} {m.language_name:<11} {r.max_chars_per_line} chars/line, {r.max_lines} lines, "
-              f"{r.max_cps:g} CPS, {r.min_duration_ms}-{r.max_duration_ms} ms, voice {m.voice.engine}:"
-              f"{m.voice.voice}, {m.loudness_lufs:g} LUFS, engine {m.engine.name}:{m.engine.model}")
+              f"{r.max_cps:g} CPS, {r.min_duration_ms}-{r.max_duration_ms} ms, font {m.font}"
+              f"{' (right to left)' if m.rtl else ''}, voice {m.voice.engine}:{m.voice.voice}, "
+              f"{m.loudness_lufs:g} LUFS, engine {m.engine.name}:{m.engine.model}")
+        if m.description or m.aliases:
+            print(f"{'':<8} {m.description}{'; ' if m.description and m.aliases else ''}"
+                  f"{'also: ' + ', '.join(m.aliases) if m.aliases else ''}")
     return 0
 
 
