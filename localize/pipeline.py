@@ -96,7 +96,10 @@ def save_delivery_inputs(inputs: DeliveryInputs, path: Path) -> Path:
     given = inputs.settings
     settings = dataclasses.replace(given, glossary_dir=given.glossary_dir and given.glossary_dir.resolve(),
                                    memory=given.memory and given.memory.resolve())
-    source = dataclasses.replace(inputs.source, video=inputs.source.video.resolve())
+    clean = inputs.source.clean
+    if clean is not None and clean.path is not None:
+        clean = dataclasses.replace(clean, path=clean.path.resolve())
+    source = dataclasses.replace(inputs.source, video=inputs.source.video.resolve(), clean=clean)
     return write_bytes_atomic(path, pickle.dumps(DeliveryInputs(source, inputs.market, settings)))
 
 
@@ -139,7 +142,7 @@ def band_rows(transcript: Transcript) -> tuple[int, int] | None:
     return round(band.box.y0 * scale), round(band.box.y1 * scale)
 
 
-def _clean_picture(store: ResultStore, info: MediaInfo, picture: PictureText, settings: RunSettings,
+def clean_episode_picture(store: ResultStore, info: MediaInfo, picture: PictureText, settings: RunSettings,
                    paths: EpisodePaths) -> CleanPicture:
     """The episode's picture without its burned-in line, made once for every market."""
     options = settings.removal
@@ -191,7 +194,7 @@ def episode_source(video: Path, settings: RunSettings, store: ResultStore, ledge
     heard = timed("transcribe", lambda: store.run(
         "transcribe", {"audio": asr_audio, "options": settings.asr}, lambda: transcribe(asr_audio, settings.asr)))
     transcript = combine(heard, picture, episode_script(video), detect_dialect=settings.asr.dialect == AUTO)
-    clean = timed("clean-picture", lambda: _clean_picture(store, info, picture, settings, paths))
+    clean = timed("clean-picture", lambda: clean_episode_picture(store, info, picture, settings, paths))
     written = write_transcript_json(transcript, paths.transcript)
     if ledger:
         ledger.record([written])

@@ -8,15 +8,18 @@ import numpy as np
 import pytest
 
 from localize import media
+from localize.asr.source import PictureOptions, PictureText
 from localize.config import load_config
 from localize.errors import InputFormatError, UnknownNameError
+from localize.paths import EpisodePaths
 from localize.picture.cues import subtitle_mask
 from localize.picture.ocr import load_engine
 from localize.picture.remove import RemovalOptions, clean_frame, clean_picture, remove_lines, residual, shown_boxes
-from localize.pipeline import band_rows, cover_for
+from localize.pipeline import RunSettings, band_rows, clean_episode_picture, cover_for, picture_facts
 from localize.sample import video as sample_video
+from localize.store import ResultStore
 from localize.subtitle import CoverBox, VerticalLayout, write_subtitles
-from localize.types import Box, MediaInfo, OcrCue, TextBand, Transcript
+from localize.types import Box, MediaInfo, OcrCue, Segment, TextBand, Transcript
 
 FPS = 25
 DURATION_MS = 3200
@@ -28,8 +31,6 @@ BAND = Box(0, 1400, 1080, 1600)
 def _render(folder: Path) -> Path:
     """A 3.2 s clip in the sample season's style: the painted scene with two lines burned in at y 1500."""
     sample_video.check_font()
-    from localize.types import Segment
-
     script = sample_video.ass_script([Segment(s, e, t) for s, e, t in LINES], 1, "千金归来", DURATION_MS)
     ass = folder / "lines.ass"
     ass.write_text(script, encoding="utf-8")
@@ -75,9 +76,15 @@ def test_inpaint_leaves_almost_nothing_readable_and_touches_only_the_lines(clip)
     engine = load_engine()
     before = residual(info.path, cues, band, engine)
     assert before.characters == 14 and before.share >= 0.8  # the check can read the original at preview size
-    done = clean_picture(info, band, cues, folder / "inpaint.mp4", RemovalOptions(mode="inpaint"), engine)
-    assert done.path is not None and done.residual_share is not None
+    # Through the pipeline's stage: once per episode, into OUT/.work/<episode>/, reused when unchanged.
+    store, settings = ResultStore(folder / "results"), RunSettings(out_dir=folder / "out")
+    paths = EpisodePaths(settings.out_dir, info.path.stem)
+    done = clean_episode_picture(store, info, PictureText(band, cues), settings, paths)
+    assert done.path == paths.clean_picture and done.residual_share is not None
     assert done.residual_share <= 0.05
+    assert picture_facts(done) == {"picture_removal": "inpaint", "residual_chinese_share": done.residual_share}
+    assert clean_episode_picture(store, info, PictureText(band, cues), settings, paths) == done
+    assert store.ran["clean-picture"] == 1 and store.reused["clean-picture"] == 1
     cleaned = media.probe(done.path)
     assert (cleaned.width, cleaned.height) == (540, 960) and cleaned.audio_streams == 0
     original, after = _frames(info.path, [5, 25, 78]), _frames(done.path, [5, 25, 78])
@@ -112,9 +119,7 @@ def _transcript(band: TextBand) -> Transcript:
     return Transcript(language="zh", segments=(), duration_ms=DURATION_MS, band=band)
 
 
-def _picture_on():  # type: ignore[no-untyped-def]
-    from localize.asr.source import PictureOptions
-
+def _picture_on() -> PictureOptions:
     return PictureOptions()
 
 
