@@ -28,6 +28,7 @@ from localize.config import CONFIG_NAME, Config, load_config  # noqa: E402
 from localize.errors import LocalizeError  # noqa: E402
 from localize.markets import Market, parse_markets  # noqa: E402
 from localize.plugins import load_plugins  # noqa: E402
+from localize.subtitle.platforms import get_platform  # noqa: E402
 
 DEVICES = ("auto", "cpu", "cuda")
 
@@ -49,6 +50,7 @@ class RunRequest:
     runner: str = "threads"
     workers: int | None = None
     show_progress: bool = False
+    platform: str | None = None  # safe-area preset; default: localize.toml [layout] platform, else micro-drama
 
 
 @dataclass(frozen=True)
@@ -95,6 +97,9 @@ def prepare(request: RunRequest) -> PreparedRun:
         picture = dataclasses.replace(picture, device=request.device)
         markets = tuple(dataclasses.replace(m, engine=dataclasses.replace(m.engine, device=request.device))
                         for m in markets)
+    if request.platform is not None:
+        get_platform(request.platform)  # an unknown name fails here, listing the presets
+        config = dataclasses.replace(config, platform=request.platform)
     glossaries = glossary_dir(request.glossaries, request.season)
     episodes = preflight(request.season, markets, request.out, request.force, glossaries)
     return PreparedRun(request, config, markets, asr, picture, glossaries, tuple(episodes))
@@ -108,7 +113,8 @@ def execute(run: PreparedRun) -> SeasonResult:
         request.season, run.markets, request.out, asr=run.asr, episodes=run.episodes,
         glossary_dir=run.glossary_dir, preview=request.preview, show_progress=request.show_progress and in_process,
         force=request.force, cover=run.config.cover, cover_auto=run.config.cover_auto, picture=run.picture,
-        in_process=in_process, memory=run.config.memory_for(request.out), removal=run.config.removal)
+        in_process=in_process, memory=run.config.memory_for(request.out), removal=run.config.removal,
+        platform=run.config.platform)
     return result
 
 
@@ -116,7 +122,7 @@ def execute(run: PreparedRun) -> SeasonResult:
 def launch_season(season: str, out: str, markets: Sequence[str] = ("en-US", "es-419", "pt-BR"),
                   config: str | None = None, glossaries: str | None = None, dialect: str | None = None,
                   device: str | None = None, no_ocr: bool = False, preview: bool = True, force: bool = False,
-                  runner: str = "threads", workers: int | None = None) -> dict[str, Any]:
+                  runner: str = "threads", workers: int | None = None, platform: str | None = None) -> dict[str, Any]:
     """Localize every episode in `season` (a folder on the worker's machine) into `out`, per market.
 
     The deployment's entry point (prefect.yaml): paths are as the worker sees them. Fails when any
@@ -125,7 +131,7 @@ def launch_season(season: str, out: str, markets: Sequence[str] = ("en-US", "es-
     request = RunRequest(season=Path(season), markets=",".join(markets), out=Path(out),
                          config=Path(config) if config else None, glossaries=Path(glossaries) if glossaries else None,
                          dialect=dialect, device=device, no_ocr=no_ocr, preview=preview, force=force,
-                         runner=runner, workers=workers)
+                         runner=runner, workers=workers, platform=platform)
     result = execute(prepare(request))
     failed = [f"{f.episode} [{f.market}] ({f.fault}): {f.error}" for f in result.failures]
     if failed:

@@ -41,6 +41,7 @@ from localize.report import write_season_summary  # noqa: E402
 from localize.store import ResultStore  # noqa: E402
 from localize.subtitle import CoverBox  # noqa: E402
 from localize.subtitle.layout import DEFAULT_COVER  # noqa: E402
+from localize.subtitle.platforms import DEFAULT_PLATFORM  # noqa: E402
 from localize.translate import engine_names  # noqa: E402
 from localize.translate.glossary import glossary_files, load_glossaries  # noqa: E402
 
@@ -140,7 +141,7 @@ def localize_season(season_dir: Path, markets: Sequence[Market], out_dir: Path,
                     cover: CoverBox | None = DEFAULT_COVER, cover_auto: bool = True,
                     picture: PictureOptions | None = None, memory: Path | None = None,
                     episodes: Sequence[Path] | None = None, in_process: bool = True,
-                    removal: RemovalOptions | None = None) -> SeasonResult:
+                    removal: RemovalOptions | None = None, platform: str = DEFAULT_PLATFORM) -> SeasonResult:
     """Episodes x markets; writes OUT/<market>/<episode>.* and OUT/season-summary.{json,html}.
 
     Before any work, runs `preflight` (bad videos, scripts, glossaries, unknown engines, and delivery
@@ -155,7 +156,7 @@ def localize_season(season_dir: Path, markets: Sequence[Market], out_dir: Path,
     paths = SeasonPaths(out_dir)
     settings = RunSettings(out_dir=out_dir, asr=asr or AsrOptions(), picture=picture or PictureOptions(),
                            glossary_dir=glossary_dir, preview=preview, cover=cover, cover_auto=cover_auto,
-                           memory=memory, removal=removal or RemovalOptions())
+                           memory=memory, removal=removal or RemovalOptions(), platform=platform)
     if removed := remove_partials(out_dir):
         log.info("%s: removed %d half-written files a stopped run left", out_dir, removed)
     ledger = Ledger(out_dir)

@@ -75,7 +75,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     request = RunRequest(season=args.season, markets=args.markets, out=args.out, config=args.config,
                          glossaries=args.glossaries, dialect=args.dialect, device=args.device, no_ocr=args.no_ocr,
                          preview=not args.no_preview, force=args.force, runner=args.runner, workers=args.workers,
-                         show_progress=not args.quiet)
+                         show_progress=not args.quiet, platform=args.platform)
     # Checked here, before Prefect starts its temporary server, so mistakes read as one clear line.
     prepared = prepare(request)
     _warn_if_demo(prepared.markets)
@@ -262,7 +262,8 @@ def cmd_qa(args: argparse.Namespace) -> int:
     try:
         glossary = load_glossary(args.glossary) if args.glossary else None
         result = lint_file(args.file, LintOptions(market=market, fps=args.fps, glossary=glossary,
-                                                  lenient=args.lenient, video=args.video))
+                                                  lenient=args.lenient, video=args.video,
+                                                  platform=args.platform))
     except LocalizeError as exc:  # the file, glossary or video cannot be read
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -359,6 +360,7 @@ def cmd_convert_ct2(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     from localize.markets import market_codes
+    from localize.subtitle.platforms import DEFAULT_PLATFORM, platform_names
 
     parser = argparse.ArgumentParser(prog="localize", description=MAIN_HELP,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -391,6 +393,9 @@ def build_parser() -> argparse.ArgumentParser:
                      help="threads (default: this process), dask (a temporary local Dask cluster of --workers "
                           "processes) or dask:ADDRESS (an existing Dask scheduler, e.g. dask:tcp://10.0.0.5:8786)")
     run.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    run.add_argument("--platform", choices=platform_names(),
+                     help="safe-area preset the subtitles are placed in (default: localize.toml [layout] platform, "
+                          "else micro-drama)")
     _add_common(run)
     run.set_defaults(func=cmd_run)
 
@@ -473,6 +478,8 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--video", type=Path, help="the episode: a 9:16 thumbnail of each flagged cue, subtitles burned in")
     q.add_argument("--lenient", action="store_true",
                    help="skip malformed cues (reported with their line numbers) instead of refusing the file")
+    q.add_argument("--platform", choices=platform_names(), default=DEFAULT_PLATFORM,
+                   help="safe-area preset ASS text must stay inside (default: %(default)s)")
     _add_common(q)
     q.set_defaults(func=cmd_qa)
 

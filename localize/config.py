@@ -31,6 +31,10 @@ Example::
     bottom = 1620                               # (pixels of a 1080x1920 frame)
     enabled = true                              # false: no box (clean masters)
 
+    [layout]                                    # where the subtitles sit
+    platform = "tiktok"                         # safe-area preset: "micro-drama" (default), "tiktok",
+                                                # "reels" or "shorts" (localize.subtitle.platforms)
+
     [memory]                                    # the translation memory (SQLite), shared by seasons
     path = "../tm/memory.sqlite"                # relative to this file; default: $LOCALIZE_MEMORY,
                                                 # else localize-memory.sqlite beside the --out folder
@@ -53,6 +57,7 @@ from localize.errors import InputFormatError, LocalizeError, UnknownMarketError,
 from localize.markets import EngineSpec, Market, get_market, with_engine
 from localize.picture.remove import REMOVAL_MODES, RemovalOptions
 from localize.subtitle.layout import CoverBox
+from localize.subtitle.platforms import DEFAULT_PLATFORM, platform_names
 
 CONFIG_NAME = "localize.toml"
 DEVICES = ("cpu", "cuda", "auto")
@@ -70,6 +75,7 @@ class Config:
     removal: RemovalOptions = field(default_factory=RemovalOptions)  # [picture] removal
     memory: Path | None = None  # [memory] path; None: localize.translate.memory.default_memory_path
     memory_enabled: bool = True
+    platform: str = DEFAULT_PLATFORM  # [layout] platform: the safe-area preset (localize.subtitle.platforms)
     path: Path | None = None
 
     def market(self, market: Market) -> Market:
@@ -102,7 +108,7 @@ def load_config(path: Path | None) -> Config:
         raise InputFormatError(path, 0, "config file not found") from None
     except tomllib.TOMLDecodeError as exc:
         raise InputFormatError(path, getattr(exc, "lineno", 0), f"not valid TOML: {exc}") from None
-    _check_keys(path, "", data, {"asr", "markets", "cover", "picture", "memory"})
+    _check_keys(path, "", data, {"asr", "markets", "cover", "picture", "memory", "layout"})
     asr_table = _table(path, "asr", data.get("asr", {}))
     defaults = AsrOptions()
     _check_keys(path, "asr.", asr_table, {f.name for f in dataclasses.fields(AsrOptions)})
@@ -123,7 +129,7 @@ def load_config(path: Path | None) -> Config:
     return Config(asr=asr, engines=engines, cover=_cover(path, data.get("cover", {})),
                   cover_auto="cover" not in data, picture=_picture(path, data.get("picture", {})),
                   removal=_removal(path, data.get("picture", {})), path=path,
-                  **_memory(path, data.get("memory", {})))
+                  platform=_platform(path, data.get("layout", {})), **_memory(path, data.get("memory", {})))
 
 
 def _engine(path: Path, code: str, table: dict[str, Any]) -> EngineSpec:
@@ -191,6 +197,17 @@ def _removal(path: Path, raw: Any) -> RemovalOptions:
     if mode not in REMOVAL_MODES:
         raise InputFormatError(path, 0, f"picture.removal = {mode!r}", f"one of {', '.join(REMOVAL_MODES)}")
     return RemovalOptions(mode=mode)
+
+
+def _platform(path: Path, raw: Any) -> str:
+    """[layout] platform: the safe-area preset the subtitles are placed in."""
+    table = _table(path, "layout", raw)
+    _check_keys(path, "layout.", table, {"platform"})
+    name = table.get("platform", DEFAULT_PLATFORM)
+    _check_type(path, "layout.platform", name, str)
+    if name not in platform_names():
+        raise InputFormatError(path, 0, f"layout.platform = {name!r}", f"one of {', '.join(platform_names())}")
+    return str(name)
 
 
 def _cover(path: Path, raw: Any) -> CoverBox | None:

@@ -31,6 +31,7 @@ from localize.picture.remove import CleanPicture, RemovalOptions, clean_picture
 from localize.store import ResultStore
 from localize.subtitle import CoverBox, deliver_subtitles
 from localize.subtitle.layout import DEFAULT_COVER
+from localize.subtitle.platforms import DEFAULT_PLATFORM
 from localize.transcript_io import write_transcript_json
 from localize.translate import translate_transcript
 from localize.translate.glossary import Glossary, compliance, glossary_files, load_glossaries
@@ -55,6 +56,7 @@ class RunSettings:
     cover: CoverBox | None = DEFAULT_COVER
     cover_auto: bool = True  # the box follows the subtitle band found in the picture
     removal: RemovalOptions = field(default_factory=RemovalOptions)  # localize.toml [picture] removal
+    platform: str = DEFAULT_PLATFORM  # safe-area preset (localize.toml [layout] platform, --platform)
 
 
 @dataclass(frozen=True)
@@ -297,10 +299,11 @@ def market_delivery(source: EpisodeSource, market: Market, settings: RunSettings
     clear_of = band_rows(source.transcript) if source.clean and source.clean.mode == "avoid" else None
     subtitles = timed("subtitles", lambda: store.run(
         "subtitles", {"translation": translation, "market": market, "info": info, "cover": source.cover,
-                      "episode": paths.episode, "clear_of": clear_of},
+                      "episode": paths.episode, "clear_of": clear_of, "platform": settings.platform},
         lambda: deliver_subtitles(translation.lines, market, fps=info.fps or 25.0, duration_ms=info.duration_ms,
                                   out_dir=folder.folder, stem=paths.episode, cover=source.cover,
-                                  clear_of=clear_of),
+                                  clear_of=clear_of, platform=settings.platform,
+                                  frame=(info.width, info.height) if info.width and info.height else None),
         folder.subtitles))
     record(subtitles.files)  # at once: an interrupted run must not look like hand edits next time
     dub = timed("dub", lambda: store.run(

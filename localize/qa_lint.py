@@ -27,6 +27,7 @@ from localize.subtitle.formats import SubtitleRead, ass_placements, read_subtitl
 from localize.subtitle.layout import VerticalLayout
 from localize.subtitle.lint import check_cues
 from localize.subtitle.placement import outside_safe_area
+from localize.subtitle.platforms import DEFAULT_PLATFORM
 from localize.timecode import format_timecode
 from localize.translate.checks import chinese_left
 from localize.translate.glossary import Glossary
@@ -45,7 +46,8 @@ class LintOptions:
 
     `fps` sets the 2-frame gap rule (a video's own rate wins when `video` is given);
     `glossary` adds term and forbidden-word checks; `lenient` reads past malformed cues;
-    `video` renders a thumbnail of each flagged cue.
+    `video` renders a thumbnail of each flagged cue; `platform` is the safe-area preset ASS text must
+    stay inside (`subtitle.platforms`, default micro-drama).
     """
 
     market: Market
@@ -53,6 +55,7 @@ class LintOptions:
     glossary: Glossary | None = None
     lenient: bool = False
     video: Path | None = None
+    platform: str = DEFAULT_PLATFORM
 
 
 @dataclass(frozen=True)
@@ -84,7 +87,7 @@ def lint_file(path: Path | str, options: LintOptions) -> LintResult:
     findings = [*_read_findings(read), *check_cues(read.cues, market.rules, fps, language=market.language)]
     findings += _text_findings(read.cues, market, options.glossary)
     if read.format in ("ass", "ssa"):
-        findings += _placement_findings(path)
+        findings += _placement_findings(path, options.platform)
     report = build_report(path.name, market.code, findings)
     thumbnails = _thumbnails(path, read, report, options.video) if options.video is not None else ()
     return LintResult(report, read, thumbnails)
@@ -125,16 +128,16 @@ def _text_findings(cues: Sequence[Cue], market: Market, glossary: Glossary | Non
     return findings
 
 
-def _placement_findings(path: Path) -> list[Finding]:
+def _placement_findings(path: Path, platform: str) -> list[Finding]:
     findings: list[Finding] = []
     for placement in ass_placements(path):
-        where = outside_safe_area(placement)
+        where = outside_safe_area(placement, platform)
         if where:
             cue = Cue(placement.start_ms, placement.end_ms, placement.lines)
             text = " / ".join(placement.lines)
             findings.append(_finding("outside-safe-area", Severity.ERROR,
                                      f"event at {format_timecode(placement.start_ms)}: text {where} of the "
-                                     f"9:16 safe area: {text!r}", cue))
+                                     f"{platform} safe area: {text!r}", cue))
     return findings
 
 

@@ -1,11 +1,11 @@
 """Where subtitles sit on a 1080x1920 vertical frame, and the box that hides the burned-in Chinese.
 
 Pure values: the ASS writer (`formats.py`) turns them into styles and events.
-Numbers from DESIGN.md section 6: the area safe from TikTok/Reels/Shorts buttons and
-captions is about x 120-888, y 288-1248; micro-drama apps put their controls at the
-bottom, and the source's Chinese subtitles usually sit in the lower third, where an
-opaque box covers them (`CoverBox`). Our text is bottom-centred in the safe area,
-so it stays above both the app's controls and the cover box.
+The safe area comes from a platform preset (`platforms.py`: micro-drama by default, x 120-888,
+y 288-1248 of 1080x1920, DESIGN.md section 6; TikTok, Reels, Shorts), fitted to the episode's frame.
+The source's Chinese subtitles usually sit in the lower third, where an opaque box covers them
+(`CoverBox`). Our text is bottom-centred in the safe area, so it stays above both the app's
+controls and the cover box.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 
 from localize.markets import Market, SubtitleRules
 from localize.subtitle.errors import InvalidSettingError
+from localize.subtitle.platforms import SCREEN, Platform, canvas_size, get_platform
 
 # Average advance of a character of Latin running text (spaces included), as a fraction
 # of the ASS font size (which is a line height, not an em). Measured with libass on
@@ -27,9 +28,28 @@ AVERAGE_CHAR_WIDTH = 0.44
 KNOWN_CHAR_WIDTHS = {"noto sans cjk": 0.32, "noto sans thai": 0.36, "noto sans arabic": 0.26, "noto sans": 0.38}
 
 
-def average_char_width(font: str) -> float:
+# Font-name prefix -> font size multiplier, so a script's letters look as big as Latin at the layout's size.
+# libass sizes a font by its line box (ascent + descent): Noto Sans's is 1.36 em, Noto Sans Arabic's 2.11 em
+# (room for stacked marks), so at one ASS size Arabic's em is 0.64 of Latin's; rendered, its alef is 0.62 of
+# Latin's cap height and a line's ink 31-35 px against 40-42 px. Equal ems (x1.55) would make whole lines, with
+# their tall lam-alefs, deep descenders and marks, taller than Latin ones; x1.4 keeps alef vs cap height and
+# line ink within 15% (tests/test_layout_presets.py measures both).
+FONT_SIZE_SCALES = {"noto sans arabic": 1.4}
+BASE_FONT_SIZE = 56  # script pixels on the 1080-wide canvas: about a phone app's own captions
+
+
+def _by_prefix(table: dict[str, float], font: str, default: float) -> float:
     name = font.lower()
-    return next((w for prefix, w in KNOWN_CHAR_WIDTHS.items() if name.startswith(prefix)), AVERAGE_CHAR_WIDTH)
+    return next((v for prefix, v in table.items() if name.startswith(prefix)), default)
+
+
+def average_char_width(font: str) -> float:
+    return _by_prefix(KNOWN_CHAR_WIDTHS, font, AVERAGE_CHAR_WIDTH)
+
+
+def font_size_for(font: str, base: int = BASE_FONT_SIZE) -> int:
+    """The ASS font size that makes `font`'s letters about as big as Latin ones at `base`."""
+    return round(base * _by_prefix(FONT_SIZE_SCALES, font, 1.0))
 
 
 @dataclass(frozen=True)
@@ -50,14 +70,14 @@ class VerticalLayout:
     writers keep it for later work (alignment and bidi controls), nothing uses it yet.
     """
 
-    play_res_x: int = 1080
-    play_res_y: int = 1920
-    safe_left: int = 120
-    safe_right: int = 888
-    safe_top: int = 288
-    safe_bottom: int = 1248
+    play_res_x: int = SCREEN[0]
+    play_res_y: int = SCREEN[1]
+    safe_left: int = get_platform().screen_safe.left  # the default preset (micro-drama), platforms.py
+    safe_right: int = get_platform().screen_safe.right
+    safe_top: int = get_platform().screen_safe.top
+    safe_bottom: int = get_platform().screen_safe.bottom
     font: str = "Noto Sans"
-    font_size: int = 56
+    font_size: int = BASE_FONT_SIZE
     bold: bool = False
     outline_px: float = 3.0
     shadow_px: float = 1.0
@@ -80,9 +100,16 @@ class VerticalLayout:
                                       "components from 0 to 255")
 
     @classmethod
-    def for_market(cls, market: Market) -> VerticalLayout:
-        """The default layout with the market's font and writing direction."""
-        return cls(font=market.font, rtl=market.rtl)
+    def for_market(cls, market: Market, platform: Platform | str | None = None,
+                   frame: tuple[int, int] | None = None) -> VerticalLayout:
+        """The layout for the market's font (sized by `font_size_for`) and writing direction, with the
+        platform preset's safe area (default micro-drama) on the canvas of a `frame` (width, height)
+        picture (default 1080x1920; `platforms.canvas_size`)."""
+        width, height = canvas_size(*frame) if frame else SCREEN
+        safe = get_platform(platform).safe_area(width, height)
+        return cls(play_res_x=width, play_res_y=height, safe_left=safe.left, safe_right=safe.right,
+                   safe_top=safe.top, safe_bottom=safe.bottom, font=market.font,
+                   font_size=font_size_for(market.font), rtl=market.rtl)
 
     @property
     def safe_width(self) -> int:

@@ -3,15 +3,16 @@
 The box is an estimate from the style's font size and the measured average advance of a
 character (`layout.average_char_width`), the same estimate the layout uses to choose line
 lengths; libass wraps lines longer than the space between the margins, which the estimate
-follows. The safe area (x 120-888, y 288-1248 on 1080x1920, `VerticalLayout`) is scaled to
-the script's PlayRes.
+follows. The safe area is a platform preset's (`platforms.py`; micro-drama by default: x 120-888,
+y 288-1248 on 1080x1920), fitted to the script's PlayRes as the layout fits it to a frame.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from localize.subtitle.layout import VerticalLayout, average_char_width
+from localize.subtitle.layout import average_char_width
+from localize.subtitle.platforms import Platform, canvas_size, get_platform
 
 
 @dataclass(frozen=True)
@@ -58,16 +59,17 @@ def text_box(placement: AssPlacement, line_spacing: float = 1.2) -> TextBox:
     return TextBox(x0, y0, x0 + width, y0 + height)
 
 
-def safe_area(play_res: tuple[int, int], layout: VerticalLayout | None = None) -> TextBox:
-    """The layout's safe area scaled from its frame to a script's PlayRes."""
-    layout = layout or VerticalLayout()
-    sx, sy = play_res[0] / layout.play_res_x, play_res[1] / layout.play_res_y
-    return TextBox(layout.safe_left * sx, layout.safe_top * sy, layout.safe_right * sx, layout.safe_bottom * sy)
+def safe_area(play_res: tuple[int, int], platform: Platform | str | None = None) -> TextBox:
+    """The platform preset's safe area in a script's PlayRes coordinates (any size or aspect ratio)."""
+    canvas = canvas_size(*play_res)
+    safe = get_platform(platform).safe_area(*canvas)
+    sx, sy = play_res[0] / canvas[0], play_res[1] / canvas[1]
+    return TextBox(safe.left * sx, safe.top * sy, safe.right * sx, safe.bottom * sy)
 
 
-def outside_safe_area(placement: AssPlacement, layout: VerticalLayout | None = None) -> str:
+def outside_safe_area(placement: AssPlacement, platform: Platform | str | None = None) -> str:
     """"" when the text stays inside the safe area, else which sides it crosses and by how much."""
-    box, safe = text_box(placement), safe_area(placement.play_res, layout)
+    box, safe = text_box(placement), safe_area(placement.play_res, platform)
     sides = [(name, over) for name, over in (
         ("left", safe.x0 - box.x0), ("right", box.x1 - safe.x1),
         ("top", safe.y0 - box.y0), ("bottom", box.y1 - safe.y1)) if over > 0.5]
