@@ -124,3 +124,15 @@ def test_every_code_is_listed() -> None:
         "example-drift",
         "garbled",
     }
+
+
+@pytest.mark.parametrize(("market", "target", "expected"), [
+    ("ja-JP", "OKです、CEOに会います。", []),  # acronyms in Latin letters are ordinary Japanese subtitles
+    ("th-TH", "โอเค VIP ครับ", []),
+    ("ko-KR", "저는 happy 사람이에요 정말로 그래요", [("wrong-script", "warning")]),  # a Latin word: worth a look
+    ("ko-KR", "I am fine, thank you very much.", [("wrong-script", "error")]),  # answered in English
+    ("ar", "مرحبا Привет", [("wrong-script", "error")]),  # another non-Latin script
+])
+def test_latin_in_non_latin_markets(market: str, target: str, expected: list[tuple[str, str]]) -> None:
+    flags = checks.check_line("好的，我去见总裁。", target, get_market(market))
+    assert [(f.code, f.severity.value) for f in flags if f.code == "wrong-script"] == expected

@@ -46,6 +46,9 @@ LENGTH_FLOOR = 30  # characters any short line may take ("好" -> "All right, fi
 LENGTH_PER_CHAR = 6.0  # target characters per source character before it is implausible
 
 _WORD = re.compile(r"\w+(?:['’]\w+)*")
+_LATIN_WORD = re.compile(r"[A-Za-z]+")
+MAX_LATIN_SHARE = 0.5  # of a non-Latin line's letters: more, and the engine answered in another language
+MAX_ACRONYM = 5  # "OK", "CEO", "VIP", "KTV": Latin words a non-Latin subtitle keeps as they are
 _CHAR_LOOP = re.compile(r"(\S{1,4}?)\1{7,}")  # "hahahahahahahaha", "!!!!!!!!"
 
 
@@ -126,6 +129,15 @@ def _wrong_script(target: str, script: str) -> TranslationFlag | None:
                if ch.isalpha() and not is_han(ch) and not unicodedata.name(ch, "").startswith(allowed)]
     if not foreign:
         return None
+    latin = [ch for ch in foreign if unicodedata.name(ch, "").startswith("LATIN")]
+    letters = sum(1 for ch in target if ch.isalpha())
+    if script != "latin" and len(latin) == len(foreign) and len(latin) <= MAX_LATIN_SHARE * letters:
+        # Japanese, Korean, Thai and Arabic subtitles write acronyms and brands in Latin letters
+        # ("OK", "CEO", "VIP"); other Latin words are worth a look, not an error.
+        words = _LATIN_WORD.findall(target)
+        if all(word.isupper() and len(word) <= MAX_ACRONYM for word in words):
+            return None
+        return _flag(WRONG_SCRIPT, f"Latin words in a {script} line: {', '.join(words)}", Severity.WARNING)
     return _flag(WRONG_SCRIPT, f"letters outside the {script} script: {_quote(foreign)}")
 
 
