@@ -22,12 +22,17 @@ from localize.asr import AsrOptions, transcribe
 from localize.asr.dialects import AUTO
 from localize.asr.source import PictureOptions, PictureText, combine, episode_script, onnx_device, read_picture
 from localize.dub import DubOptions, dub_episode, dub_findings
+from localize.dub.dialogue import DialogueBed, DialogueOptions, me_stem_for, prepare_bed
+from localize.dub.dub import Shorten, dub_facts
+from localize.dub.voices import voice_for
 from localize.errors import UserError
 from localize.fsutil import write_bytes_atomic
 from localize.ledger import Ledger
-from localize.markets import Market
+from localize.markets import Market, get_market
 from localize.paths import EpisodePaths
 from localize.picture.remove import CleanPicture, RemovalOptions, clean_picture
+from localize.speakers.diarize import DiarizeOptions
+from localize.speakers.stage import identify_speakers, market_cast
 from localize.store import ResultStore
 from localize.subtitle import CoverBox, deliver_subtitles
 from localize.subtitle.layout import DEFAULT_COVER
@@ -56,6 +61,7 @@ class RunSettings:
     cover: CoverBox | None = DEFAULT_COVER
     cover_auto: bool = True  # the box follows the subtitle band found in the picture
     removal: RemovalOptions = field(default_factory=RemovalOptions)  # localize.toml [picture] removal
+    speakers: DiarizeOptions = field(default_factory=DiarizeOptions)  # who speaks each line (localize.speakers)
     platform: str = DEFAULT_PLATFORM  # safe-area preset (localize.toml [layout] platform, --platform)
 
 
@@ -196,6 +202,9 @@ def episode_source(video: Path, settings: RunSettings, store: ResultStore, ledge
     heard = timed("transcribe", lambda: store.run(
         "transcribe", {"audio": asr_audio, "options": settings.asr}, lambda: transcribe(asr_audio, settings.asr)))
     transcript = combine(heard, picture, episode_script(video), detect_dialect=settings.asr.dialect == AUTO)
+    fused = transcript  # characters from the season's registry (OUT/characters.json); script names win
+    transcript = timed("diarize", lambda: identify_speakers(store, asr_audio, fused, settings.out_dir, paths.episode,
+                                                            settings.speakers))
     clean = timed("clean-picture", lambda: clean_episode_picture(store, info, picture, settings, paths))
     written = write_transcript_json(transcript, paths.transcript)
     if ledger:
@@ -262,7 +271,8 @@ def picture_facts(clean: CleanPicture | None) -> dict[str, Any]:
 
 
 def _qa_facts(translation: Translation, dub: DubTrack | None, transcript: Transcript,
-              glossary: Glossary | None = None, clean: CleanPicture | None = None) -> dict[str, Any]:
+              glossary: Glossary | None = None, clean: CleanPicture | None = None,
+              market: Market | None = None) -> dict[str, Any]:
     facts: dict[str, Any] = {
         "asr_model": transcript.model, "translation_engine": translation.engine,
         "source_dialect": transcript.dialect or "mandarin",
@@ -278,14 +288,39 @@ def _qa_facts(translation: Translation, dub: DubTrack | None, transcript: Transc
         **picture_facts(clean),
     }
     if dub:
-        facts.update(dub_lufs=round(dub.integrated_lufs, 1), dub_true_peak_dbtp=round(dub.true_peak_dbtp, 1),
-                     dub_lines_sped_up=sum(1 for p in dub.placements if p.speed > 1.0))
+        facts.update(dub_facts(dub, market or get_market(translation.market)))
     return facts
 
 
+def dialogue_bed(store: ResultStore, source: EpisodeSource, paths: EpisodePaths) -> DialogueBed:
+    """What every market's dub of the episode is laid over: the studio's M&E stem beside the video, else
+    the original with its dialogue subtracted (else ducked). Made once per episode."""
+    me_stem = me_stem_for(source.video)
+    options = DialogueOptions()
+
+    def work() -> DialogueBed:
+        return prepare_bed(source.mix_audio, paths.work / "dialogue", me_stem=me_stem, options=options)
+
+    bed = store.run("dialogue", {"audio": source.mix_audio, "me": me_stem, "options": options}, work)
+    return bed if all(p.is_file() for p in bed.files) else work()  # its files were removed since
+
+
+def dub_shortener(translation: Translation, market: Market, glossaries: tuple[Path, ...]) -> Shorten:
+    """The dub's length-aware request: the market's translation engine, loaded only if a line needs it."""
+    def ask(budgets: dict[int, int]) -> Translation:
+        from localize.translate.engines import get_engine
+        from localize.translate.shorten import shorten_lines
+
+        return shorten_lines(translation, market, get_engine(market.engine), budgets, load_glossaries(glossaries))
+
+    return ask
+
+
 def market_delivery(source: EpisodeSource, market: Market, settings: RunSettings, season_store: ResultStore,
-                    ledger: Ledger | None = None, on_step: Step | None = None) -> MarketResult:
-    """One market's subtitles, dub, preview and QA report for one episode."""
+                    ledger: Ledger | None = None, on_step: Step | None = None,
+                    takes: dict[int, Path] | None = None) -> MarketResult:
+    """One market's subtitles, dub, preview and QA report for one episode (`takes`: line index -> a
+    voice actor's WAV, localize.dub.takes; the other lines are synthetic)."""
     store = season_store.scoped()
     paths = EpisodePaths(settings.out_dir, source.video.stem)
     folder = paths.market(market.code)
@@ -306,10 +341,15 @@ def market_delivery(source: EpisodeSource, market: Market, settings: RunSettings
                                   frame=(info.width, info.height) if info.width and info.height else None),
         folder.subtitles))
     record(subtitles.files)  # at once: an interrupted run must not look like hand edits next time
+    bed = timed("dialogue", lambda: dialogue_bed(store, source, paths))
+    cast = market_cast(settings.out_dir, market)  # character -> voice id, the same in every episode
     dub = timed("dub", lambda: store.run(
-        "dub", {"translation": translation, "audio": source.mix_audio, "market": market},
+        "dub", {"translation": translation, "audio": source.mix_audio, "market": market, "bed": bed,
+                "glossary": glossaries, "takes": takes, "cast": cast},
         lambda: dub_episode(translation, source.mix_audio, market, folder.dub, paths.dub_work(market.code),
-                            duration_ms=info.duration_ms, options=DubOptions(write_wav=False)),
+                            voice=voice_for(market, cast) if cast else None,
+                            duration_ms=info.duration_ms, options=DubOptions(write_wav=False), bed=bed,
+                            shorten=dub_shortener(translation, market, glossaries), takes=takes),
         [folder.dub]))
     record([dub.path])
     files = [*subtitles.files, dub.path]
@@ -321,7 +361,7 @@ def market_delivery(source: EpisodeSource, market: Market, settings: RunSettings
         record(files[-1:])
     qa_report = qa.build_report(paths.episode, market.code, qa.source_findings(source.transcript),
                                 subtitles.findings, qa.translation_findings(translation), dub_findings(dub, market))
-    facts = _qa_facts(translation, dub, source.transcript, load_glossaries(glossaries), source.clean)
+    facts = _qa_facts(translation, dub, source.transcript, load_glossaries(glossaries), source.clean, market)
     files.append(report.write_json(qa_report, folder.qa_json, facts))
     files.append(report.write_html(qa_report, folder.qa_html, facts))
     record(files[-2:])

@@ -38,7 +38,8 @@ STAGE_CODE: dict[str, tuple[str, ...]] = {
     "transcribe": ("localize/asr",),
     "translate": ("localize/translate",),
     "subtitles": ("localize/subtitle",),
-    "dub": ("localize/dub",),
+    "dialogue": ("localize/dub/dialogue.py", "localize/dub/enhance.py", "localize/dub/wav.py"),
+    "dub": ("localize/dub", "localize/translate"),  # the dub asks the engine for shorter lines
     "preview": (),
 }
 

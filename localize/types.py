@@ -268,6 +268,11 @@ class DubPlacement:
     speed: float  # 1.0 = untouched; at most the market's limit
     borrowed_ms: int = 0  # silence taken after the line's own slot
     truncated_ms: int = 0  # speech cut because even borrowing was not enough
+    early_ms: int = 0  # started this much before the original line (at most 100 ms)
+    speaker: str | None = None  # the character speaking it
+    voice: str = ""  # the synthetic voice, or "take" for a recorded take
+    shortened: bool = False  # the text spoken is a shorter rendering asked for the dub
+    text: str = ""  # what was spoken (the translation, or its shorter rendering)
 
 
 @dataclass(frozen=True)
@@ -277,6 +282,9 @@ class DubTrack:
     integrated_lufs: float
     true_peak_dbtp: float
     skipped: tuple[int, ...] = ()  # indexes of lines not voiced because their translation is unusable
+    dialogue_mode: str = "duck"  # how the original dialogue was kept out: me | subtract | duck
+    residual_dialogue_db: float | None = None  # original speech left under the dubbed lines, dB re the original
+    missing_takes: tuple[int, ...] = ()  # lines a recorded-takes dub had no take for (synthetic voice instead)
 
 
 @dataclass(frozen=True)

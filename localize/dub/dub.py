@@ -1,24 +1,42 @@
-"""Dub one episode for one market: voice each line, fit it, mix it over the original, set loudness.
+"""Dub one episode for one market: voice each line, fit it, mix it over the music and effects, set loudness.
 
-    dub_episode(translation, original_audio, market, out_m4a, work_dir, duration_ms=...)
-        -> DubTrack(path, placements, integrated_lufs, true_peak_dbtp)
+    dub_episode(translation, original_audio, market, out_m4a, work_dir, duration_ms=...,
+                shorten=..., bed=..., takes=...)
+        -> DubTrack(path, placements, integrated_lufs, true_peak_dbtp, dialogue_mode, residual_dialogue_db)
     dub_findings(track, market) -> list[Finding]     # for the QA report
+
+Fitting follows localize.dub.fit (stretch <= the market's max speed with rubberband, borrow the
+silence after the line, start up to 100 ms early); a line that still does not fit is sent once to
+`shorten` (the translation engine's length-aware request, budget = the room times the voice's own
+characters per second on that line) and spoken again; what still does not fit is sped up further or
+cut, and flagged. Recorded takes (`takes`, line index -> WAV) replace the synthetic voice line by line.
 """
 
 from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+import numpy as np
+
 from localize import media
 from localize.dub import loudness
+from localize.dub.dialogue import (
+    RESIDUAL_FLOOR_DB,
+    DialogueBed,
+    DialogueOptions,
+    duck_gain,
+    prepare_bed,
+    residual_db,
+    spans_mask,
+)
 from localize.dub.fit import DEFAULT_MIN_GAP_MS, plan_placements, slots_for
 from localize.dub.mix import MixOptions, PlacedClip, export_audio, mix_dub
 from localize.dub.voices import Voice, voice_for
-from localize.dub.wav import pcm16_format, read_wav, resample, trim_silence, write_wav
+from localize.dub.wav import Audio, pcm16_format, read_wav, resample, trim_silence, write_wav
 from localize.errors import LocalizeError
 from localize.markets import Market
 from localize.timecode import format_timecode
@@ -31,6 +49,10 @@ _LOUDNESS_TOLERANCE_LU = 1.0
 _ENCODE_ATTEMPTS = 3
 # Translation flags (localize.translate.checks codes) that make a line unreadable for a voice.
 UNSPEAKABLE_FLAGS = frozenset({"chinese-left", "wrong-script", "copied-source", "garbled", "empty", "repetition"})
+TAKE_VOICE = "take"  # DubPlacement.voice of a recorded take
+
+# index -> max characters; returns the translation with those lines rendered shorter where it could
+Shorten = Callable[[dict[int, int]], Translation]
 
 
 @dataclass(frozen=True)
@@ -38,21 +60,39 @@ class DubOptions:
     """Knobs of the dub stage; the market gives the speed limit and loudness target."""
 
     min_gap_ms: int = DEFAULT_MIN_GAP_MS  # silence kept before the next line
+    lead_ms: int = 100  # a line may start this much before the original line (never more)
+    hard_max_speed: float = 1.5  # past the market's limit only for lines that fit no other way (flagged)
+    stretcher: str = "auto"  # media.change_tempo: rubberband when ffmpeg has it, else atempo
+    shorten_margin: float = 0.9  # budget = room x the voice's characters per second x this
     trim_db: float = -45.0  # TTS padding quieter than this is cut before fitting
+    take_trim_db: float = -40.0  # recorded takes: room tone under this (re full scale) is cut
+    subtract_duck_db: float = -4.0  # over a subtracted bed, what is left of the speech is turned down this much
     mix: MixOptions = field(default_factory=MixOptions)
+    dialogue: DialogueOptions = field(default_factory=DialogueOptions)
     write_wav: bool = True  # also deliver `<out>.wav` beside the .m4a
+
+
+@dataclass(frozen=True)
+class _Spoken:
+    line: Line
+    text: str
+    natural_ms: int
+    voice: str
+    shortened: bool = False
 
 
 def dub_episode(translation: Translation, original_audio: Path, market: Market, out_m4a: Path,
                 work_dir: Path, *, duration_ms: int, voice: Voice | None = None,
-                options: DubOptions | None = None) -> DubTrack:
-    """Synthesize, fit, mix and loudness-normalize the dub of one episode into `out_m4a`.
+                options: DubOptions | None = None, shorten: Shorten | None = None,
+                bed: DialogueBed | None = None, takes: Mapping[int, Path] | None = None) -> DubTrack:
+    """Synthesize (or take), fit, mix and loudness-normalize the dub of one episode into `out_m4a`.
 
     Lines with an empty target are not voiced, but their start still bounds the
     line before (its original speech stays audible, so no dub is laid over it).
     `work_dir` keeps the per-line WAVs (useful when a reviewer asks why a line
-    sounds rushed). Returns the placements and the loudness measured on the
-    encoded file itself.
+    sounds rushed). `bed` is what the lines are laid over (localize.dub.dialogue; made here
+    from the original when not given). Returns the placements and the loudness measured on
+    the encoded file itself.
     """
     if duration_ms <= 0:
         raise LocalizeError(f"episode duration must be positive, got {duration_ms} ms")
@@ -62,20 +102,34 @@ def dub_episode(translation: Translation, original_audio: Path, market: Market, 
     work_dir.mkdir(parents=True, exist_ok=True)
     rate = options.mix.sample_rate
 
-    spoken = [line for line in translation.lines if line.target.strip() and not _unspeakable(line)]
+    lines = [line for line in translation.lines if line.target.strip() and not _unspeakable(line)]
     skipped = tuple(line.index for line in translation.lines if line.target.strip() and _unspeakable(line))
-    natural = {line.index: _speak(voice, line, work_dir, options) for line in spoken}
+    takes = dict(takes or {})
+    spoken = {line.index: (_take(line, takes[line.index], work_dir, options) if line.index in takes
+                           else _speak(voice, line, line.target, work_dir, options)) for line in lines}
+    missing = tuple(line.index for line in lines if takes and line.index not in takes)
     slots = slots_for([(line.index, line.start_ms, line.end_ms) for line in translation.lines], duration_ms)
-    slots = tuple(slot for slot in slots if slot.line_index in natural)
-    placements = plan_placements(slots, [natural[slot.line_index] for slot in slots],
-                                 max_speed=market.max_dub_speed, min_gap_ms=options.min_gap_ms)
-    clips = [PlacedClip(p, _fitted_clip(p, work_dir, rate)) for p in placements if p.end_ms > p.start_ms]
+    slots = tuple(slot for slot in slots if slot.line_index in spoken)
+
+    def plan(hard: float | None) -> tuple[DubPlacement, ...]:
+        return plan_placements(slots, [spoken[slot.line_index].natural_ms for slot in slots],
+                               max_speed=market.max_dub_speed, min_gap_ms=options.min_gap_ms,
+                               lead_ms=options.lead_ms, hard_max_speed=hard)
+
+    placements = plan(None)
+    if shorten is not None:
+        spoken.update(_shortened(placements, spoken, shorten, voice, work_dir, market, options))
+    placements = tuple(_described(p, spoken[p.line_index]) for p in plan(options.hard_max_speed))
+    clips = [PlacedClip(p, _fitted_clip(p, work_dir, rate, options.stretcher))
+             for p in placements if p.end_ms > p.start_ms]
 
     original = Path(original_audio)
     if pcm16_format(original) != (rate, options.mix.channels):  # the flow already hands over a 48 kHz WAV
         original = media.extract_audio(original, work_dir / "original.wav", sample_rate=rate,
                                        channels=options.mix.channels)
-    mixed = mix_dub(original, clips, duration_ms, options.mix)
+    bed = bed or prepare_bed(original, work_dir, options=options.dialogue)
+    bed_wav, residual = _laid_bed(bed, original, placements, work_dir, options)
+    mixed = mix_dub(bed_wav, clips, duration_ms, replace(options.mix, duck_db=0.0))
     target = loudness.target_for(market)
     for _attempt in range(_ENCODE_ATTEMPTS):
         normalized, _ = loudness.normalize(mixed, target)
@@ -90,10 +144,61 @@ def dub_episode(translation: Translation, original_audio: Path, market: Market, 
         target = replace(target, codec_margin_db=target.codec_margin_db + excess + 0.2)
     if options.write_wav:
         export_audio(normalized, Path(out_m4a).with_suffix(".wav"), options.mix)
-    log.info("dub %s %s: %d lines, %.2f LUFS, %.2f dBTP", translation.market, Path(out_m4a).name,
-             len(placements), final.integrated_lufs, final.true_peak_dbtp)
+    log.info("dub %s %s: %d lines, %.2f LUFS, %.2f dBTP, dialogue %s (%.1f dB left)", translation.market,
+             Path(out_m4a).name, len(placements), final.integrated_lufs, final.true_peak_dbtp, bed.mode, residual)
     return DubTrack(path=Path(out_m4a), placements=placements, integrated_lufs=final.integrated_lufs,
-                    true_peak_dbtp=final.true_peak_dbtp, skipped=skipped)
+                    true_peak_dbtp=final.true_peak_dbtp, skipped=skipped, dialogue_mode=bed.mode,
+                    residual_dialogue_db=round(residual, 1), missing_takes=missing)
+
+
+def _shortened(placements: Sequence[DubPlacement], spoken: dict[int, _Spoken], shorten: Shorten, voice: Voice,
+               work_dir: Path, market: Market, options: DubOptions) -> dict[int, _Spoken]:
+    """Ask once for shorter renderings of the synthetic lines that do not fit; speak the ones that came back."""
+    budgets = {}
+    for p in placements:
+        said = spoken[p.line_index]
+        if p.truncated_ms <= 0 or said.voice == TAKE_VOICE or said.natural_ms <= 0:
+            continue
+        chars_per_ms = len(said.text) / said.natural_ms  # this voice, on this very line
+        room = p.end_ms - p.start_ms
+        budgets[p.line_index] = max(1, math.floor(chars_per_ms * room * market.max_dub_speed * options.shorten_margin))
+    if not budgets:
+        return {}
+    answered = {line.index: line for line in shorten(budgets).lines if line.index in budgets}
+    redone = {}
+    for index, line in answered.items():
+        if line.target.strip() and line.target != spoken[index].text:
+            again = _speak(voice, line, line.target, work_dir, options)
+            redone[index] = replace(again, shortened=True)
+    log.info("dub: asked for %d shorter lines, %d came back shorter", len(budgets), len(redone))
+    return redone
+
+
+def _described(p: DubPlacement, said: _Spoken) -> DubPlacement:
+    return replace(p, speaker=said.line.speaker, voice=said.voice, shortened=said.shortened, text=said.text)
+
+
+def _laid_bed(bed: DialogueBed, original: Path, placements: Sequence[DubPlacement], work_dir: Path,
+              options: DubOptions) -> tuple[Path, float]:
+    """The bed as the lines are laid over it (ducked where it still holds dialogue), and the dB of the
+    original's speech left in it during the dubbed lines."""
+    if bed.mode == "me":
+        return bed.bed, RESIDUAL_FLOOR_DB
+    audio = read_wav(bed.bed)
+    depth = options.dialogue.duck_db if bed.mode == "duck" else options.subtract_duck_db
+    gain = duck_gain(placements, audio.frames, audio.sample_rate, replace(options.dialogue, duck_db=depth))
+    laid = write_wav(Audio((audio.samples * gain[:, None]).astype(np.float32), audio.sample_rate),
+                     work_dir / "bed-laid.wav")
+    during = spans_mask(placements, audio.frames, audio.sample_rate)
+    if bed.mode == "duck":
+        speech = read_wav(original).samples.mean(axis=1)  # all of it is the original: the gain is what is left
+        return laid, residual_db(speech, speech * gain[: len(speech)], during)
+    if bed.speech is None or bed.speech_left is None:
+        return laid, RESIDUAL_FLOOR_DB
+    speech = read_wav(bed.speech).samples[:, 0]
+    left = read_wav(bed.speech_left).samples[:, 0]
+    n = min(len(left), len(gain))
+    return laid, residual_db(speech, left[:n] * gain[:n], during)
 
 
 def _unspeakable(line: Line) -> bool:
@@ -105,20 +210,37 @@ def _line_path(work_dir: Path, index: int, kind: str) -> Path:
     return work_dir / f"line-{index:04d}.{kind}.wav"
 
 
-def _speak(voice: Voice, line: Line, work_dir: Path, options: DubOptions) -> int:
-    """Synthesize one line, trim the engine's padding, and return the speech length in ms."""
-    raw = voice.synthesize(line.target, _line_path(work_dir, line.index, "tts"), line.speaker)
+def voice_label(voice: Voice, speaker: str | None) -> str:
+    """A name for the voice that speaks `speaker`'s lines, for QA (engines name themselves differently)."""
+    named = getattr(voice, "voice_id", None)
+    if callable(named):
+        return str(named(speaker))
+    return str(getattr(voice, "voice", "") or type(voice).__name__)
+
+
+def _speak(voice: Voice, line: Line, text: str, work_dir: Path, options: DubOptions) -> _Spoken:
+    """Synthesize one line, trim the engine's padding; its speech length in ms."""
+    raw = voice.synthesize(text, _line_path(work_dir, line.index, "tts"), line.speaker)
     speech = trim_silence(read_wav(raw), threshold_db=options.trim_db)
     write_wav(speech, _line_path(work_dir, line.index, "speech"))
-    return speech.duration_ms
+    return _Spoken(line, text, speech.duration_ms, voice_label(voice, line.speaker))
 
 
-def _fitted_clip(placement: DubPlacement, work_dir: Path, sample_rate: int) -> Path:
-    """Speed the line up if the plan says so (ffmpeg atempo), at the mix's sample rate."""
+def _take(line: Line, take: Path, work_dir: Path, options: DubOptions) -> _Spoken:
+    """A voice actor's recording of the line: any WAV format (ffmpeg decodes it), room tone trimmed."""
+    decoded = media.extract_audio(take, work_dir / f"line-{line.index:04d}.take.wav",
+                                  sample_rate=options.mix.sample_rate, channels=1)
+    speech = trim_silence(read_wav(decoded), threshold_db=options.take_trim_db)
+    write_wav(speech, _line_path(work_dir, line.index, "speech"))
+    return _Spoken(line, line.target, speech.duration_ms, TAKE_VOICE)
+
+
+def _fitted_clip(placement: DubPlacement, work_dir: Path, sample_rate: int, stretcher: str = "auto") -> Path:
+    """Speed the line up if the plan says so (rubberband, else atempo), at the mix's sample rate."""
     source = _line_path(work_dir, placement.line_index, "speech")
     fitted = _line_path(work_dir, placement.line_index, "fit")
     if placement.speed > 1.0 + _SPEED_EPSILON:
-        return media.change_tempo(source, fitted, placement.speed, sample_rate)
+        return media.change_tempo(source, fitted, min(2.0, placement.speed), sample_rate, stretcher)
     return write_wav(resample(read_wav(source), sample_rate), fitted)
 
 
@@ -128,32 +250,73 @@ def timecode(ms: int) -> str:
 
 
 def dub_findings(track: DubTrack, market: Market) -> list[Finding]:
-    """QA findings: lines that did not fit at the market's max speed, and loudness off target."""
-    findings = [f for p in track.placements if (f := _placement_finding(p, market)) is not None]
+    """QA findings: lines that did not fit at the market's max speed, shortened lines, missing takes,
+    and loudness off target."""
+    findings = [f for p in track.placements for f in _placement_findings(p, market)]
     findings.extend(
         Finding(code="dub-skipped", severity=Severity.WARNING, stage="dub",
                 message=f"line {index + 1} not voiced: its translation is unusable (see the translate findings)")
         for index in track.skipped
     )
+    by_index = {p.line_index: p for p in track.placements}
+    findings.extend(
+        Finding(code="dub-take-missing", severity=Severity.WARNING, stage="dub",
+                start_ms=by_index[index].start_ms if index in by_index else None,
+                end_ms=by_index[index].end_ms if index in by_index else None,
+                message=f"line {index + 1}: no recorded take; the synthetic voice speaks it")
+        for index in track.missing_takes
+    )
     findings.extend(_loudness_findings(track, market))
     return findings
 
 
-def _placement_finding(p: DubPlacement, market: Market) -> Finding | None:
+def _placement_findings(p: DubPlacement, market: Market) -> list[Finding]:
     span = f"{timecode(p.start_ms)}-{timecode(p.end_ms)}"
+    where = {"start_ms": p.start_ms, "end_ms": p.end_ms, "stage": "dub"}
+    found = []
+    if p.shortened:
+        found.append(Finding(code="dub-shortened", severity=Severity.INFO, **where,  # type: ignore[arg-type]
+                             message=f"line {p.line_index + 1} at {span}: spoken shorter to fit: {p.text!r}"))
     if p.truncated_ms > 0:
-        return Finding(
-            code="dub-truncated", severity=Severity.ERROR, start_ms=p.start_ms, end_ms=p.end_ms, stage="dub",
+        found.append(Finding(
+            code="dub-truncated", severity=Severity.ERROR, **where,  # type: ignore[arg-type]
             message=(f"line {p.line_index + 1} at {span}: {p.truncated_ms} ms of speech cut even at "
-                     f"{p.speed:.2f}x and {p.borrowed_ms} ms borrowed; shorten the translation"),
-        )
-    if p.borrowed_ms > 0:
-        return Finding(
-            code="dub-borrowed", severity=Severity.WARNING, start_ms=p.start_ms, end_ms=p.end_ms, stage="dub",
+                     f"{p.speed:.2f}x and {p.borrowed_ms} ms borrowed; shorten the translation"
+                     + (" or record the take again shorter" if p.voice == TAKE_VOICE else ""))))
+    elif p.speed > market.max_dub_speed + _SPEED_EPSILON:
+        found.append(Finding(
+            code="dub-too-fast", severity=Severity.WARNING, **where,  # type: ignore[arg-type]
+            message=(f"line {p.line_index + 1} at {span}: spoken at {p.speed:.2f}x, past the "
+                     f"{market.max_dub_speed:.2f}x limit, even with {p.borrowed_ms} ms borrowed and "
+                     f"{p.early_ms} ms early; shorten the translation")))
+    elif p.borrowed_ms > 0:
+        found.append(Finding(
+            code="dub-borrowed", severity=Severity.WARNING, **where,  # type: ignore[arg-type]
             message=(f"line {p.line_index + 1} at {span}: too long at {market.max_dub_speed:.2f}x, runs "
-                     f"{p.borrowed_ms} ms past the original line; a shorter translation would fit"),
-        )
-    return None
+                     f"{p.borrowed_ms} ms past the original line"
+                     + (f" and starts {p.early_ms} ms early" if p.early_ms else "")
+                     + "; a shorter translation would fit")))
+    return found
+
+
+def dub_facts(track: DubTrack, market: Market) -> dict[str, object]:
+    """Per-episode figures and one row per dubbed line, for the QA report's facts."""
+    placements = track.placements
+    within = sum(1 for p in placements if p.speed <= market.max_dub_speed + _SPEED_EPSILON and not p.truncated_ms)
+    return {
+        "dub_lufs": round(track.integrated_lufs, 1), "dub_true_peak_dbtp": round(track.true_peak_dbtp, 1),
+        "dub_dialogue": track.dialogue_mode, "dub_residual_dialogue_db": track.residual_dialogue_db,
+        "dub_lines": len(placements), "dub_lines_sped_up": sum(1 for p in placements if p.speed > 1.0),
+        "dub_lines_within_speed": within,
+        "dub_lines_shortened": sum(1 for p in placements if p.shortened),
+        "dub_lines_flagged": len(placements) - within,
+        "dub_missing_takes": len(track.missing_takes),
+        "dub_line_details": [
+            {"line": p.line_index + 1, "character": p.speaker or "", "voice": p.voice, "speed": round(p.speed, 3),
+             "borrowed_ms": p.borrowed_ms, "start_offset_ms": -p.early_ms, "shortened": p.shortened,
+             "flagged": p.truncated_ms > 0 or p.speed > market.max_dub_speed + _SPEED_EPSILON}
+            for p in placements],
+    }
 
 
 def _loudness_findings(track: DubTrack, market: Market) -> Sequence[Finding]:

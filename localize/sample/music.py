@@ -98,12 +98,19 @@ def _add_arpeggio(out: Samples, begin: int, end: int, root: int, shape: tuple[in
 
 def mix(dialogue: Samples, music: Samples, dialogue_rms: float) -> Samples:
     """Dialogue in the centre, music MUSIC_BELOW_DIALOGUE_DB under the dialogue's level."""
+    return mix_stems(dialogue, music, dialogue_rms)[0]
+
+
+def mix_stems(dialogue: Samples, music: Samples, dialogue_rms: float) -> tuple[Samples, Samples]:
+    """The mix, and its music-and-effects stem (the same music at the same gain, no dialogue)."""
     music_gain = dialogue_rms * 10 ** (-MUSIC_BELOW_DIALOGUE_DB / 20)
-    out = music * music_gain + dialogue[:, None]
+    me = music * music_gain
+    out = me + dialogue[:, None]
     peak = float(np.max(np.abs(out))) if out.size else 0.0
     if peak > 0.98:
         out *= 0.98 / peak
-    return out
+        me = me * (0.98 / peak)
+    return out, me
 
 
 def write_wav(path: Path, samples: Samples, rate: int) -> Path:

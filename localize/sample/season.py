@@ -21,7 +21,7 @@ import numpy as np
 from localize.errors import OutputExistsError, UnknownNameError
 from localize.fsutil import write_text_atomic
 from localize.sample import script, speech, video
-from localize.sample.music import mix, music_bed, write_wav
+from localize.sample.music import mix_stems, music_bed, write_wav
 from localize.types import Segment
 
 log = logging.getLogger("localize")
@@ -71,13 +71,20 @@ def episode_names(number: int) -> tuple[str, ...]:
             *(f"{stem}.ref.{lang}.tsv" for lang in script.REFERENCE_LANGUAGES))
 
 
-def generate_season(out_dir: Path | str, *, episodes: int = 3,
-                    progress: Progress | None = None) -> SampleSeason:
+def me_stem_path(video: Path) -> Path:
+    """The music-and-effects stem a studio may deliver beside an episode (`epNN.me.wav`)."""
+    return video.with_name(f"{video.stem}.me.wav")
+
+
+def generate_season(out_dir: Path | str, *, episodes: int = 3, progress: Progress | None = None,
+                    me_stems: bool = False) -> SampleSeason:
     """Write (or complete) a deterministic synthetic season of `episodes` episodes into `out_dir`.
 
     Scripts, references and season.json are byte-identical on every run; videos are
     rendered only when missing or when their script changed. Raises OutputExistsError
     before writing anything if a file that is not part of a sample season is in the way.
+    `me_stems` also writes each episode's music-and-effects stem (`epNN.me.wav`, 48 kHz stereo,
+    the music exactly as mixed under the dialogue), as a studio supplying one would.
     """
     available = script.episode_count()
     if not 1 <= episodes <= available:
@@ -102,7 +109,7 @@ def generate_season(out_dir: Path | str, *, episodes: int = 3,
     made: list[SampleEpisode] = []
     with tempfile.TemporaryDirectory(prefix="localize-sample-") as work:
         for number in range(1, episodes + 1):
-            entry, episode = _episode(out_dir, number, episodes, claimed[number], Path(work), say)
+            entry, episode = _episode(out_dir, number, episodes, claimed[number], Path(work), say, me_stems)
             entries.append(entry)
             made.append(episode)
     manifest = _write_if_changed(out_dir / MANIFEST, _manifest_text(entries + later))
@@ -111,7 +118,7 @@ def generate_season(out_dir: Path | str, *, episodes: int = 3,
 
 
 def _episode(out_dir: Path, number: int, total: int, previous: dict[str, object], work: Path,
-             say: Progress) -> tuple[dict[str, object], SampleEpisode]:
+             say: Progress, me_stems: bool = False) -> tuple[dict[str, object], SampleEpisode]:
     lines = script.episode_lines(number)
     where = f"episode {number}/{total}"
     say(f"{where}: speaking {len(lines)} lines")
@@ -129,13 +136,18 @@ def _episode(out_dir: Path, number: int, total: int, previous: dict[str, object]
     for lang, path in zip(script.REFERENCE_LANGUAGES, paths[2:], strict=True):
         _write_if_changed(path, script.format_reference(lines, lang))
     fingerprint = hashlib.sha256(f"{RENDER_VERSION}\n{script_text}".encode()).hexdigest()
-    if paths[0].is_file() and previous.get("fingerprint") == fingerprint:
+    up_to_date = paths[0].is_file() and previous.get("fingerprint") == fingerprint
+    me_path = me_stem_path(paths[0])
+    if up_to_date:
         say(f"{where}: {names[0]} is up to date")
-    else:
+    if not up_to_date or (me_stems and not me_path.is_file()):
+        dialogue = speech.dialogue_track(clips, starts, total_ms)
+        audio, me = mix_stems(dialogue, music_bed(total_ms, number, speech.SAMPLE_RATE), _active_rms(clips))
+        if me_stems:
+            write_wav(me_path, me, speech.SAMPLE_RATE)
+    if not up_to_date:
         say(f"{where}: rendering {names[0]} ({total_ms / 1000:.1f} s)")
         log.info("sample %s: rendering %s", where, paths[0])
-        dialogue = speech.dialogue_track(clips, starts, total_ms)
-        audio = mix(dialogue, music_bed(total_ms, number, speech.SAMPLE_RATE), _active_rms(clips))
         wav = write_wav(clip_dir / "mix.wav", audio, speech.SAMPLE_RATE)
         video.render_episode(segments, number, script.SERIES_TITLE, wav, total_ms, clip_dir, paths[0])
     entry = _claim_entry(number, {"fingerprint": fingerprint, "lines": len(lines), "duration_ms": total_ms})
