@@ -13,6 +13,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     "repetition": (Severity.WARNING, "looping text from the recogniser was cut"),
     "no-speech": (Severity.WARNING, "text recognised over music or silence"),
     "script-unmatched": (Severity.WARNING, "a script line not found in the audio or picture; its times are estimated"),
+    "speaker-uncertain": (Severity.WARNING, "the voice matches a season character only loosely; check who speaks"),
 }
 
 

@@ -147,6 +147,151 @@ def voice_from_spec(spec: VoiceSpec) -> Voice:
     return factory(spec)
 
 
-def voice_for(market: Market) -> Voice:
-    """The voice that speaks `market`'s dub; an unknown engine lists the accepted ones."""
+def voice_for(market: Market, cast: dict[str, str] | None = None) -> Voice:
+    """The voice that speaks `market`'s dub; an unknown engine lists the accepted ones.
+
+    With a `cast` (speaker name -> voice id from `market_voices`, as the season's character
+    registry keeps it), each character's lines get their own voice in every episode.
+    """
+    if cast:
+        return CastVoice(market, cast)
     return voice_from_spec(market.voice)
+
+
+# --- Voices per character: each market's catalogue of distinct voices, and a cast that keeps them ---
+
+
+@dataclass(frozen=True)
+class VoiceOption:
+    """One voice a character can be cast with in a market; `id` is what characters.json stores."""
+
+    id: str  # "espeak:es-419+f3", "piper:joe", "piper:joe-brisk", "piper:<local voice stem>"
+    gender: str  # "female", "male" or "any": casting matches it to the character's gender hint
+    voice: Voice
+
+
+ESPEAK_VARIANTS: tuple[EspeakCast, ...] = (
+    *ESPEAK_CAST,
+    EspeakCast("m2", 50, 160), EspeakCast("m4", 38, 170), EspeakCast("m6", 48, 175), EspeakCast("f5", 62, 160),
+)
+PIPER_VARIANTS: tuple[tuple[str, PiperCast], ...] = (
+    ("", PiperCast(1.0)), ("-brisk", PiperCast(0.95, 0.5)), ("-calm", PiperCast(1.06, 0.8)),
+)
+PIPER_FOLDER_ENV = "LOCALIZE_PIPER_VOICES"  # a folder of Piper voices (<name>.onnx + <name>.onnx.json)
+
+
+class FixedVoice:
+    """A voice that ignores the speaker: one catalogue entry."""
+
+    def __init__(self, speak: Callable[[str, Path], Path]) -> None:
+        self._speak = speak
+
+    def synthesize(self, text: str, out_wav: Path, speaker: str | None = None) -> Path:
+        return self._speak(text, out_wav)
+
+
+def _espeak_option(language: str, member: EspeakCast) -> VoiceOption:
+    voice_id = f"{language}+{member.variant}"
+    gender = "female" if member.variant.startswith("f") else "male"
+    return VoiceOption(f"espeak:{voice_id}", gender, FixedVoice(
+        lambda text, out: espeak.synthesize(text, voice_id, out, words_per_minute=member.words_per_minute,
+                                            pitch=member.pitch)))
+
+
+def _piper_option(name: str, suffix: str, member: PiperCast, gender: str) -> VoiceOption:
+    engine = PiperEngineVoice(name, (member,))
+    return VoiceOption(f"piper:{Path(name).stem}{suffix}", gender, FixedVoice(
+        lambda text, out: engine.synthesize(text, out)))
+
+
+def piper_folders() -> list[Path]:
+    """Where a user keeps Piper voices: $LOCALIZE_PIPER_VOICES, then ~/.local/share/piper."""
+    import os
+
+    folders = [Path(os.environ[PIPER_FOLDER_ENV])] if os.environ.get(PIPER_FOLDER_ENV) else []
+    return [*folders, Path.home() / ".local" / "share" / "piper"]
+
+
+def local_piper_voices(language: str) -> list[Path]:
+    """Piper voices on this machine whose config says they speak `language` ("en", "es"...)."""
+    import json
+
+    found = []
+    for folder in piper_folders():
+        for model in sorted(folder.glob("*.onnx")) if folder.is_dir() else []:
+            try:
+                config = json.loads(model.with_name(model.name + ".json").read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                continue
+            code = str(config.get("language", {}).get("code", "") or config.get("espeak", {}).get("voice", ""))
+            if code.replace("_", "-").lower().split("-")[0] == language:
+                found.append(model)
+    return found
+
+
+def espeak_language(market: Market) -> str:
+    """The espeak-ng voice that reads the market's language (its own voice, or the language's)."""
+    if market.voice.engine == "espeak":
+        return market.voice.voice.split("+", 1)[0]
+    return "en-us" if market.language == "en" else market.language
+
+
+def market_voices(market: Market) -> tuple[VoiceOption, ...]:
+    """Every voice a character of `market` can be given, the market's own engine first."""
+    options: list[VoiceOption] = []
+    if market.voice.engine == "piper":
+        options += [_piper_option(market.voice.voice, suffix, member, "male" if market.voice.voice == "joe" else "any")
+                    for suffix, member in PIPER_VARIANTS]
+    options += [_piper_option(str(path), "", PiperCast(1.0), "any") for path in local_piper_voices(market.language)]
+    options += [_espeak_option(espeak_language(market), member) for member in ESPEAK_VARIANTS]
+    unique = {option.id: option for option in reversed(options)}
+    return tuple(unique[option.id] for option in options if unique[option.id] is option)
+
+
+def find_voice(market: Market, voice_id: str) -> VoiceOption:
+    """A catalogue entry by id; an unknown id lists the market's voices."""
+    options = {option.id: option for option in market_voices(market)}
+    if voice_id not in options:
+        raise UnknownNameError(f"voice for {market.code}", voice_id, options)
+    return options[voice_id]
+
+
+def cast_voices(market: Market, characters: list[tuple[str, str]], cast: dict[str, str]) -> dict[str, str]:
+    """Voice ids for characters not yet cast, given (name, gender hint) in order of appearance.
+
+    Each gets the first voice of its gender (or any) that no one in `cast` has; when all are
+    taken, the least used. `cast` (name -> id) is kept as it is: a character keeps its voice.
+    """
+    options = market_voices(market)
+    chosen = dict(cast)
+    for name, gender in characters:
+        if name in chosen:
+            continue
+        fitting = [o for o in options if gender not in ("female", "male") or o.gender in (gender, "any")]
+        fitting = fitting or list(options)
+        used = list(chosen.values())
+        chosen[name] = min(fitting, key=lambda o: (used.count(o.id), fitting.index(o))).id
+    return chosen
+
+
+class CastVoice:
+    """Speaks each character's lines with the voice cast for them (`cast`: speaker name -> voice id);
+    speakers outside the cast fall back to the market's own voice and its per-speaker variants."""
+
+    def __init__(self, market: Market, cast: dict[str, str]) -> None:
+        self.market = market
+        self.cast = dict(cast)
+        self._fallback = voice_from_spec(market.voice)
+        self._options = {option.id: option for option in market_voices(market)}
+        for voice_id in self.cast.values():
+            if voice_id not in self._options:
+                raise UnknownNameError(f"voice for {market.code}", voice_id, self._options)
+
+    def voice_id(self, speaker: str | None) -> str | None:
+        return self.cast.get(speaker) if speaker else None
+
+    def synthesize(self, text: str, out_wav: Path, speaker: str | None = None) -> Path:
+        voice_id = self.voice_id(speaker)
+        if voice_id is None:
+            return self._fallback.synthesize(text, out_wav, speaker)
+        return self._options[voice_id].voice.synthesize(text, out_wav, speaker)
