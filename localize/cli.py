@@ -133,7 +133,7 @@ def cmd_status(args: argparse.Namespace) -> int:
 def cmd_sample(args: argparse.Namespace) -> int:
     from localize.sample import generate_season
 
-    season = generate_season(args.dir, episodes=args.episodes,
+    season = generate_season(args.dir, episodes=args.episodes, me_stems=args.me_stem,
                              progress=None if args.quiet else (lambda m: print(m, file=sys.stderr)))
     print(f"sample season written to {season.out_dir}")
     return 0
@@ -412,6 +412,8 @@ def build_parser() -> argparse.ArgumentParser:
                                         "reference translations) to DIR.")
     sample.add_argument("dir", type=Path, metavar="DIR")
     sample.add_argument("--episodes", type=int, default=3, help="how many episodes (1-3, default 3)")
+    sample.add_argument("--me-stem", action="store_true",
+                        help="also write each episode's music-and-effects stem (epNN.me.wav), as a studio may")
     sample.add_argument("-q", "--quiet", action="store_true", help="no progress messages")
     _add_common(sample)
     sample.set_defaults(func=cmd_sample)
@@ -528,6 +530,12 @@ def build_parser() -> argparse.ArgumentParser:
     from localize.cli_kit import add_kit_parser
 
     add_kit_parser(sub)  # kit export / import (post-editing round trip)
+    from localize.cli_cast import add_cast_parser
+
+    add_cast_parser(sub)  # cast: the season's characters and their voices
+    from localize.cli_dub import add_dub_parser
+
+    add_dub_parser(sub)  # dub script / import (voice actors' takes)
     return parser
 
 

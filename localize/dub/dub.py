@@ -230,7 +230,11 @@ def _take(line: Line, take: Path, work_dir: Path, options: DubOptions) -> _Spoke
     """A voice actor's recording of the line: any WAV format (ffmpeg decodes it), room tone trimmed."""
     decoded = media.extract_audio(take, work_dir / f"line-{line.index:04d}.take.wav",
                                   sample_rate=options.mix.sample_rate, channels=1)
-    speech = trim_silence(read_wav(decoded), threshold_db=options.take_trim_db)
+    audio = read_wav(decoded)
+    peak = float(np.max(np.abs(audio.samples))) if audio.frames else 0.0
+    # room tone: whatever is 35 dB under the take's peak, and never less than take_trim_db
+    threshold = max(options.take_trim_db, 20 * math.log10(peak) - 35.0) if peak > 0 else options.take_trim_db
+    speech = trim_silence(audio, threshold_db=threshold)
     write_wav(speech, _line_path(work_dir, line.index, "speech"))
     return _Spoken(line, line.target, speech.duration_ms, TAKE_VOICE)
 
