@@ -110,6 +110,26 @@ def extract_audio(src: Path | str, dst: Path | str, sample_rate: int = SAMPLE_RA
     return dst
 
 
+def ebur128(path: Path | str) -> tuple[float, float]:
+    """(integrated loudness LUFS, true peak dBTP) by ffmpeg's own EBU R128 meter: an independent check
+    of localize.dub.loudness (pyloudnorm and our oversampled peak)."""
+    cmd = [_tool("ffmpeg"), "-hide_banner", "-nostdin", "-nostats", "-i", str(path), "-af", "ebur128=peak=true",
+           "-f", "null", "-"]
+    done = subprocess.run(cmd, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise ToolError("ffmpeg", cmd, done.returncode, done.stderr, path=Path(path))
+    summary = done.stderr[done.stderr.rfind("Summary:"):]
+    values = {}
+    for line in summary.splitlines():
+        key, _, value = line.strip().partition(":")
+        if key in ("I", "Peak") and value.split():
+            values[key] = float(value.split()[0])
+    if set(values) != {"I", "Peak"}:
+        raise ToolError("ffmpeg", cmd, done.returncode, "no ebur128 summary in:\n" + done.stderr[-2000:],
+                        path=Path(path))
+    return values["I"], values["Peak"]
+
+
 STRETCHERS = ("auto", "rubberband", "atempo")
 
 

