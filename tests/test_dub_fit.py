@@ -140,3 +140,35 @@ def test_findings_for_loudness_and_true_peak() -> None:
 def test_timecode() -> None:
     assert timecode(3_723_045) == "01:02:03.045"
     assert timecode(-5) == "00:00:00.000"
+
+
+def test_starts_early_at_most_lead_then_speeds_past_limit_then_cuts() -> None:
+    # the line before ends at 900; line 1 owns 1000-2000 and must stop at 2500 - GAP
+    slots = [Slot(0, 0, 900, 1000), Slot(1, 1000, 2000, 2500)]
+    _, p = plan_placements(slots, [900, 1700], min_gap_ms=GAP, lead_ms=100)
+    assert p.speed == 1.2 and p.end_ms == 2500 - GAP and p.early_ms == p.start_ms * -1 + 1000 > 0
+    assert p.early_ms <= 100 and p.start_ms >= 900 + GAP and p.truncated_ms == 0
+    _, q = plan_placements(slots, [900, 2000], min_gap_ms=GAP, lead_ms=100, hard_max_speed=1.5)
+    assert 1.2 < q.speed <= 1.5 and q.truncated_ms == 0 and q.start_ms == 1000 - q.early_ms
+    _, r = plan_placements(slots, [900, 5000], min_gap_ms=GAP, lead_ms=100, hard_max_speed=1.5)
+    assert r.speed == 1.5 and r.truncated_ms > 0
+
+
+@settings(max_examples=300, deadline=None)
+@given(timelines(), st.integers(min_value=0, max_value=300), st.floats(min_value=1.2, max_value=2.0))
+def test_lead_and_hard_speed_properties(timeline: tuple[int, list[tuple[int, int, int]], list[int]],
+                                        lead: int, hard: float) -> None:
+    duration, lines, natural = timeline
+    slots = slots_for(lines, duration)
+    placements = plan_placements(slots, [natural[s.line_index] for s in slots], 1.2, GAP, lead_ms=lead,
+                                 hard_max_speed=hard)
+    by_index = {s.line_index: s for s in slots}
+    for p in placements:
+        slot = by_index[p.line_index]
+        assert 0 <= slot.start_ms - p.start_ms == p.early_ms <= lead  # never more than `lead` early
+        assert 0 <= p.start_ms <= p.end_ms <= duration and 1.0 <= p.speed <= hard + 1e-9
+        if p.early_ms:  # only lines that did not fit at 1.2x with the silence after them start early
+            assert p.speed >= 1.2 - 1e-9
+        assert abs((p.end_ms - p.start_ms) + p.truncated_ms - natural[p.line_index] / p.speed) <= 1
+    for first, second in itertools.pairwise(placements):
+        assert first.end_ms <= second.start_ms  # never overlap, early starts included
