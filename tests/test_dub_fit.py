@@ -145,7 +145,7 @@ def test_timecode() -> None:
 def test_starts_early_at_most_lead_then_speeds_past_limit_then_cuts() -> None:
     # the line before ends at 900; line 1 owns 1000-2000 and must stop at 2500 - GAP
     slots = [Slot(0, 0, 900, 1000), Slot(1, 1000, 2000, 2500)]
-    _, p = plan_placements(slots, [900, 1700], min_gap_ms=GAP, lead_ms=100)
+    _, p = plan_placements(slots, [900, 1720], min_gap_ms=GAP, lead_ms=100)
     assert p.speed == 1.2 and p.end_ms == 2500 - GAP and p.early_ms == p.start_ms * -1 + 1000 > 0
     assert p.early_ms <= 100 and p.start_ms >= 900 + GAP and p.truncated_ms == 0
     _, q = plan_placements(slots, [900, 2000], min_gap_ms=GAP, lead_ms=100, hard_max_speed=1.5)
