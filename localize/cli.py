@@ -533,9 +533,6 @@ def build_parser() -> argparse.ArgumentParser:
     from localize.cli_cast import add_cast_parser
 
     add_cast_parser(sub)  # cast: the season's characters and their voices
-    from localize.cli_cast import add_cast_parser
-
-    add_cast_parser(sub)  # cast: the season's characters and their voices
     from localize.cli_dub import add_dub_parser
 
     add_dub_parser(sub)  # dub script / import (voice actors' takes)

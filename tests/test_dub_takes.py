@@ -81,7 +81,8 @@ def season(tmp_path_factory: pytest.TempPathFactory, market: Market) -> Path:
     videos = root / "season"
     videos.mkdir()
     parts = []
-    for n, (text, voice) in enumerate((("你这么早要去哪儿？", "+f3"), ("回家。", "+m3"), ("我跟你一起去，等等我。", "+f3"))):
+    lines = (("你这么早要去哪儿？", "+f3"), ("回家。", "+m3"), ("我跟你一起去，等等我。", "+f3"))
+    for n, (text, voice) in enumerate(lines):
         pinyin = " ".join(lazy_pinyin(text, style=Style.TONE3, neutral_tone_with_five=True))
         parts.append(synthesize(pinyin, "cmn-latn-pinyin" + voice, root / f"p{n}.wav", words_per_minute=150))
     silence = ["-f", "lavfi", "-i", "anullsrc=r=22050:cl=mono:d=0.9"]
