@@ -190,15 +190,16 @@ def preview_size(width: int, height: int, target: int | None = PREVIEW_HEIGHT) -
 
 
 def encode_frames(frames: Iterable[np.ndarray], dst: Path | str, width: int, height: int, fps: float,
-                  crf: int = 18) -> Path:
+                  crf: int = 18, preset: str = "ultrafast") -> Path:
     """Encode RGB frames (height, width, 3) to an H.264 video without audio: picture-only work
-    whose sound is added later (the preview adds the dub)."""
+    whose sound is added later (the preview adds the dub). An intermediate that every market's
+    preview re-encodes: the fastest preset, at a quality (crf 18) that leaves nothing to see."""
     dst = Path(dst)
     rate = Fraction(fps).limit_denominator(1001)
     with atomic_path(dst) as out, tempfile.TemporaryFile() as errors:
         cmd = [_tool("ffmpeg"), "-hide_banner", "-nostdin", "-loglevel", "error", "-y", "-f", "rawvideo",
                "-pix_fmt", "rgb24", "-s", f"{width}x{height}", "-r", f"{rate.numerator}/{rate.denominator}",
-               "-i", "pipe:0", "-an", "-c:v", "libx264", "-preset", "veryfast", "-crf", str(crf),
+               "-i", "pipe:0", "-an", "-c:v", "libx264", "-preset", preset, "-crf", str(crf),
                "-pix_fmt", "yuv420p", "-movflags", "+faststart", "-f", "mp4", str(out)]
         with subprocess.Popen(cmd, stdin=subprocess.PIPE, stderr=errors) as proc:
             assert proc.stdin is not None  # PIPE
@@ -276,7 +277,7 @@ def video_frames(video: Path | str, width: int, height: int, *, crop: tuple[int,
     (sorted, 0-based), otherwise every frame is yielded. Frame n starts at n / fps seconds.
     """
     video = Path(video)
-    scale = [] if size is None or size == (width, height) else [f"scale={size[0]}:{size[1]}:flags=lanczos"]
+    scale = [] if size is None or size == (width, height) else [f"scale={size[0]}:{size[1]}:flags=area"]
     width, height = size or (width, height)
     x0, y0, x1, y1 = crop or (0, 0, width, height)
     if not (0 <= x0 < x1 <= width and 0 <= y0 < y1 <= height):

@@ -84,7 +84,7 @@ class TranslationEngine(Protocol):
 class CausalLMOptions:
     """How the few-shot causal LM engine generates."""
 
-    batch_size: int = 4  # lines generated together (left-padded); 4 was ~3x faster than 1 on 2 cores
+    batch_size: int = 16  # lines generated together (left-padded); bf16, 2 cores, 14 lines: 16 3.6 s, 4 7.0 s
     min_new_tokens: int = 16  # token budget of a line: min + per_char * Chinese characters
     tokens_per_char: float = 3.0
     max_new_tokens: int = 128  # hard cap, so a looping model stops
