@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+import localize.market_check  # registers the preflight's MarketIncompleteError
 import localize.subtitle.errors  # registers the subtitle stage's subclasses too
 import localize.translate.errors  # and the HTTP translation engines' errors
 from localize import errors, media
@@ -40,6 +41,8 @@ EXAMPLES: dict[str, tuple[Any, ...]] = {
     "ServiceError": ("http://127.0.0.1:8000/v1/chat/completions", 500, "CUDA out of memory", 4),
     "ServiceRefusedError": ("http://127.0.0.1:8000/v1/chat/completions", 401, "invalid key", "check the key"),
     "UnsetVariableError": ("LOCALIZE_API_KEY", "the API key for http://h/v1", "api_key_env"),
+    "MarketIncompleteError": ([localize.market_check.Missing("th-TH", "font", "Noto Sans Thai is not installed",
+                                                             "sudo apt-get install fonts-noto-core")],),
 }
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import math
+import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -131,10 +132,14 @@ def dub_episode(translation: Translation, original_audio: Path, market: Market, 
     bed_wav, residual = _laid_bed(bed, original, placements, work_dir, options)
     mixed = mix_dub(bed_wav, clips, duration_ms, replace(options.mix, duck_db=0.0))
     target = loudness.target_for(market)
+    # Encoded and checked in the work folder, then moved into the delivery folder in one rename: the
+    # file appears there finished, right before the caller records it as written by localize (a run
+    # killed in between must not leave a delivery that looks like a person's edit).
+    encoded = work_dir / f"dub{Path(out_m4a).suffix}"
     for _attempt in range(_ENCODE_ATTEMPTS):
         normalized, _ = loudness.normalize(mixed, target)
-        export_audio(normalized, Path(out_m4a), options.mix)
-        check = media.extract_audio(out_m4a, work_dir / "final-check.wav", sample_rate=rate,
+        export_audio(normalized, encoded, options.mix)
+        check = media.extract_audio(encoded, work_dir / "final-check.wav", sample_rate=rate,
                                     channels=options.mix.channels)
         final = loudness.measure(read_wav(check))
         excess = final.true_peak_dbtp - market.true_peak_dbtp
@@ -144,6 +149,8 @@ def dub_episode(translation: Translation, original_audio: Path, market: Market, 
         target = replace(target, codec_margin_db=target.codec_margin_db + excess + 0.2)
     if options.write_wav:
         export_audio(normalized, Path(out_m4a).with_suffix(".wav"), options.mix)
+    Path(out_m4a).parent.mkdir(parents=True, exist_ok=True)
+    os.replace(encoded, out_m4a)
     log.info("dub %s %s: %d lines, %.2f LUFS, %.2f dBTP, dialogue %s (%.1f dB left)", translation.market,
              Path(out_m4a).name, len(placements), final.integrated_lufs, final.true_peak_dbtp, bed.mode, residual)
     return DubTrack(path=Path(out_m4a), placements=placements, integrated_lufs=final.integrated_lufs,
