@@ -7,15 +7,13 @@ stops the run with OutputExistsError unless `force` is set.
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import json
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from pathlib import Path
 
 from localize.errors import OutputExistsError
-from localize.fsutil import sha256_file, write_text_atomic
+from localize.fsutil import file_lock, sha256_file, write_text_atomic
 
 LEDGER_NAME = ".localize-ledger.json"
 
@@ -41,7 +39,7 @@ class Ledger:
         """Add files as written now; safe from threads and from worker processes (the file is locked,
         re-read and merged, so records another process made in the meantime are kept)."""
         hashes = {self._key(path): sha256_file(path) for path in paths if path.is_file()}
-        with self._lock, _locked(self.path.with_name(self.path.name + ".lock")):
+        with self._lock, file_lock(self.path.with_name(self.path.name + ".lock")):
             self._hashes.update(self._read())
             self._hashes.update(hashes)
             write_text_atomic(self.path, json.dumps(self._hashes, indent=1, sort_keys=True))
@@ -60,13 +58,3 @@ class Ledger:
         self.__dict__.update(state)
         self._lock = threading.Lock()
 
-
-@contextlib.contextmanager
-def _locked(lock_file: Path) -> Iterator[None]:
-    lock_file.parent.mkdir(parents=True, exist_ok=True)
-    with open(lock_file, "a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)

@@ -10,10 +10,8 @@ parses stops the run with the line to fix, and is never overwritten.
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -21,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from localize.errors import InputFormatError, UnknownNameError, UserError
-from localize.fsutil import write_text_atomic
+from localize.fsutil import file_lock, write_text_atomic
 from localize.speakers.diarize import Voiceprint, voice_distance
 from localize.speakers.pitch import age_hint, gender_hint
 
@@ -101,7 +99,7 @@ class CharacterRegistry:
 
     def update(self, change: Callable[[list[Character]], list[Character]]) -> list[Character]:
         """Apply `change` to the file's current characters and save, under a lock (re-read inside it)."""
-        with _locked(self.path.with_name(f".{self.path.name}.lock")):
+        with file_lock(self.path.with_name(f".{self.path.name}.lock")):
             changed = change(self.characters())
             write_text_atomic(self.path, _dump(changed))
             return changed
@@ -289,13 +287,3 @@ def _character(path: Path, number: int, row: Any) -> Character:
     except (TypeError, ValueError) as exc:
         raise InputFormatError(path, 0, f"{where} ({row['name']}): {exc}", "the types localize wrote") from exc
 
-
-@contextlib.contextmanager
-def _locked(lock_file: Path) -> Iterator[None]:
-    lock_file.parent.mkdir(parents=True, exist_ok=True)
-    with open(lock_file, "a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
