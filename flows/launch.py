@@ -41,7 +41,8 @@ class RunRequest:
     markets: str  # comma-separated market codes
     out: Path
     config: Path | None = None  # default: SEASON/localize.toml when present
-    glossaries: Path | None = None  # default: SEASON/glossaries, else the project's glossaries/
+    glossaries: Path | None = None  # the markets' glossaries (default: the project's glossaries/);
+    #                                SEASON/glossaries/<market>.tsv is always layered over them
     dialect: str | None = None
     device: str | None = None  # auto, cpu or cuda: ASR, OCR and translation
     no_ocr: bool = False
@@ -66,14 +67,13 @@ class PreparedRun:
     episodes: tuple[Path, ...]
 
 
-def glossary_dir(arg: Path | None, season_dir: Path | None) -> Path | None:
-    """The folder of <market>.tsv glossaries: given, else SEASON/glossaries, else the project's."""
+def glossary_dir(arg: Path | None) -> Path | None:
+    """The folder of the markets' <market>.tsv glossaries: given, else the project's. A series'
+    own glossaries (SEASON/glossaries) are a layer over these (`glossary.glossary_files`)."""
     if arg:
         if not arg.is_dir():
             raise LocalizeError(f"{arg}: glossary folder not found")
         return arg
-    if season_dir and (season_dir / "glossaries").is_dir():
-        return season_dir / "glossaries"
     from localize.translate.glossary import default_directory
 
     return default_directory() if default_directory().is_dir() else None
@@ -100,7 +100,7 @@ def prepare(request: RunRequest) -> PreparedRun:
     if request.platform is not None:
         get_platform(request.platform)  # an unknown name fails here, listing the presets
         config = dataclasses.replace(config, platform=request.platform)
-    glossaries = glossary_dir(request.glossaries, request.season)
+    glossaries = glossary_dir(request.glossaries)
     episodes = preflight(request.season, markets, request.out, request.force, glossaries)
     return PreparedRun(request, config, markets, asr, picture, glossaries, tuple(episodes))
 
