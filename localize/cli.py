@@ -339,6 +339,9 @@ def cmd_models(args: argparse.Namespace) -> int:
     print(f"ASR       whisper base  {whisper_base_dir()}")
     print(f"MT (demo) gemma3-270m   {gemma_gguf_path()}")
     print(f"TTS       piper joe     {piper_voice_files('joe').model}")
+    from localize.dub import kokoro
+
+    print(f"TTS (ja)  kokoro        {kokoro.model_file()} (sha256 checked)")
     from localize.picture.ocr import verify_models
 
     print(f"OCR       PP-OCRv4      {verify_models()} (sha256 checked)")

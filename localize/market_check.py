@@ -1,7 +1,7 @@
 """Is everything a market needs installed and written? Checked before a run starts.
 
 A market needs: its font installed with the letters of its language (fontconfig would
-silently draw another font, or none, in the burned-in preview), its voice (espeak-ng or a
+silently draw another font, or none, in the burned-in preview), its voice (espeak-ng, Kokoro or a
 Piper voice), few-shot examples for the bundled causal LM if that engine translates it,
 and the Thai word segmenter for Thai. `check_market` lists what is missing; `require_markets`
 refuses a run with every missing piece named. A missing glossary stays a warning (the run
@@ -11,10 +11,10 @@ goes on without term protection), logged where glossaries are loaded.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from localize.errors import LocalizeError, UserError
-from localize.markets import Market
+from localize.markets import Market, VoiceSpec
 
 
 @dataclass(frozen=True)
@@ -91,6 +91,17 @@ def _voice(market: Market) -> list[Missing]:
         absent = [str(p) for p in (files.model, files.config) if not p.is_file()]
         return [Missing(market.code, "voice", f"Piper voice files missing: {', '.join(absent)}",
                         "run: bash scripts/install.sh")] if absent else []
+    if spec.engine == "kokoro":
+        from localize.dub import kokoro
+
+        if kokoro.missing():  # the dub falls back to espeak-ng's Japanese (with a warning)
+            return _voice(replace(market, voice=VoiceSpec("espeak", "ja")))
+        try:
+            kokoro.check_voice(spec.voice)
+            kokoro.model_file()
+        except LocalizeError as exc:
+            return [Missing(market.code, "voice", str(exc))]
+        return []
     from localize.dub.voices import engine_names
 
     if spec.engine not in engine_names():

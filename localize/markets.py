@@ -33,8 +33,8 @@ class SubtitleRules:
 class VoiceSpec:
     """Which text-to-speech engine speaks a market's dub, and with what voice."""
 
-    engine: str  # key in localize.dub.voices registry: "piper" or "espeak"
-    voice: str  # engine-specific: piper voice name, or espeak-ng voice id
+    engine: str  # key in localize.dub.voices registry: "piper", "kokoro" or "espeak"
+    voice: str  # engine-specific: piper voice name, Kokoro voice ("jf_alpha"), or espeak-ng voice id
 
 
 @dataclass(frozen=True)
@@ -186,7 +186,7 @@ _MARKETS: dict[str, Market] = {
             language_name="Japanese",
             # 13 full-width characters a line (half-width count 0.5), 4 characters a second.
             rules=SubtitleRules(max_chars_per_line=13, max_cps=4.0),
-            voice=VoiceSpec(engine="espeak", voice="ja"),
+            voice=VoiceSpec(engine="kokoro", voice="jf_alpha"),  # espeak-ng "ja" where Kokoro is absent
             script="japanese",
             font="Noto Sans CJK JP",
             font_must_cover="あいうえおアイウエオー々暁",

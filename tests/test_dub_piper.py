@@ -66,12 +66,12 @@ def test_config_errors_name_the_file(tmp_path: Path) -> None:
 
 
 def test_registry_and_unknown_engine() -> None:
-    assert engine_names() == ["espeak", "piper"]
+    assert engine_names() == ["espeak", "kokoro", "piper"]
     assert isinstance(voice_for(get_market("en-US")), PiperEngineVoice)
     assert isinstance(voice_for(get_market("pt-BR")), EspeakVoice)
     with pytest.raises(UnknownNameError) as info:
         voice_from_spec(VoiceSpec(engine="coqui", voice="x"))
-    assert info.value.accepted == ["espeak", "piper"] and "coqui" in str(info.value)
+    assert info.value.accepted == ["espeak", "kokoro", "piper"] and "coqui" in str(info.value)
 
 
 def test_cast_is_deterministic_and_distinct_for_numbered_speakers() -> None:

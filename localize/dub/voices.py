@@ -17,6 +17,8 @@ To add an engine:
 
 from __future__ import annotations
 
+import functools
+import logging
 import re
 import zlib
 from collections.abc import Callable
@@ -28,6 +30,8 @@ from localize.dub import espeak
 from localize.dub.wav import mono, write_wav
 from localize.errors import UnknownNameError
 from localize.markets import Market, VoiceSpec
+
+log = logging.getLogger("localize")
 
 
 class Voice(Protocol):
@@ -125,10 +129,52 @@ class PiperEngineVoice:
         return write_wav(mono(piper.synthesize(text, options), piper.sample_rate), out_wav)
 
 
+@dataclass(frozen=True)
+class KokoroCast:
+    """One Kokoro cast member: a voice of the package and a speaking speed."""
+
+    voice: str
+    speed: float = 1.0
+
+
+class KokoroEngineVoice:
+    """A Kokoro Japanese voice ("jf_alpha"); other speakers get the package's other voices, then
+    faster/slower readings of them, so up to ten numbered speakers sound different."""
+
+    def __init__(self, voice: str) -> None:
+        from localize.dub import kokoro
+
+        self.voice = kokoro.check_voice(voice)
+        others = [v.name for v in kokoro.VOICES if v.name != voice]
+        names = [voice, *others]
+        self.cast = (*(KokoroCast(n) for n in names), *(KokoroCast(n, 1.08) for n in names))
+
+    def cast_for(self, speaker: str | None) -> KokoroCast:
+        return self.cast[cast_index(speaker, len(self.cast))]
+
+    def voice_id(self, speaker: str | None) -> str:
+        member = self.cast_for(speaker)
+        return f"{member.voice}" + ("" if member.speed == 1.0 else f"@{member.speed:g}")
+
+    def synthesize(self, text: str, out_wav: Path, speaker: str | None = None) -> Path:
+        return _kokoro_speak(self.cast_for(speaker), text, out_wav)
+
+
 _ENGINES: dict[str, VoiceFactory] = {
     "espeak": lambda spec: EspeakVoice(spec.voice),
     "piper": lambda spec: PiperEngineVoice(spec.voice),
+    "kokoro": lambda spec: _kokoro_or_espeak(spec),
 }
+
+
+def _kokoro_or_espeak(spec: VoiceSpec) -> Voice:
+    """Kokoro when installed; else espeak-ng's Japanese, with a warning (the fallback every market has)."""
+    from localize.dub import kokoro
+
+    if reason := kokoro.missing():
+        log.warning("Kokoro voices unavailable (%s); the dub speaks with espeak-ng's Japanese", reason)
+        return EspeakVoice("ja")
+    return KokoroEngineVoice(spec.voice)
 
 
 def engine_names() -> list[str]:
@@ -177,6 +223,7 @@ ESPEAK_VARIANTS: tuple[EspeakCast, ...] = (
 PIPER_VARIANTS: tuple[tuple[str, PiperCast], ...] = (
     ("", PiperCast(1.0)), ("-brisk", PiperCast(0.95, 0.5)), ("-calm", PiperCast(1.06, 0.8)),
 )
+KOKORO_VARIANTS: tuple[tuple[str, float], ...] = (("", 1.0), ("-brisk", 1.08), ("-calm", 0.94))
 PIPER_FOLDER_ENV = "LOCALIZE_PIPER_VOICES"  # a folder of Piper voices (<name>.onnx + <name>.onnx.json)
 
 
@@ -202,6 +249,28 @@ def _piper_option(name: str, suffix: str, member: PiperCast, gender: str) -> Voi
     engine = PiperEngineVoice(name, (member,))
     return VoiceOption(f"piper:{Path(name).stem}{suffix}", gender, FixedVoice(
         lambda text, out: engine.synthesize(text, out)))
+
+
+def _kokoro_options() -> list[VoiceOption]:
+    """Every Kokoro voice at its own speed, then brisk and calm readings of each (when installed)."""
+    from localize.dub import kokoro
+
+    if kokoro.missing():
+        return []
+    options = []
+    for suffix, speed in KOKORO_VARIANTS:
+        for info in kokoro.VOICES:
+            member = KokoroCast(info.name, speed)
+            options.append(VoiceOption(f"kokoro:{info.name}{suffix}", info.gender,
+                                       FixedVoice(functools.partial(_kokoro_speak, member))))
+    return options
+
+
+def _kokoro_speak(member: KokoroCast, text: str, out: Path) -> Path:
+    from localize.dub import kokoro
+
+    samples, rate = kokoro.synthesize(text, member.voice, member.speed)
+    return write_wav(mono(samples, rate), out)
 
 
 def piper_folders() -> list[Path]:
@@ -233,6 +302,8 @@ def espeak_language(market: Market) -> str:
     """The espeak-ng voice that reads the market's language (its own voice, or the language's)."""
     if market.voice.engine == "espeak":
         return market.voice.voice.split("+", 1)[0]
+    if market.voice.engine == "kokoro":
+        return "ja"
     return "en-us" if market.language == "en" else market.language
 
 
@@ -243,6 +314,8 @@ def market_voices(market: Market) -> tuple[VoiceOption, ...]:
         options += [_piper_option(market.voice.voice, suffix, member, "male" if market.voice.voice == "joe" else "any")
                     for suffix, member in PIPER_VARIANTS]
     options += [_piper_option(str(path), "", PiperCast(1.0), "any") for path in local_piper_voices(market.language)]
+    if market.language == "ja":
+        options += _kokoro_options()
     options += [_espeak_option(espeak_language(market), member) for member in ESPEAK_VARIANTS]
     unique = {option.id: option for option in reversed(options)}
     return tuple(unique[option.id] for option in options if unique[option.id] is option)
