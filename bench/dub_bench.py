@@ -2,15 +2,17 @@
 
 1. Seconds of dub work per minute of episode, per voice engine (Piper "joe", espeak-ng en-us), on the
    English reference translations: synthesis, fitting, mixing over a ducked bed and loudness (the
-   dialogue bed is timed apart: it is made once per episode for every market).
+   dialogue bed is timed apart: it is made once per episode for every market). Kokoro (ja) and
+   espeak-ng ja speak episode 1 in Japanese (`JA_EP01`, our own translation of its 14 lines).
 2. Original dialogue left in the bed during the dubbed lines (dB re the original's dialogue there), for
    duck vs DeepFilterNet subtraction vs the M&E stem. Ground truth: the sample's dialogue is exactly
    original - M&E stem, so each mode's operation (ducking gain, spectral mask, replacement) is applied
    to the true dialogue. Also the music kept over the episode (dB) and the model-based figure the QA
    report shows.
-3. The time-stretchers at 1.2x on the synthesized lines: seconds per line and the long-term spectrum's
+3. The time-stretchers at 1.2x on the synthesized lines: seconds per line, the long-term spectrum's
    shape distance to the unstretched line (dB, level removed; a crude timbre proxy: it does not hear
-   WSOLA's stutter or the phase vocoder's phasiness, so it cannot rank the two by itself).
+   WSOLA's stutter or the phase vocoder's phasiness, so it cannot rank the two by itself), and the
+   median pitch after / before (1.00 = no chipmunk; plain resampling to 1.2x would read 1.20).
 
     .venv/bin/python bench/dub_bench.py [--season DIR] [--episodes 1]
 """
@@ -47,17 +49,46 @@ from localize.dub.wav import Audio, read_wav  # noqa: E402
 from localize.markets import VoiceSpec, get_market  # noqa: E402
 from localize.sample import generate_season  # noqa: E402
 from localize.sample.season import me_stem_path  # noqa: E402
-from localize.types import Line, Translation  # noqa: E402
+from localize.types import DubPlacement, Line, Translation  # noqa: E402
 
 VOICES = (("piper", "joe"), ("espeak", "en-us"))
+JA_VOICES = (("kokoro", "jf_alpha"), ("espeak", "ja"))
+# Episode 1 of the sample season in Japanese (our own translation, for timing the Japanese voices).
+JA_EP01 = (
+    "リンシャオ、ご飯はまだできないの？",
+    "お義母さん、すぐできます。あと五分だけ待ってください。",
+    "張家に嫁いで三年、ご飯もまともに作れないなんて。",
+    "母さん、もうやめて。話があるんだ。",
+    "リンシャオ、離婚しよう。",
+    "チャンハオ、今なんて言ったの？",
+    "協議書にはもうサインした。君もサインすればいい。",
+    "孤児のあんたなんか、うちの息子にふさわしくないのよ。",
+    "いいわ、サインする。",
+    "この三年、私の目が節穴だったと思うことにする。",
+    "お嬢様、外は雨です。早く車へ。",
+    "チェンモー？どうしてここに？",
+    "会長がお嬢様を家にお連れするようにと。",
+    "わかった、一緒に帰る。",
+)
 
 
-def _translation(episode: object) -> Translation:
+def _translation(episode: object, japanese: bool = False) -> Translation:
     script = list(csv.DictReader(episode.script.open(encoding="utf-8"), delimiter="\t"))  # type: ignore[attr-defined]
-    refs = list(csv.DictReader(episode.reference("en").open(encoding="utf-8"), delimiter="\t"))  # type: ignore[attr-defined]
-    lines = tuple(Line(i, int(s["start_ms"]), int(s["end_ms"]), s["text"], r["text"], s["speaker"])
-                  for i, (s, r) in enumerate(zip(script, refs, strict=True)))
-    return Translation("en-US", "reference", lines)
+    if japanese:
+        targets = list(JA_EP01)
+    else:
+        refs = csv.DictReader(episode.reference("en").open(encoding="utf-8"), delimiter="\t")  # type: ignore[attr-defined]
+        targets = [r["text"] for r in refs]
+    lines = tuple(Line(i, int(s["start_ms"]), int(s["end_ms"]), s["text"], t, s["speaker"])
+                  for i, (s, t) in enumerate(zip(script, targets, strict=True)))
+    return Translation("ja-JP" if japanese else "en-US", "reference", lines)
+
+
+def _median_pitch(audio: Audio) -> float | None:
+    from localize.dub.wav import resample
+    from localize.speakers.pitch import median_f0
+
+    return median_f0(resample(audio, 16000).samples[:, 0].astype(np.float32), 16000)
 
 
 def _ltas_db(samples: np.ndarray, rate: int) -> np.ndarray:
@@ -80,6 +111,9 @@ def main() -> None:
     totals: dict[str, list[float]] = {"duck": [], "subtract": [], "me": [], "qa-subtract": [], "music-kept": []}
     stretch: dict[str, list[float]] = {"rubberband": [], "atempo": []}
     stretch_dist: dict[str, list[float]] = {"rubberband": [], "atempo": []}
+    stretch_pitch: dict[str, list[float]] = {"rubberband": [], "atempo": []}
+    ja_work = {engine: 0.0 for engine, _ in JA_VOICES}
+    ja_minutes = 0.0
     with tempfile.TemporaryDirectory(prefix="dub-bench-") as tmp:
         root = Path(tmp)
         for episode in season.episodes:
@@ -88,7 +122,7 @@ def main() -> None:
             original = read_wav(original_wav)
             minutes += original.frames / original.sample_rate / 60
             translation = _translation(episode)
-            placements = ()
+            placements: tuple[DubPlacement, ...] = ()
             for engine, voice in VOICES:
                 started = time.perf_counter()
                 track = dub_episode(translation, original_wav, market, root / f"{name}-{engine}.m4a",
@@ -97,6 +131,16 @@ def main() -> None:
                                     options=DubOptions(write_wav=False), bed=DialogueBed("duck", original_wav))
                 work[engine] += time.perf_counter() - started
                 placements = track.placements
+            if episode.number == 1:
+                ja_minutes += original.frames / original.sample_rate / 60
+                for engine, voice in JA_VOICES:
+                    started = time.perf_counter()
+                    dub_episode(_translation(episode, japanese=True), original_wav, get_market("ja-JP"),
+                                root / f"{name}-ja-{engine}.m4a", root / f"work-ja-{engine}-{name}",
+                                duration_ms=original.frames * 1000 // 48000,
+                                voice=voice_from_spec(VoiceSpec(engine, voice)),
+                                options=DubOptions(write_wav=False), bed=DialogueBed("duck", original_wav))
+                    ja_work[engine] += time.perf_counter() - started
             # residual dialogue, ground truth
             me = read_wav(me_stem_path(episode.video))
             n = min(original.frames, me.frames)
@@ -129,19 +173,27 @@ def main() -> None:
                                                                                        source.sample_rate)
                     diff -= diff.mean()  # the shape, not the level (lines are levelled in the mix anyway)
                     stretch_dist[stretcher].append(float(np.sqrt(np.mean(diff**2))))
+                    before, after = _median_pitch(source), _median_pitch(fitted)
+                    if before and after:
+                        stretch_pitch[stretcher].append(after / before)
     print(f"sample season: {len(season.episodes)} episode(s), {minutes:.2f} min of episode")
     print("\n[dub work] seconds per minute of episode (synthesis + fit + mix + loudness, ducked bed)")
     for engine, voice in VOICES:
-        print(f"  {engine:8s} {voice:6s} {work[engine] / minutes:6.1f} s/min")
+        print(f"  {engine:8s} {voice:8s} {work[engine] / minutes:6.1f} s/min")
+    for engine, voice in JA_VOICES:
+        if ja_minutes:
+            print(f"  {engine:8s} {voice:8s} {ja_work[engine] / ja_minutes:6.1f} s/min  (Japanese, episode 1)")
     print(f"  dialogue bed (DeepFilterNet estimate + mask), once per episode: {bed_seconds / minutes:.1f} s/min")
     print("\n[original dialogue left under the dubbed lines] dB re the original dialogue (ground truth)")
     for mode in ("duck", "subtract", "me"):
         print(f"  {mode:9s} {np.mean(totals[mode]):6.1f} dB")
     print(f"  subtract, as the QA report estimates it (model-based): {np.mean(totals['qa-subtract']):.1f} dB")
     print(f"  music kept by the subtraction mask over the episode: {np.mean(totals['music-kept']):.1f} dB")
-    print("\n[time-stretch 1.2x] seconds per line, long-term spectrum distance to the unstretched line")
+    print("\n[time-stretch 1.2x] seconds per line, long-term spectrum distance to the unstretched line, "
+          "median pitch after/before")
     for stretcher in stretch:
-        print(f"  {stretcher:10s} {np.mean(stretch[stretcher]):.3f} s/line  {np.mean(stretch_dist[stretcher]):.2f} dB")
+        print(f"  {stretcher:10s} {np.mean(stretch[stretcher]):.3f} s/line  {np.mean(stretch_dist[stretcher]):.2f} dB  "
+              f"pitch x{np.median(stretch_pitch[stretcher]):.3f}")
 
 
 if __name__ == "__main__":

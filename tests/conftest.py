@@ -10,6 +10,7 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -46,6 +47,14 @@ def mandarin_clip(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     wav = tmp_path_factory.mktemp("zh") / "zh.wav"
     synthesize(pinyin, "cmn-latn-pinyin", wav, words_per_minute=150)
     return wav, text
+
+
+@pytest.fixture(scope="session")
+def sample_season(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """The built-in three-episode sample season (`localize sample`), rendered once; tests only read it."""
+    from localize.sample import generate_season
+
+    return generate_season(tmp_path_factory.mktemp("sample-season") / "season")
 
 
 @pytest.fixture(scope="session")

@@ -9,16 +9,11 @@ from __future__ import annotations
 
 import itertools
 import json
-import os
-import tempfile
 from collections import defaultdict
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-
-os.environ.setdefault("PREFECT_LOCAL_STORAGE_PATH", tempfile.mkdtemp(prefix="localize-prefect-results-"))
-
 from prefect.testing.utilities import prefect_test_harness
 from stub_engines import ReferenceEngine, sample_references
 
@@ -32,14 +27,13 @@ MARKETS = ("en-US", "es-419", "pt-BR")
 
 
 @pytest.fixture(scope="module")
-def season_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+def season_run(tmp_path_factory: pytest.TempPathFactory, sample_season: Any) -> Iterator[dict[str, Any]]:
     from flows.season import localize_season
     from localize.asr.source import PictureOptions
-    from localize.sample import generate_season
     from localize.translate import engines
 
     root = tmp_path_factory.mktemp("sample-dub-season")
-    season = generate_season(root / "season")
+    season = sample_season
     references = sample_references(season.episodes)
     engines.ENGINES[ReferenceEngine.name] = lambda spec: ReferenceEngine(references)
     markets = [with_engine(get_market(code), EngineSpec(ReferenceEngine.name, "none")) for code in MARKETS]

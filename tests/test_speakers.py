@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -194,3 +195,33 @@ def test_diarization_tells_espeak_voices_apart(tmp_path: Path) -> None:
         assert inside == {f"S{who + 1}"}
     f0 = {v.label: v.f0_hz for v in result.voices}
     assert f0["S1"] and f0["S2"] and f0["S1"] > f0["S2"]
+
+
+@pytest.mark.slow
+def test_two_speaker_clip_gets_two_speakers_in_the_right_turns() -> None:
+    """The eval clip (a real recording of two speakers, turns tagged [S1]/[S2] in its text)."""
+    from conftest import shared_eval
+
+    from localize.speakers.diarize import diarize_file
+    from localize.speakers.evaluation import time_accuracy, timed_reference_turns
+
+    clip = shared_eval("asr", "mossttsd_single_reference_2spk.wav")
+    reference = timed_reference_turns(clip)
+    assert {speaker for _, _, speaker in reference} == {"S1", "S2"} and len(reference) >= 4
+    diarization = diarize_file(clip)
+    assert len(diarization.voices) == 2
+    assert time_accuracy(reference, diarization) >= 0.8  # measured 0.849 (bench/speaker_eval.py)
+
+
+@pytest.mark.slow
+def test_sample_season_lines_get_the_scripts_characters_without_the_script(sample_season: Any,
+                                                                           tmp_path: Path) -> None:
+    """Speakers hidden: diarized and linked across the season, each line's character maps to the script's."""
+    from localize.speakers.evaluation import diarize_season_blind, season_score
+
+    lines, episodes = diarize_season_blind(sample_season.out_dir, tmp_path)
+    assert len(episodes) == 3 and len(lines) == sum(e.lines for e in sample_season.episodes)
+    score = season_score(lines)
+    assert score.share >= 0.9, score
+    assert score.split() == [], score.labels  # each character one label, the same in every episode
+    assert len(score.labels) >= 4
