@@ -341,7 +341,7 @@ def cmd_models(args: argparse.Namespace) -> int:
     print(f"TTS       piper joe     {piper_voice_files('joe').model}")
     from localize.dub import kokoro
 
-    print(f"TTS (ja)  kokoro        {kokoro.model_file()} (sha256 checked)")
+    print(f"TTS (ja)  kokoro        {kokoro.model_file()} (sha256 checked when assembled)")
     from localize.picture.ocr import verify_models
 
     print(f"OCR       PP-OCRv4      {verify_models()} (sha256 checked)")
