@@ -94,7 +94,10 @@ def test_timed_cues_obey_every_hard_rule(cues: list[Cue], fps: float, rules: Sub
 def test_timing_is_idempotent(cues: list[Cue], fps: float, rules: SubtitleRules, media: int | None) -> None:
     once = apply_timing(cues, rules, fps, media)
     assert apply_timing(once, rules, fps, media) == once
-    assert apply_timing(list(reversed(cues)), rules, fps, media) == once  # input order does not matter
+    # input order does not matter, except among pieces of one line at the same times (reading order):
+    # a reverse sort keeps those in their given order (Python's sort is stable with reverse=True too)
+    shuffled = sorted(cues, key=lambda c: (c.start_ms, c.end_ms, c.line_index), reverse=True)
+    assert apply_timing(shuffled, rules, fps, media) == once
 
 
 @settings(max_examples=200, deadline=None)
@@ -190,3 +193,13 @@ def test_chaining_stretches_a_cue_at_most_the_pad_past_its_speech() -> None:
     assert a.end_ms == 2000 and b.start_ms == 2400
     a, b = apply_timing([_cue(0, 2000), _cue(2240, 4000)], rules, 25.0)  # 6-frame gap: 4 to close
     assert b.start_ms - a.end_ms == 80
+
+
+def test_pieces_of_a_line_starting_together_keep_their_reading_order() -> None:
+    # A line too short for its text: its pieces arrive with the same times; they are shown in the order
+    # they are read, not sorted by their text.
+    pieces = [Cue(1000, 1000, (text,), line_index=3) for text in ("zeta", "alpha", "mid")]
+    timed = apply_timing(pieces, RULES, 25.0)
+    assert [c.lines[0] for c in timed] == ["zeta", "alpha", "mid"]
+    assert timed[0].start_ms < timed[1].start_ms < timed[2].start_ms
+    assert apply_timing(timed, RULES, 25.0) == timed

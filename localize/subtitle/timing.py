@@ -55,7 +55,9 @@ def apply_timing(cues: Sequence[Cue], rules: SubtitleRules, fps: float,
     check_rules(rules)
     clock = FrameClock.from_fps(fps)
     limits = _limits(rules, clock, media_duration_ms)
-    ordered = sorted(cues, key=lambda c: (c.start_ms, c.end_ms, c.line_index, c.lines))
+    # Stable: pieces of one line that start at the same instant (a line too short for its text) keep
+    # their reading order; the timed pieces then start in that order, so a second pass keeps it.
+    ordered = sorted(cues, key=lambda c: (c.start_ms, c.end_ms, c.line_index))
     starts = _starts(ordered, clock, limits)
     kept = [(cue, start) for cue, start in zip(ordered, starts, strict=True)
             if limits.last_frame is None or start < limits.last_frame]
