@@ -8,16 +8,26 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from localize.errors import UserError
+
+if TYPE_CHECKING:
+    from localize.dub.voices import VoiceOption
+    from localize.markets import Market
 
 CAST_HELP = """\
 OUT/characters.json is written by `localize run`: one entry per recurring voice of the season
 (named from the studio's script, else "Speaker 1"...), its pitch and the gender/age hints read
 from it, the lines it speaks per episode, and per market the voice cast for it, kept so a
 character sounds the same in every episode. Edit the file by hand or with these options; a run
-keeps what a person set. Voice ids per market: `localize cast OUT --voices MARKET`."""
+keeps what a person set. Voice ids per market: `localize cast OUT --voices MARKET`.
+
+Listen before casting: `--listen DIR` writes one short line of the market's language in each
+voice, as WAV files (with --voices MARKET: every voice the market offers, DIR/<voice id>.wav;
+without: each character's cast voice, DIR/<market>/<character>.wav)."""
 
 
 def _split(value: str, sep: str, shape: str) -> tuple[str, str]:
@@ -34,8 +44,11 @@ def cmd_cast(args: argparse.Namespace) -> int:
 
     if args.voices:
         market = get_market(args.voices)
-        for option in market_voices(market):
+        options = market_voices(market)
+        for option in options:
             print(f"{option.id}\t{option.gender}")
+        if args.listen:
+            _listen(market, [(o.id, o) for o in options], args.listen)
         return 0
     registry = CharacterRegistry.in_folder(args.out)
     if not registry.path.is_file():
@@ -50,6 +63,12 @@ def cmd_cast(args: argparse.Namespace) -> int:
         market = get_market(market_code)
         registry.set_voice(name, market.code, find_voice(market, voice_id).id)
     characters = registry.characters()
+    if args.listen:
+        for code in sorted({m for c in characters for m in c.voices}):
+            market = get_market(code)
+            cast = [(c.name, find_voice(market, c.voices[code])) for c in characters if code in c.voices]
+            _listen(market, cast, args.listen / market.code)
+        return 0
     if args.format == "json":
         print(json.dumps([{k: v for k, v in vars(c).items() if k != "voiceprint"} for c in characters],
                          ensure_ascii=False, indent=1, default=list))
@@ -64,6 +83,13 @@ def cmd_cast(args: argparse.Namespace) -> int:
     return 0
 
 
+def _listen(market: Market, voices: list[tuple[str, VoiceOption]], folder: Path) -> None:
+    from localize.dub.audition import sample_line, write_auditions
+
+    print(f"{market.code}: {len(voices)} voices say {sample_line(market)!r} into {folder}/", file=sys.stderr)
+    write_auditions(market, voices, folder, on_written=lambda path: print(path, file=sys.stderr))
+
+
 def add_cast_parser(sub: argparse._SubParsersAction) -> None:
     cast = sub.add_parser("cast", help="show and edit the season's characters and their voices",
                           description=CAST_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -73,5 +99,8 @@ def add_cast_parser(sub: argparse._SubParsersAction) -> None:
     cast.add_argument("--voice", action="append", default=[], metavar='"NAME:MARKET=VOICE"',
                       help='cast a voice, e.g. --voice "陈默:en-US=espeak:en-us+m3" (repeatable)')
     cast.add_argument("--voices", metavar="MARKET", help="list the voice ids a market can cast, and exit")
+    cast.add_argument("--listen", type=Path, metavar="DIR",
+                      help="write a short line in each voice (with --voices: every voice of that market; "
+                           "else each character's cast voice) as WAV files into DIR")
     cast.add_argument("--format", choices=("text", "json"), default="text", help="output (default: %(default)s)")
     cast.set_defaults(func=cmd_cast)

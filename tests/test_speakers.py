@@ -164,6 +164,29 @@ def test_cli_shows_renames_and_recasts(tmp_path: Path, capsys: pytest.CaptureFix
     assert main(["cast", str(tmp_path / "none")]) == 2
 
 
+def test_cli_writes_auditions_of_each_voice_and_each_cast_character(tmp_path: Path,
+                                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    if shutil.which("espeak-ng") is None:
+        pytest.skip("espeak-ng not installed")
+    from localize.dub.wav import read_wav
+
+    market = get_market("es-419")
+    folder = tmp_path / "voices"
+    assert main(["cast", str(tmp_path), "--voices", "es-419", "--listen", str(folder)]) == 0
+    files = sorted(folder.glob("*.wav"))
+    assert len(files) == len(market_voices(market)) and (folder / "espeak_es-419_f3.wav") in files
+    assert len({f.read_bytes() for f in files}) == len(files)  # each voice sounds different
+    assert all(700 < read_wav(f).duration_ms < 6000 for f in files)  # one short line each
+    assert main(["cast", str(tmp_path), "--voices", "es-419", "--listen", str(folder)]) == 2  # not overwritten
+    assert "choose an empty folder" in capsys.readouterr().err
+
+    registry = CharacterRegistry.in_folder(tmp_path)
+    registry.link("ep01", [(_voice("S1", 0, 210), "林晓"), (_voice("S2", 1, 100), "陈默")])
+    registry.cast(market.code, lambda c, cur: cast_voices(market, c, cur))
+    assert main(["cast", str(tmp_path), "--listen", str(tmp_path / "cast")]) == 0
+    assert sorted(p.name for p in (tmp_path / "cast" / "es-419").iterdir()) == ["林晓.wav", "陈默.wav"]
+
+
 @pytest.mark.slow
 def test_diarization_tells_espeak_voices_apart(tmp_path: Path) -> None:
     """Real models: two espeak-ng voices of different pitch, alternating, become two speakers in the right turns."""
