@@ -58,7 +58,9 @@ def render_html(report: QAReport, extra: dict[str, Any] | None = None,
     frame_head = "<th>frame</th>" if images else ""
     verdict = ('<p class="pass">PASS: no errors</p>' if data["passed"]
                else f'<p class="fail">FAIL: {data["counts"]["error"]} error(s)</p>')
-    facts = "".join(f"<li>{esc(str(k))}: {esc(str(v))}</li>" for k, v in (extra or {}).items())
+    facts = "".join(f"<li>{esc(str(k))}: {esc(str(v))}</li>" for k, v in (extra or {}).items()
+                    if not _is_table(v))
+    tables = "".join(_fact_table(str(k), v) for k, v in (extra or {}).items() if _is_table(v))
     rows = "".join(
         f'<tr class="{esc(f["severity"])}"><td>{esc(f["start"])}</td><td>{esc(f["end"])}</td>'
         f'<td>{esc(f["severity"])}</td><td>{esc(f["stage"])}</td><td><code>{esc(f["code"])}</code></td>'
@@ -70,7 +72,21 @@ def render_html(report: QAReport, extra: dict[str, Any] | None = None,
     return (f"<!doctype html><html lang=en><meta charset=utf-8><title>{title}</title>"
             f"<style>{_STYLE}</style><h1>{title}</h1>{verdict}<p>{esc(counts)}</p><ul>{facts}</ul>"
             "<table><tr><th>start</th><th>end</th><th>severity</th><th>stage</th><th>code</th>"
-            f"<th>message</th>{frame_head}</tr>{rows}</table></html>\n")
+            f"<th>message</th>{frame_head}</tr>{rows}</table>{tables}</html>\n")
+
+
+def _is_table(value: Any) -> bool:
+    """A fact that is a list of rows (dicts), such as the dub's line by line figures."""
+    return isinstance(value, list) and bool(value) and all(isinstance(row, dict) for row in value)
+
+
+def _fact_table(name: str, rows: list[dict[str, Any]]) -> str:
+    esc = html.escape
+    keys = list(dict.fromkeys(k for row in rows for k in row))
+    head = "".join(f"<th>{esc(str(k))}</th>" for k in keys)
+    body = "".join("<tr>" + "".join(f"<td>{esc('' if row.get(k) is None else str(row.get(k)))}</td>"
+                                     for k in keys) + "</tr>" for row in rows)
+    return f"<h2>{esc(name.replace('_', ' '))}</h2><table><tr>{head}</tr>{body}</table>"
 
 
 def _image_cell(images: Mapping[int, str], index: int) -> str:

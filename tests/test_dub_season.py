@@ -103,6 +103,8 @@ def test_qa_reports_each_line_and_the_episode_loudness(season_run: dict[str, Any
         facts = report.get("facts", report)
         assert {"dub_lufs", "dub_true_peak_dbtp", "dub_residual_dialogue_db"} <= facts.keys()
         rows = facts["dub_line_details"]
-        assert rows and all({"character", "voice", "speed", "borrowed_ms", "start_offset_ms", "shortened",
-                             "flagged"} <= row.keys() for row in rows)
-        assert all(row["character"] and row["voice"] for row in rows)
+        assert rows and all({"start", "character", "voice", "speed", "borrowed_ms", "start_offset_ms", "shortened",
+                             "flagged", "text"} <= row.keys() for row in rows)
+        assert all(row["character"] and row["voice"] and row["text"] for row in rows)
+        page = (out / code / f"{episode}.qa.html").read_text(encoding="utf-8")
+        assert "<h2>dub line details</h2>" in page and f"<td>{rows[0]['voice']}</td>" in page

@@ -117,6 +117,18 @@ def test_html_escapes_everything_it_shows(tmp_path: Path) -> None:
     assert "&lt;script&gt;" in page
 
 
+def test_line_by_line_facts_show_as_a_table_escaped(tmp_path: Path) -> None:
+    path = _srt(tmp_path, "1\n00:00:01,000 --> 00:00:03,000\nHello there\n")
+    result = lint_file(path, LintOptions(market=get_market("en-US")))
+    rows = [{"line": 1, "character": "林晓", "voice": "piper:joe", "text": "<b>Run</b> & hide"},
+            {"line": 2, "character": "陈默", "voice": "take", "text": "Wait"}]
+    page = render_html(result.report, {"dub_lufs": -16.0, "dub_line_details": rows})
+    assert "<li>dub_lufs: -16.0</li>" in page and "dub_line_details:" not in page  # not a list dumped in a bullet
+    assert "<h2>dub line details</h2>" in page and page.count("<tr><td>") >= 2
+    assert "<th>character</th>" in page and "<td>陈默</td>" in page
+    assert "<b>Run</b>" not in page and "&lt;b&gt;Run&lt;/b&gt; &amp; hide" in page
+
+
 def test_unreadable_input_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["qa", str(tmp_path / "missing.srt")]) == 2
     assert "no such file" in capsys.readouterr().err

@@ -323,9 +323,10 @@ def dub_facts(track: DubTrack, market: Market) -> dict[str, object]:
         "dub_lines_flagged": len(placements) - within,
         "dub_missing_takes": len(track.missing_takes),
         "dub_line_details": [
-            {"line": p.line_index + 1, "character": p.speaker or "", "voice": p.voice, "speed": round(p.speed, 3),
-             "borrowed_ms": p.borrowed_ms, "start_offset_ms": -p.early_ms, "shortened": p.shortened,
-             "flagged": p.truncated_ms > 0 or p.speed > market.max_dub_speed + _SPEED_EPSILON}
+            {"line": p.line_index + 1, "start": timecode(p.start_ms), "character": p.speaker or "",
+             "voice": p.voice, "speed": round(p.speed, 3), "borrowed_ms": p.borrowed_ms,
+             "start_offset_ms": -p.early_ms, "shortened": p.shortened,
+             "flagged": p.truncated_ms > 0 or p.speed > market.max_dub_speed + _SPEED_EPSILON, "text": p.text}
             for p in placements],
     }
 
