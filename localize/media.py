@@ -161,6 +161,19 @@ def change_tempo(src: Path | str, dst: Path | str, speed: float, sample_rate: in
     return Path(dst)
 
 
+def shift_pitch(src: Path | str, dst: Path | str, factor: float, sample_rate: int) -> Path:
+    """Raise (factor > 1) or lower the voice's pitch and its formants together, keeping its tempo: the
+    same speaker sounds like another, smaller or larger, person. rubberband where ffmpeg has it, else
+    resampling undone in time by atempo."""
+    if not 0.5 <= factor <= 2.0:
+        raise LocalizeError(f"pitch factor {factor} outside the range 0.5-2.0")
+    chain = (f"rubberband=pitch={factor:.4f}:transients=mixed:detector=soft" if has_filter("rubberband")
+             else f"asetrate={round(sample_rate * factor)},aresample={sample_rate},atempo={1 / factor:.6f}")
+    with atomic_path(dst) as tmp:
+        run_ffmpeg(["-i", str(src), "-filter:a", chain, "-ar", str(sample_rate), str(tmp)], what=src)
+    return Path(dst)
+
+
 @contextlib.contextmanager
 def _ass_filter(ass: Path, fonts_dir: Path | str | None) -> Iterator[str]:
     """`ass=filename=...[:fontsdir=...]` over copies under plain temporary names.

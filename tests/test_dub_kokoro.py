@@ -47,12 +47,14 @@ def test_kokoro_speaks_japanese_with_female_and_male_voices(tmp_path: Path) -> N
 def test_japanese_characters_are_cast_kokoro_voices_by_gender() -> None:
     market = get_market("ja-JP")
     ids = [o.id for o in market_voices(market)]
-    assert ids[0] == "kokoro:jf_alpha" and "kokoro:jm_kumo-calm" in ids and ids[-1].startswith("espeak:ja+")
+    assert ids[:5] == [f"kokoro:{v.name}" for v in kokoro.VOICES] and ids[5] == "kokoro:jf_alpha-low"
+    assert "kokoro:jm_kumo-high" in ids and "espeak:ja+m3" in ids and ids[-1] == "kokoro:jm_kumo-calm"
     chars = [("林晓", "female"), ("陈默", "male"), ("王桂芳", "female"), ("张浩", "male"), ("李强", "male")]
     cast = cast_voices(market, chars, {})
     assert len(set(cast.values())) == 5 and all(v.startswith("kokoro:") for v in cast.values())
     assert all(find_voice(market, cast[n]).gender == g for n, g in chars)
-    assert cast["陈默"] == "kokoro:jm_kumo"  # the one male voice first, then its other readings
+    assert cast["陈默"] == "kokoro:jm_kumo"  # the one male voice first, then moved lower and higher
+    assert (cast["张浩"], cast["李强"]) == ("kokoro:jm_kumo-low", "kokoro:jm_kumo-high")
     engine = KokoroEngineVoice("jf_nezumi")
     assert engine.voice_id(None) == "jf_nezumi"
     assert len({engine.voice_id(f"SPEAKER_0{i}") for i in range(10)}) == 10

@@ -20,7 +20,7 @@ from localize.dub.voices import (
     voice_for,
     voice_from_spec,
 )
-from localize.dub.wav import read_wav
+from localize.dub.wav import read_wav, resample
 from localize.errors import InputFormatError, UnknownNameError
 from localize.markets import VoiceSpec, get_market
 
@@ -134,3 +134,32 @@ def test_real_piper_voice_speaks_english(tmp_path: Path) -> None:
     out = voice_for(get_market("en-US")).synthesize(text, tmp_path / "line.wav", "SPEAKER_01")
     wav = read_wav(out)
     assert wav.sample_rate == 22050 and wav.channels == 1 and 1800 < wav.duration_ms < 5500
+
+
+@needs_joe
+@needs_espeak
+@pytest.mark.slow
+def test_pitch_variants_are_other_speakers_and_keep_the_tempo(tmp_path: Path) -> None:
+    """To the speaker encoder, joe moved in pitch is someone else; joe at another pace is still joe."""
+    from localize.dub.voices import find_voice
+    from localize.speakers.embedding import load_encoder
+    from localize.speakers.pitch import median_f0
+
+    market = get_market("en-US")
+    text = "I never wanted to marry you, but my father insisted. Now go home and wait for me there."
+    clips = {}
+    for voice_id in ("piper:joe", "piper:joe-low", "piper:joe-high", "piper:joe-brisk"):
+        wav = read_wav(find_voice(market, voice_id).voice.synthesize(text, tmp_path / f"{voice_id[6:]}.wav"))
+        clips[voice_id] = resample(wav, 16000).samples[:, 0].astype(np.float32)
+    prints = dict(zip(clips, load_encoder().embed_many(list(clips.values())), strict=True))
+
+    def distance(a: str, b: str) -> float:
+        return 1.0 - float(prints[a] @ prints[b])
+
+    assert distance("piper:joe", "piper:joe-brisk") < 0.1
+    for a, b in (("piper:joe", "piper:joe-low"), ("piper:joe", "piper:joe-high"), ("piper:joe-low", "piper:joe-high")):
+        assert distance(a, b) > 0.2, (a, b, distance(a, b))
+    pitch = {v: median_f0(c, 16000) or 0.0 for v, c in clips.items()}
+    assert pitch["piper:joe-low"] < 0.92 * pitch["piper:joe"] and pitch["piper:joe-high"] > 1.08 * pitch["piper:joe"]
+    assert abs(len(clips["piper:joe-low"]) / len(clips["piper:joe"]) - 1) < 0.05  # same tempo
+    assert abs(len(clips["piper:joe-high"]) / len(clips["piper:joe"]) - 1) < 0.05

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from localize import media
-from localize.errors import MediaError
+from localize.errors import LocalizeError, MediaError
 
 
 @pytest.fixture(scope="module")
@@ -66,3 +66,27 @@ def test_preview_burns_subtitles_from_a_folder_with_awkward_characters(clip: Pat
     out = media.render_preview(clip, clip, ass, folder / "ep01.mp4")
     info = media.probe(out)
     assert (info.width, info.height) == (108, 192) and info.audio_streams == 1
+
+
+@pytest.mark.parametrize("rubberband", [True, False])
+def test_shift_pitch_moves_the_tone_and_keeps_the_length(tmp_path: Path, rubberband: bool,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    import numpy as np
+
+    from localize.dub.wav import Audio, read_wav, write_wav
+
+    if rubberband and not media.has_filter("rubberband"):
+        pytest.skip("this ffmpeg has no rubberband filter")
+    monkeypatch.setattr(media, "has_filter", lambda name: rubberband)
+    rate = 24000
+    t = np.arange(rate * 2) / rate
+    src = write_wav(Audio((0.3 * np.sin(2 * np.pi * 200 * t)).reshape(-1, 1), rate), tmp_path / "tone.wav")
+    for factor, expected_hz in ((0.84, 168.0), (1.19, 238.0)):
+        out = read_wav(media.shift_pitch(src, tmp_path / f"{factor}.wav", factor, rate))
+        assert out.sample_rate == rate and abs(out.frames / (2 * rate) - 1) < 0.03
+        middle = out.samples[rate // 2: rate * 3 // 2, 0]
+        spectrum = np.abs(np.fft.rfft(middle * np.hanning(len(middle))))
+        peak_hz = float(np.argmax(spectrum)) * rate / len(middle)
+        assert abs(peak_hz - expected_hz) < 4.0, (factor, peak_hz)
+    with pytest.raises(LocalizeError, match="pitch factor"):
+        media.shift_pitch(src, tmp_path / "x.wav", 3.0, rate)

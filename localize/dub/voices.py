@@ -21,7 +21,7 @@ import functools
 import logging
 import re
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -224,7 +224,37 @@ PIPER_VARIANTS: tuple[tuple[str, PiperCast], ...] = (
     ("", PiperCast(1.0)), ("-brisk", PiperCast(0.95, 0.5)), ("-calm", PiperCast(1.06, 0.8)),
 )
 KOKORO_VARIANTS: tuple[tuple[str, float], ...] = (("", 1.0), ("-brisk", 1.08), ("-calm", 0.94))
+# Pitch and formants moved together by three semitones: to the speaker encoder (Resemblyzer) Piper joe
+# lowered or raised so is 0.30-0.34 (cosine distance) from joe, as far as two espeak-ng voices are from him
+# (0.36-0.38), while joe-brisk and joe-calm are 0.01 from him: the same man at another pace.
+PITCH_VARIANTS: tuple[tuple[str, float], ...] = (("-low", 0.84), ("-high", 1.19))
 PIPER_FOLDER_ENV = "LOCALIZE_PIPER_VOICES"  # a folder of Piper voices (<name>.onnx + <name>.onnx.json)
+
+
+class PitchedVoice:
+    """Another voice's speech with its pitch and formants moved (`media.shift_pitch`): a new character."""
+
+    def __init__(self, voice: Voice, factor: float) -> None:
+        self.voice = voice
+        self.factor = factor
+
+    def synthesize(self, text: str, out_wav: Path, speaker: str | None = None) -> Path:
+        from localize import media
+        from localize.dub.wav import read_wav
+
+        out_wav = Path(out_wav)
+        raw = self.voice.synthesize(text, out_wav.with_name(out_wav.stem + ".unpitched.wav"), speaker)
+        audio = read_wav(raw)
+        if audio.frames == 0:
+            return raw.replace(out_wav)
+        media.shift_pitch(raw, out_wav, self.factor, audio.sample_rate)
+        raw.unlink()
+        return out_wav
+
+
+def _pitch_variants(options: list[VoiceOption]) -> list[VoiceOption]:
+    return [VoiceOption(f"{option.id}{suffix}", option.gender, PitchedVoice(option.voice, factor))
+            for suffix, factor in PITCH_VARIANTS for option in options]
 
 
 class FixedVoice:
@@ -251,19 +281,15 @@ def _piper_option(name: str, suffix: str, member: PiperCast, gender: str) -> Voi
         lambda text, out: engine.synthesize(text, out)))
 
 
-def _kokoro_options() -> list[VoiceOption]:
-    """Every Kokoro voice at its own speed, then brisk and calm readings of each (when installed)."""
+def _kokoro_options(readings: Sequence[tuple[str, float]]) -> list[VoiceOption]:
+    """Every Kokoro voice at each of `readings` (suffix, speed); none when the package is not installed."""
     from localize.dub import kokoro
 
     if kokoro.missing():
         return []
-    options = []
-    for suffix, speed in KOKORO_VARIANTS:
-        for info in kokoro.VOICES:
-            member = KokoroCast(info.name, speed)
-            options.append(VoiceOption(f"kokoro:{info.name}{suffix}", info.gender,
-                                       FixedVoice(functools.partial(_kokoro_speak, member))))
-    return options
+    return [VoiceOption(f"kokoro:{info.name}{suffix}", info.gender,
+                        FixedVoice(functools.partial(_kokoro_speak, KokoroCast(info.name, speed))))
+            for suffix, speed in readings for info in kokoro.VOICES]
 
 
 def _kokoro_speak(member: KokoroCast, text: str, out: Path) -> Path:
@@ -309,14 +335,19 @@ def espeak_language(market: Market) -> str:
 
 def market_voices(market: Market) -> tuple[VoiceOption, ...]:
     """Every voice a character of `market` can be given, the market's own engine first."""
-    options: list[VoiceOption] = []
+    neural: list[VoiceOption] = []  # each its own speaker; then each moved in pitch
+    paced: list[VoiceOption] = []
     if market.voice.engine == "piper":
-        options += [_piper_option(market.voice.voice, suffix, member, "male" if market.voice.voice == "joe" else "any")
-                    for suffix, member in PIPER_VARIANTS]
-    options += [_piper_option(str(path), "", PiperCast(1.0), "any") for path in local_piper_voices(market.language)]
+        gender = "male" if market.voice.voice == "joe" else "any"
+        neural.append(_piper_option(market.voice.voice, "", PIPER_VARIANTS[0][1], gender))
+        paced += [_piper_option(market.voice.voice, suffix, member, gender) for suffix, member in PIPER_VARIANTS[1:]]
+    neural += [_piper_option(str(path), "", PiperCast(1.0), "any") for path in local_piper_voices(market.language)]
     if market.language == "ja":
-        options += _kokoro_options()
-    options += [_espeak_option(espeak_language(market), member) for member in ESPEAK_VARIANTS]
+        neural += _kokoro_options(KOKORO_VARIANTS[:1])
+        paced += _kokoro_options(KOKORO_VARIANTS[1:])
+    espeak_voices = [_espeak_option(espeak_language(market), member) for member in ESPEAK_VARIANTS]
+    # the other paces last: to a listener (and the speaker encoder) they are the voice they come from
+    options = [*neural, *_pitch_variants(neural), *espeak_voices, *paced]
     unique = {option.id: option for option in reversed(options)}
     return tuple(unique[option.id] for option in options if unique[option.id] is option)
 
