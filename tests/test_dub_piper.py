@@ -139,7 +139,7 @@ def test_real_piper_voice_speaks_english(tmp_path: Path) -> None:
 @needs_joe
 @needs_espeak
 @pytest.mark.slow
-def test_pitch_variants_are_other_speakers_and_keep_the_tempo(tmp_path: Path) -> None:
+def test_pitch_variants_are_other_speakers(tmp_path: Path) -> None:
     """To the speaker encoder, joe moved in pitch is someone else; joe at another pace is still joe."""
     from localize.dub.voices import find_voice
     from localize.speakers.embedding import load_encoder
@@ -161,5 +161,4 @@ def test_pitch_variants_are_other_speakers_and_keep_the_tempo(tmp_path: Path) ->
         assert distance(a, b) > 0.2, (a, b, distance(a, b))
     pitch = {v: median_f0(c, 16000) or 0.0 for v, c in clips.items()}
     assert pitch["piper:joe-low"] < 0.92 * pitch["piper:joe"] and pitch["piper:joe-high"] > 1.08 * pitch["piper:joe"]
-    assert abs(len(clips["piper:joe-low"]) / len(clips["piper:joe"]) - 1) < 0.05  # same tempo
-    assert abs(len(clips["piper:joe-high"]) / len(clips["piper:joe"]) - 1) < 0.05
+    # (the tempo is kept: test_media's tone test; Piper's own durations vary from one call to the next)
