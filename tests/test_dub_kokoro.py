@@ -49,10 +49,11 @@ def test_japanese_characters_are_cast_kokoro_voices_by_gender() -> None:
     ids = [o.id for o in market_voices(market)]
     assert ids[:5] == [f"kokoro:{v.name}" for v in kokoro.VOICES] and ids[5] == "kokoro:jf_alpha-low"
     assert "kokoro:jm_kumo-high" in ids and "espeak:ja+m3" in ids and ids[-1] == "kokoro:jm_kumo-calm"
-    chars = [("林晓", "female"), ("陈默", "male"), ("王桂芳", "female"), ("张浩", "male"), ("李强", "male")]
+    chars = [("林晓", "female", 210.0), ("陈默", "male", 110.0), ("王桂芳", "female", 171.0), ("张浩", "male", 95.0),
+             ("李强", "male", 130.0)]
     cast = cast_voices(market, chars, {})
     assert len(set(cast.values())) == 5 and all(v.startswith("kokoro:") for v in cast.values())
-    assert all(find_voice(market, cast[n]).gender == g for n, g in chars)
+    assert all(find_voice(market, cast[n]).gender == g for n, g, _ in chars)
     assert cast["陈默"] == "kokoro:jm_kumo"  # the one male voice first, then moved lower and higher
     assert (cast["张浩"], cast["李强"]) == ("kokoro:jm_kumo-low", "kokoro:jm_kumo-high")
     engine = KokoroEngineVoice("jf_nezumi")

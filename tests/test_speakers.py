@@ -125,17 +125,30 @@ def test_registry_keeps_hand_edits_and_refuses_a_broken_file(tmp_path: Path) -> 
 
 def test_casting_is_stable_distinct_and_follows_gender(tmp_path: Path) -> None:
     market = get_market("es-419")
-    chars = [("林晓", "female"), ("陈默", "male"), ("王桂芳", "female"), ("张浩", "male")]
+    chars = [("林晓", "female", 210.0), ("陈默", "male", 74.0), ("王桂芳", "female", 171.0), ("张浩", "male", None)]
     cast = cast_voices(market, chars, {})
     assert len(set(cast.values())) == 4
-    assert all(find_voice(market, cast[n]).gender == g for n, g in chars)
-    assert cast_voices(market, [*chars, ("Speaker 5", "unknown")], cast).items() >= cast.items()
+    assert all(find_voice(market, cast[n]).gender == g for n, g, _ in chars)
+    assert cast_voices(market, [*chars, ("Speaker 5", "unknown", None)], cast).items() >= cast.items()
     registry = CharacterRegistry.in_folder(tmp_path)
     registry.link("ep01", [(_voice("S1", 0, 210), "林晓"), (_voice("S2", 1, 100), "陈默")])
     caster = lambda c, cur: cast_voices(market, c, cur)  # noqa: E731
     assert registry.cast(market.code, caster) == registry.cast(market.code, caster)
     english = [o.id for o in market_voices(get_market("en-US"))]
     assert english[0] == "piper:joe" and any(i.startswith("espeak:en-us+f") for i in english)
+
+
+def test_the_deeper_character_gets_the_lower_copy_of_a_voice() -> None:
+    english = get_market("en-US")
+    # leads first: 陈默 would take joe and 张浩 joe-low, but 陈默 speaks lower
+    cast = cast_voices(english, [("陈默", "male", 74.0), ("张浩", "male", 95.0), ("李强", "male", 120.0)], {})
+    assert cast == {"陈默": "piper:joe-low", "张浩": "piper:joe", "李强": "piper:joe-high"}
+    # a character already cast keeps the voice; only the new ones are ordered among themselves
+    kept = cast_voices(english, [("陈默", "male", 74.0), ("张浩", "male", 60.0)], {"陈默": "piper:joe"})
+    assert kept == {"陈默": "piper:joe", "张浩": "piper:joe-low"}
+    # voices of different families (a neural voice and espeak-ng) are not swapped by pitch
+    many = [(f"M{i}", "male", 100.0 - i) for i in range(5)]
+    assert cast_voices(english, many, {})["M3"].startswith("espeak:")
 
 
 def test_cast_voice_routes_each_character(tmp_path: Path) -> None:

@@ -214,6 +214,12 @@ class VoiceOption:
     id: str  # "espeak:es-419+f3", "piper:joe", "piper:joe-brisk", "piper:<local voice stem>"
     gender: str  # "female", "male" or "any": casting matches it to the character's gender hint
     voice: Voice
+    family: str = ""  # the voice this one is made from ("piper:joe" for "piper:joe-low"); "" for itself
+    pitch: float = 1.0  # its pitch relative to the family's voice
+
+    @property
+    def lineage(self) -> str:
+        return self.family or self.id
 
 
 ESPEAK_VARIANTS: tuple[EspeakCast, ...] = (
@@ -253,7 +259,7 @@ class PitchedVoice:
 
 
 def _pitch_variants(options: list[VoiceOption]) -> list[VoiceOption]:
-    return [VoiceOption(f"{option.id}{suffix}", option.gender, PitchedVoice(option.voice, factor))
+    return [VoiceOption(f"{option.id}{suffix}", option.gender, PitchedVoice(option.voice, factor), option.id, factor)
             for suffix, factor in PITCH_VARIANTS for option in options]
 
 
@@ -278,7 +284,7 @@ def _espeak_option(language: str, member: EspeakCast) -> VoiceOption:
 def _piper_option(name: str, suffix: str, member: PiperCast, gender: str) -> VoiceOption:
     engine = PiperEngineVoice(name, (member,))
     return VoiceOption(f"piper:{Path(name).stem}{suffix}", gender, FixedVoice(
-        lambda text, out: engine.synthesize(text, out)))
+        lambda text, out: engine.synthesize(text, out)), f"piper:{Path(name).stem}" if suffix else "")
 
 
 def _kokoro_options(readings: Sequence[tuple[str, float]]) -> list[VoiceOption]:
@@ -288,7 +294,8 @@ def _kokoro_options(readings: Sequence[tuple[str, float]]) -> list[VoiceOption]:
     if kokoro.missing():
         return []
     return [VoiceOption(f"kokoro:{info.name}{suffix}", info.gender,
-                        FixedVoice(functools.partial(_kokoro_speak, KokoroCast(info.name, speed))))
+                        FixedVoice(functools.partial(_kokoro_speak, KokoroCast(info.name, speed))),
+                        f"kokoro:{info.name}" if suffix else "")
             for suffix, speed in readings for info in kokoro.VOICES]
 
 
@@ -360,21 +367,33 @@ def find_voice(market: Market, voice_id: str) -> VoiceOption:
     return options[voice_id]
 
 
-def cast_voices(market: Market, characters: list[tuple[str, str]], cast: dict[str, str]) -> dict[str, str]:
-    """Voice ids for characters not yet cast, given (name, gender hint) in order of appearance.
+def cast_voices(market: Market, characters: Sequence[tuple[str, str, float | None]],
+                cast: dict[str, str]) -> dict[str, str]:
+    """Voice ids for characters not yet cast, given (name, gender hint, median pitch in Hz or None), leads first.
 
     Each gets the first voice of its gender (or any) that no one in `cast` has; when all are
-    taken, the least used. `cast` (name -> id) is kept as it is: a character keeps its voice.
+    taken, the least used. Characters given voices of one family (a voice and its pitch-moved
+    copies) then swap so the deeper character has the lower voice. `cast` (name -> id) is kept as
+    it is: a character keeps its voice.
     """
     options = market_voices(market)
     chosen = dict(cast)
-    for name, gender in characters:
+    for name, gender, _ in characters:
         if name in chosen:
             continue
         fitting = [o for o in options if gender not in ("female", "male") or o.gender in (gender, "any")]
         fitting = fitting or list(options)
         used = list(chosen.values())
         chosen[name] = min(fitting, key=lambda o: (used.count(o.id), fitting.index(o))).id
+    by_id = {o.id: o for o in options}
+    new = [(name, f0) for name, _, f0 in characters if name not in cast and f0]
+    for lineage in {by_id[chosen[name]].lineage for name, _ in new}:
+        group = [(name, f0) for name, f0 in new if by_id[chosen[name]].lineage == lineage]
+        voices = sorted((by_id[chosen[name]] for name, _ in group), key=lambda o: o.pitch)
+        if len({o.pitch for o in voices}) < 2:
+            continue
+        for (name, _), option in zip(sorted(group, key=lambda g: g[1]), voices, strict=True):
+            chosen[name] = option.id
     return chosen
 
 

@@ -132,7 +132,8 @@ class CharacterRegistry:
 
         self.update(change)
 
-    def cast(self, market_code: str, caster: Callable[[list[tuple[str, str]], dict[str, str]], dict[str, str]]
+    def cast(self, market_code: str,
+             caster: Callable[[list[tuple[str, str, float | None]], dict[str, str]], dict[str, str]]
              ) -> dict[str, str]:
         """Character name -> voice id for a market; characters without one are cast now and kept."""
         chosen: dict[str, str] = {}
@@ -140,7 +141,7 @@ class CharacterRegistry:
         def change(characters: list[Character]) -> list[Character]:
             current = {c.name: c.voices[market_code] for c in characters if market_code in c.voices}
             ordered = sorted(characters, key=lambda c: (-c.speech_ms, c.name))  # leads pick first
-            chosen.update(caster([(c.name, c.gender) for c in ordered], current))
+            chosen.update(caster([(c.name, c.gender, c.f0_hz) for c in ordered], current))
             return [replace(c, voices={**c.voices, market_code: chosen[c.name]}) for c in characters]
 
         self.update(change)
