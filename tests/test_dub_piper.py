@@ -162,3 +162,39 @@ def test_pitch_variants_are_other_speakers(tmp_path: Path) -> None:
     pitch = {v: median_f0(c, 16000) or 0.0 for v, c in clips.items()}
     assert pitch["piper:joe-low"] < 0.92 * pitch["piper:joe"] and pitch["piper:joe-high"] > 1.08 * pitch["piper:joe"]
     # (the tempo is kept: test_media's tone test; Piper's own durations vary from one call to the next)
+
+
+def test_local_piper_voices_join_the_catalogue_one_entry_per_speaker(tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    from types import SimpleNamespace
+
+    import localize.dub.piper
+    from localize.dub.voices import PIPER_FOLDER_ENV, find_voice, market_voices
+
+    def voice_files(stem: str, language: str, speakers: int, names: dict[str, int] | None = None) -> None:
+        (tmp_path / f"{stem}.onnx").write_bytes(b"not loaded until a line is spoken")
+        config = {"language": {"code": language}, "num_speakers": speakers, "speaker_id_map": names or {}}
+        (tmp_path / f"{stem}.onnx.json").write_text(json.dumps(config), encoding="utf-8")
+
+    voice_files("en_US-arctic-medium", "en_US", 3, {"awb": 0, "bdl": 1, "clb": 2})
+    voice_files("en_GB-alan-low", "en_GB", 1)
+    voice_files("es_MX-ald-medium", "es_MX", 1)
+    monkeypatch.setenv(PIPER_FOLDER_ENV, str(tmp_path))
+    english = [o.id for o in market_voices(get_market("en-US"))]
+    assert english[:5] == ["piper:joe", "piper:en_GB-alan-low", "piper:en_US-arctic-medium#awb",
+                           "piper:en_US-arctic-medium#bdl", "piper:en_US-arctic-medium#clb"]
+    assert "piper:en_US-arctic-medium#bdl-low" in english and "piper:es_MX-ald-medium" not in english
+    assert "piper:es_MX-ald-medium" in [o.id for o in market_voices(get_market("es-419"))]
+
+    spoken: list[int] = []
+
+    def fake_voice(name: str) -> SimpleNamespace:
+        def synthesize(text: str, options: localize.dub.piper.PiperOptions) -> np.ndarray:
+            spoken.append(options.speaker_id)
+            return np.zeros(2205, dtype=np.float32)
+        return SimpleNamespace(config=SimpleNamespace(length_scale=1.0), sample_rate=22050, synthesize=synthesize)
+
+    monkeypatch.setattr(localize.dub.piper, "load_voice", fake_voice)
+    find_voice(get_market("en-US"), "piper:en_US-arctic-medium#clb").voice.synthesize("Hi.", tmp_path / "c.wav")
+    find_voice(get_market("en-US"), "piper:en_GB-alan-low").voice.synthesize("Hi.", tmp_path / "a.wav")
+    assert spoken == [2, 0]

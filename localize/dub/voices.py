@@ -106,6 +106,7 @@ class PiperCast:
 
     length_scale: float = 1.0  # multiplies the voice's own length_scale
     noise_scale: float | None = None  # None keeps the voice's own
+    speaker_id: int = 0  # which speaker of a multi-speaker voice (LibriTTS, Arctic...)
 
 
 # A single-speaker voice cannot change who speaks; these only make speakers less alike.
@@ -125,7 +126,7 @@ class PiperEngineVoice:
         piper = load_voice(self.voice)
         member = self.cast[cast_index(speaker, len(self.cast))]
         options = PiperOptions(length_scale=piper.config.length_scale * member.length_scale,
-                               noise_scale=member.noise_scale)
+                               noise_scale=member.noise_scale, speaker_id=member.speaker_id)
         return write_wav(mono(piper.synthesize(text, options), piper.sample_rate), out_wav)
 
 
@@ -281,10 +282,30 @@ def _espeak_option(language: str, member: EspeakCast) -> VoiceOption:
                                             pitch=member.pitch)))
 
 
-def _piper_option(name: str, suffix: str, member: PiperCast, gender: str) -> VoiceOption:
+MAX_SPEAKERS_PER_VOICE = 12  # of a multi-speaker Piper voice (LibriTTS has 900): enough for a season's cast
+
+
+def _local_piper_options(model: Path) -> list[VoiceOption]:
+    """A local Piper voice; a multi-speaker one gives its first speakers, each a catalogue voice
+    ("piper:<stem>#<speaker>", named by the voice's speaker_id_map where it has one)."""
+    import json
+
+    try:
+        config = json.loads(model.with_name(model.name + ".json").read_text(encoding="utf-8"))
+        speakers = int(config.get("num_speakers", 1))
+        names = {int(i): str(n) for n, i in dict(config.get("speaker_id_map") or {}).items()}
+    except (OSError, ValueError, TypeError, AttributeError):
+        return [_piper_option(str(model), "", PiperCast(1.0), "any")]
+    if speakers <= 1:
+        return [_piper_option(str(model), "", PiperCast(1.0), "any")]
+    return [_piper_option(str(model), f"#{names.get(sid, sid)}", PiperCast(1.0, speaker_id=sid), "any", family=False)
+            for sid in range(min(speakers, MAX_SPEAKERS_PER_VOICE))]
+
+
+def _piper_option(name: str, suffix: str, member: PiperCast, gender: str, family: bool = True) -> VoiceOption:
     engine = PiperEngineVoice(name, (member,))
     return VoiceOption(f"piper:{Path(name).stem}{suffix}", gender, FixedVoice(
-        lambda text, out: engine.synthesize(text, out)), f"piper:{Path(name).stem}" if suffix else "")
+        lambda text, out: engine.synthesize(text, out)), f"piper:{Path(name).stem}" if suffix and family else "")
 
 
 def _kokoro_options(readings: Sequence[tuple[str, float]]) -> list[VoiceOption]:
@@ -348,7 +369,7 @@ def market_voices(market: Market) -> tuple[VoiceOption, ...]:
         gender = "male" if market.voice.voice == "joe" else "any"
         neural.append(_piper_option(market.voice.voice, "", PIPER_VARIANTS[0][1], gender))
         paced += [_piper_option(market.voice.voice, suffix, member, gender) for suffix, member in PIPER_VARIANTS[1:]]
-    neural += [_piper_option(str(path), "", PiperCast(1.0), "any") for path in local_piper_voices(market.language)]
+    neural += [option for path in local_piper_voices(market.language) for option in _local_piper_options(path)]
     if market.language == "ja":
         neural += _kokoro_options(KOKORO_VARIANTS[:1])
         paced += _kokoro_options(KOKORO_VARIANTS[1:])
