@@ -171,14 +171,7 @@ def test_local_piper_voices_join_the_catalogue_one_entry_per_speaker(tmp_path: P
     import localize.dub.piper
     from localize.dub.voices import PIPER_FOLDER_ENV, find_voice, market_voices
 
-    def voice_files(stem: str, language: str, speakers: int, names: dict[str, int] | None = None) -> None:
-        (tmp_path / f"{stem}.onnx").write_bytes(b"not loaded until a line is spoken")
-        config = {"language": {"code": language}, "num_speakers": speakers, "speaker_id_map": names or {}}
-        (tmp_path / f"{stem}.onnx.json").write_text(json.dumps(config), encoding="utf-8")
-
-    voice_files("en_US-arctic-medium", "en_US", 3, {"awb": 0, "bdl": 1, "clb": 2})
-    voice_files("en_GB-alan-low", "en_GB", 1)
-    voice_files("es_MX-ald-medium", "es_MX", 1)
+    _local_voice_files(tmp_path)
     monkeypatch.setenv(PIPER_FOLDER_ENV, str(tmp_path))
     english = [o.id for o in market_voices(get_market("en-US"))]
     assert english[:5] == ["piper:joe", "piper:en_GB-alan-low", "piper:en_US-arctic-medium#awb",
@@ -198,3 +191,45 @@ def test_local_piper_voices_join_the_catalogue_one_entry_per_speaker(tmp_path: P
     find_voice(get_market("en-US"), "piper:en_US-arctic-medium#clb").voice.synthesize("Hi.", tmp_path / "c.wav")
     find_voice(get_market("en-US"), "piper:en_GB-alan-low").voice.synthesize("Hi.", tmp_path / "a.wav")
     assert spoken == [2, 0]
+
+
+def _local_voice_files(folder: Path) -> None:
+    """Piper voice files as a user keeps them (the model is only read when a line is spoken)."""
+    for stem, language, speakers, names in (("en_US-arctic-medium", "en_US", 3, {"awb": 0, "bdl": 1, "clb": 2}),
+                                            ("en_GB-alan-low", "en_GB", 1, {}), ("es_MX-ald-medium", "es_MX", 1, {})):
+        (folder / f"{stem}.onnx").write_bytes(b"not loaded until a line is spoken")
+        config = {"language": {"code": language}, "num_speakers": speakers, "speaker_id_map": names}
+        (folder / f"{stem}.onnx.json").write_text(json.dumps(config), encoding="utf-8")
+
+
+def test_voices_that_do_not_say_their_gender_are_measured_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from types import SimpleNamespace
+
+    import localize.dub.piper
+    from localize.dub import voice_gender
+    from localize.dub.voices import PIPER_FOLDER_ENV, cast_voices
+
+    _local_voice_files(tmp_path)
+    monkeypatch.setenv(PIPER_FOLDER_ENV, str(tmp_path))
+    monkeypatch.setenv("LOCALIZE_MODELS_DIR", str(tmp_path / "models"))
+    calls: list[int] = []
+
+    def fake_voice(name: str) -> SimpleNamespace:
+        def synthesize(text: str, options: localize.dub.piper.PiperOptions) -> np.ndarray:
+            # arctic speaker 1 ("bdl") sounds like a woman, the others like men
+            calls.append(options.speaker_id)
+            hz = 215.0 if "arctic" in name and options.speaker_id == 1 else 110.0
+            t = np.arange(22050 * 2) / 22050
+            return (0.3 * np.sin(2 * np.pi * hz * t)).astype(np.float32)
+        return SimpleNamespace(config=SimpleNamespace(length_scale=1.0), sample_rate=22050, synthesize=synthesize)
+
+    monkeypatch.setattr(localize.dub.piper, "load_voice", fake_voice)
+    monkeypatch.setattr(localize.dub.voices, "ESPEAK_VARIANTS", ())  # only the Piper voices to choose from
+    market = get_market("en-US")
+    cast = cast_voices(market, [("陈默", "male", 90.0), ("林晓", "female", 220.0)], {})
+    assert cast == {"陈默": "piper:joe", "林晓": "piper:en_US-arctic-medium#bdl"}
+    measured = json.loads((tmp_path / "models" / voice_gender.CACHE_NAME).read_text(encoding="utf-8"))
+    assert measured["piper:en_US-arctic-medium#bdl"] > 200 > measured["piper:en_GB-alan-low"]
+    before = len(calls)
+    cast_voices(market, [("张浩", "male", 100.0)], cast)
+    assert len(calls) == before  # measured once, then read from the models folder

@@ -22,7 +22,7 @@ import logging
 import re
 import zlib
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Protocol
 
@@ -399,6 +399,10 @@ def cast_voices(market: Market, characters: Sequence[tuple[str, str, float | Non
     """
     options = market_voices(market)
     chosen = dict(cast)
+    if any(gender in ("female", "male") for name, gender, _ in characters if name not in chosen):
+        from localize.dub.voice_gender import sounding_gender  # voices that do not say: measured once
+
+        options = tuple(replace(o, gender=sounding_gender(o, market)) if o.gender == "any" else o for o in options)
     for name, gender, _ in characters:
         if name in chosen:
             continue
