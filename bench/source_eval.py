@@ -7,8 +7,17 @@
    one episode each, their reference text burned in (localize.sample.clips), and the same
    episode as a clean master. Raw faster-whisper (beam 5, VAD, temperature 0, OpenCC t2s) next
    to the pipeline, each with its real-time factor.
+3. Pictures it was not tuned on (../shared/eval/asr, skipped when absent): the same real clips
+   as episodes with screen furniture (localize.sample.furniture): a running timecode, a
+   scrolling ticker, a sign in the scene, a 720x1280 frame, other subtitle fonts, colours and
+   positions, and a timecode with no subtitles at all. The clips of each language are split by
+   their sorted order: even positions are the TUNING half (thresholds were chosen looking at
+   these), odd positions the REPORTING half (not looked at while tuning). Per episode: CER of
+   speech alone, picture alone and fused, the band chosen and why, and, on the reporting half,
+   whether fused CER is at most 0.05 and never above speech alone.
 
-    .venv/bin/python bench/source_eval.py [--season DIR] [--episodes 3] [--no-real]
+    .venv/bin/python bench/source_eval.py [--season DIR] [--episodes 3] [--no-sample] [--no-real]
+        [--no-furniture] [--half tune|report|both] [--looks timecode,ticker,...]
 """
 
 from __future__ import annotations
@@ -34,6 +43,7 @@ from localize.asr.source import PictureOptions, PictureText, combine, read_pictu
 from localize.picture.ocr import load_engine  # noqa: E402
 from localize.sample import generate_season  # noqa: E402
 from localize.sample.clips import build_clip_episode  # noqa: E402
+from localize.sample.furniture import LOOKS, Look  # noqa: E402
 from localize.scoring import cer  # noqa: E402
 from localize.types import Transcript  # noqa: E402
 
@@ -165,19 +175,99 @@ def real_speech(languages: Sequence[tuple[str, str]]) -> None:
         print(f"  ({len(clips)} clips, {seconds:.0f} s; s per s = real-time factor of the whole row)")
 
 
+GOAL_CER = 0.05
+NO_SUBTITLES = "timecode-only"  # a timecode and no burned-in dialogue: the speech must be kept
+
+
+def eval_rows() -> list[dict[str, str]]:
+    with open(EVAL / "asr" / "transcripts.tsv", encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle, delimiter="\t"))
+
+
+def split_clips(rows: Sequence[dict[str, str]], language: str, half: str) -> list[tuple[Path, str]]:
+    """The clips of one language, in file-name order: even positions tune, odd positions report."""
+    clips = sorted((EVAL / r["file"], re.sub(r"\[S\d\]", "", r["transcript"])) for r in rows
+                   if r["lang"].startswith(language))
+    return [clip for index, clip in enumerate(clips) if (index % 2 == 0) == (half == "tune")]
+
+
+def band_words(transcript: Transcript) -> str:
+    band = transcript.band
+    if band is None:
+        return "no band"
+    return f"y {100 * band.box.y0 // band.frame_height}-{100 * band.box.y1 // band.frame_height}%"
+
+
+def furniture(halves: Sequence[str], looks: Sequence[str],
+              languages: Sequence[tuple[str, str]] = (("cmn", "mandarin"), ("yue", "cantonese"))) -> bool:
+    """Each look x language x half: speech, picture and fused CER. True when the reporting half meets the goal."""
+    if not (EVAL / "asr" / "transcripts.tsv").is_file():
+        print("\nPictures it was not tuned on: skipped (../shared/eval not found)")
+        return True
+    rows = eval_rows()
+    met = True
+    for half in halves:
+        print(f"\nPictures it was not tuned on, {half.upper()} half of the clips"
+              f"{' (goal: fused CER <= 0.05 and <= speech)' if half == 'report' else ' (tuned on: not a result)'}")
+        print(f"{'episode':<30} {'speech':>7} {'picture':>8} {'fused':>6}  band chosen (and why)")
+        for language, dialect in languages:
+            clips = split_clips(rows, language, half)
+            reference = "".join(t for _, t in clips)
+            heard: Transcript | None = None
+            for name in looks:
+                look = LOOKS[name] if name != NO_SUBTITLES else Look(NO_SUBTITLES, timecode=True)
+                stem = f"look-{language}-{half}-{name}"
+                video = CACHE / f"{stem}.mp4"
+                if not video.is_file():
+                    build_clip_episode(clips, video, CACHE / stem, look=look, burn=name != NO_SUBTITLES)
+                if heard is None:  # the same clips, the same sound in every look: heard once
+                    wav = media.extract_audio(video, CACHE / f"{stem}.wav")
+                    heard = transcribe(wav, AsrOptions(dialect=dialect))
+                picture = read_picture(media.probe(video), speech=heard.speech)
+                fused = combine(heard, picture, None)
+                scores = [cer(to_simplified(t), to_simplified(reference)) for t in
+                          (text(heard), "".join(c.text for c in picture.cues), text(fused))]
+                verdict = ""
+                if half == "report":
+                    ok = scores[2] <= max(GOAL_CER, 0.0) and scores[2] <= scores[0] + 1e-9
+                    if name == NO_SUBTITLES:
+                        ok = scores[2] <= scores[0] + 1e-9
+                    met &= ok
+                    verdict = "  ok" if ok else "  MISSED"
+                print(f"{language + ' ' + name:<30} {scores[0]:7.3f} {scores[1]:8.3f} {scores[2]:6.3f}  "
+                      f"{band_words(fused)}: {fused.band.reason if fused.band else picture_note(fused)}{verdict}",
+                      flush=True)
+    return met
+
+
+def picture_note(transcript: Transcript) -> str:
+    return "; ".join(note.message for note in transcript.notes) or "speech only"
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--season", type=Path, default=CACHE / "sample-season")
     parser.add_argument("--episodes", type=int, default=3)
+    parser.add_argument("--no-sample", action="store_true", help="skip the sample-season part")
     parser.add_argument("--no-real", action="store_true", help="skip the real-speech part")
+    parser.add_argument("--no-furniture", action="store_true", help="skip the screen-furniture part")
+    parser.add_argument("--half", choices=("tune", "report", "both"), default="both",
+                        help="which half of the eval clips the furniture part runs on")
+    parser.add_argument("--looks", default=",".join((*LOOKS, NO_SUBTITLES)),
+                        help="furniture looks to run (comma-separated; default: all)")
     args = parser.parse_args()
     CACHE.mkdir(parents=True, exist_ok=True)
     load_model(AsrOptions())  # loading is not part of any row
     load_engine()
-    sample_season(args.season, args.episodes)
+    if not args.no_sample:
+        sample_season(args.season, args.episodes)
     if not args.no_real:
         real_speech((("cmn", "mandarin"), ("yue", "cantonese")))
-    return 0
+    met = True
+    if not args.no_furniture:
+        halves = ("tune", "report") if args.half == "both" else (args.half,)
+        met = furniture(halves, args.looks.split(","))
+    return 0 if met else 1
 
 
 if __name__ == "__main__":

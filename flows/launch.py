@@ -25,8 +25,9 @@ from localize.asr import AsrOptions  # noqa: E402
 from localize.asr.dialects import check_dialect  # noqa: E402
 from localize.asr.source import PictureOptions  # noqa: E402
 from localize.config import CONFIG_NAME, Config, load_config  # noqa: E402
-from localize.errors import LocalizeError  # noqa: E402
+from localize.errors import InputFormatError, LocalizeError  # noqa: E402
 from localize.markets import Market, parse_markets  # noqa: E402
+from localize.picture.band import BandSpec  # noqa: E402
 from localize.plugins import load_plugins  # noqa: E402
 from localize.subtitle.platforms import get_platform  # noqa: E402
 
@@ -46,6 +47,7 @@ class RunRequest:
     dialect: str | None = None
     device: str | None = None  # auto, cpu or cuda: ASR, OCR and translation
     no_ocr: bool = False
+    band: str | None = None  # where the dialogue is burned in ("0.72-0.88"); default: [picture] band, else found
     preview: bool = True
     force: bool = False
     runner: str = "threads"
@@ -92,6 +94,12 @@ def prepare(request: RunRequest) -> PreparedRun:
     asr = dataclasses.replace(config.asr, dialect=request.dialect) if request.dialect else config.asr
     check_dialect(asr.dialect)
     picture = dataclasses.replace(config.picture, enabled=False) if request.no_ocr else config.picture
+    if request.band:
+        try:
+            BandSpec.parse(request.band)
+        except ValueError as exc:
+            raise InputFormatError("--band", 0, str(exc)) from None
+        picture = dataclasses.replace(picture, band=request.band)
     if request.device:
         asr = dataclasses.replace(asr, device=request.device)
         picture = dataclasses.replace(picture, device=request.device)
@@ -122,7 +130,8 @@ def execute(run: PreparedRun) -> SeasonResult:
 def launch_season(season: str, out: str, markets: Sequence[str] = ("en-US", "es-419", "pt-BR"),
                   config: str | None = None, glossaries: str | None = None, dialect: str | None = None,
                   device: str | None = None, no_ocr: bool = False, preview: bool = True, force: bool = False,
-                  runner: str = "threads", workers: int | None = None, platform: str | None = None) -> dict[str, Any]:
+                  runner: str = "threads", workers: int | None = None, platform: str | None = None,
+                  band: str | None = None) -> dict[str, Any]:
     """Localize every episode in `season` (a folder on the worker's machine) into `out`, per market.
 
     The deployment's entry point (prefect.yaml): paths are as the worker sees them. Fails when any
@@ -131,7 +140,7 @@ def launch_season(season: str, out: str, markets: Sequence[str] = ("en-US", "es-
     request = RunRequest(season=Path(season), markets=",".join(markets), out=Path(out),
                          config=Path(config) if config else None, glossaries=Path(glossaries) if glossaries else None,
                          dialect=dialect, device=device, no_ocr=no_ocr, preview=preview, force=force,
-                         runner=runner, workers=workers, platform=platform)
+                         runner=runner, workers=workers, platform=platform, band=band)
     result = execute(prepare(request))
     failed = [f"{f.episode} [{f.market}] ({f.fault}): {f.error}" for f in result.failures]
     if failed:

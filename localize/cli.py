@@ -66,6 +66,21 @@ def _warn_if_demo(markets: Sequence[Market]) -> None:
         print(f"Note: {DEMO_QUALITY_NOTE}", file=sys.stderr)
 
 
+BAND_HELP = ("where the dialogue is burned in, when you know better than the search: shares of the frame "
+             "height (0.72-0.88) or pixel rows (1380-1700); default: [picture] band in localize.toml, else found "
+             "by evidence (Chinese text that changes with the speech; timecodes, tickers and signs are ignored)")
+
+
+def _band(text: str) -> str:
+    from localize.picture.band import BandSpec
+
+    try:
+        BandSpec.parse(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return text
+
+
 EXIT_NEEDS_REVIEW = 3  # `localize run`: everything delivered, but some of it carries error findings
 
 
@@ -74,8 +89,8 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     request = RunRequest(season=args.season, markets=args.markets, out=args.out, config=args.config,
                          glossaries=args.glossaries, dialect=args.dialect, device=args.device, no_ocr=args.no_ocr,
-                         preview=not args.no_preview, force=args.force, runner=args.runner, workers=args.workers,
-                         show_progress=not args.quiet, platform=args.platform)
+                         band=args.band, preview=not args.no_preview, force=args.force, runner=args.runner,
+                         workers=args.workers, show_progress=not args.quiet, platform=args.platform)
     # Checked here, before Prefect starts its temporary server, so mistakes read as one clear line.
     prepared = prepare(request)
     _warn_if_demo(prepared.markets)
@@ -156,7 +171,7 @@ def cmd_transcribe(args: argparse.Namespace) -> int:
         raise LocalizeError("--script goes with one FILE; for several, put epNN.script.tsv beside each video")
     options = SourceOptions(asr=AsrOptions(model=args.model, beam_size=args.beam_size, language=args.language,
                                            dialect=args.dialect, device=args.device),
-                            picture=PictureOptions(enabled=not args.no_ocr, device=args.device))
+                            picture=PictureOptions(enabled=not args.no_ocr, device=args.device, band=args.band or ""))
     targets = [args.out / f"{file.stem}.{args.format}" for file in args.files] if args.out else []
     for target in targets:  # before any work: never overwrite, never let two inputs share a name
         if target.exists() and not args.force:
@@ -206,7 +221,8 @@ def cmd_ocr(args: argparse.Namespace) -> int:
     if not info.width:
         raise LocalizeError(f"{args.video}: has no video stream to read subtitles from")
     started = time.perf_counter()
-    picture = read_picture(info, PictureOptions(samples=args.samples) if args.samples else PictureOptions())
+    options = PictureOptions(band=args.band or "")
+    picture = read_picture(info, dataclasses.replace(options, samples=args.samples) if args.samples else options)
     seconds = time.perf_counter() - started
     band = picture.band
     if args.format == "json":
@@ -218,9 +234,9 @@ def cmd_ocr(args: argparse.Namespace) -> int:
     if band is None:
         print(f"{args.video}: no burned-in subtitles found (no text that changes between frames)")
         return 0
-    print(f"subtitle band: y {band.box.y0}-{band.box.y1} of {band.frame_width}x{band.frame_height}")
-    for _, text in band.static:
-        print(f"static text ignored: {text}")
+    print(f"subtitle band: y {band.box.y0}-{band.box.y1} of {band.frame_width}x{band.frame_height}: {band.reason}")
+    for item in band.ignored:
+        print(f"ignored: {item.text} (y {item.box.y0}-{item.box.y1}): {item.reason}")
     for cue in picture.cues:
         print(f"{format_timecode(cue.start_ms)} --> {format_timecode(cue.end_ms)}  "
               f"frames {cue.first_frame}-{cue.last_frame}  {cue.confidence:.2f}  {cue.text}")
@@ -382,6 +398,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--no-preview", action="store_true", help="skip rendering preview videos")
     run.add_argument("--no-ocr", action="store_true",
                      help="do not read the burned-in Chinese subtitles (clean masters; saves ~0.2 s a second)")
+    run.add_argument("--band", type=_band, metavar="TOP-BOTTOM", help=BAND_HELP)
     run.add_argument("--dialect", help="dialect of the dialogue: mandarin (default), cantonese, sichuanese, auto")
     run.add_argument("--device", choices=("auto", "cpu", "cuda"),
                      help="where ASR, OCR and translation run (default: cpu; auto uses a GPU when one is there)")
@@ -440,6 +457,7 @@ def build_parser() -> argparse.ArgumentParser:
                     help="mandarin (default), cantonese, sichuanese, or auto (detect and say which)")
     tr.add_argument("--script", type=Path, help="the studio's script for FILE (.script.tsv, .zh.srt, .script.txt)")
     tr.add_argument("--no-ocr", action="store_true", help="do not read burned-in subtitles from the picture")
+    tr.add_argument("--band", type=_band, metavar="TOP-BOTTOM", help=BAND_HELP)
     tr.add_argument("--device", choices=("auto", "cpu", "cuda"), default="cpu",
                     help="where ASR and OCR run (default: %(default)s; auto uses a GPU when one is there)")
     tr.add_argument("--language", help="Whisper language code (default: the dialect's, zh)")
@@ -455,7 +473,8 @@ def build_parser() -> argparse.ArgumentParser:
                                     "first and last frame and the recogniser's confidence.")
     oc.add_argument("video", type=Path, metavar="VIDEO")
     oc.add_argument("--format", choices=("text", "json"), default="text", help="output (default: %(default)s)")
-    oc.add_argument("--samples", type=int, help="frames read to find the band (default: 8)")
+    oc.add_argument("--samples", type=int, help="frames read to find the band (default: 10)")
+    oc.add_argument("--band", type=_band, metavar="TOP-BOTTOM", help=BAND_HELP)
     _add_common(oc)
     oc.set_defaults(func=cmd_ocr)
 

@@ -22,6 +22,9 @@ Example::
     [picture]                                   # reading the burned-in Chinese subtitles (OCR)
     enabled = true                              # false: clean masters, or to save the OCR time
     device = "cpu"                              # "cpu", "cuda" or "auto"
+    band = "0.72-0.88"                          # optional: where the dialogue line is burned in (shares
+                                                # of the height, or pixel rows "1380-1700"); without it the
+                                                # band is found by evidence (Chinese, changing with speech)
     removal = "inpaint"                         # the burned-in line: "inpaint" (fill its pixels from
                                                 # around them), "blur", "box" (an opaque box: [cover])
                                                 # or "avoid" (the picture untouched, new lines above it)
@@ -55,6 +58,7 @@ from localize.asr.options import AsrOptions
 from localize.asr.source import PictureOptions
 from localize.errors import InputFormatError, LocalizeError, UnknownMarketError, UserError
 from localize.markets import EngineSpec, Market, get_market, with_engine
+from localize.picture.band import BandSpec
 from localize.picture.remove import REMOVAL_MODES, RemovalOptions
 from localize.subtitle.layout import CoverBox
 from localize.subtitle.platforms import DEFAULT_PLATFORM, platform_names
@@ -184,6 +188,11 @@ def _picture(path: Path, raw: Any) -> PictureOptions:
         _check_type(path, f"picture.{key}", value, type(getattr(defaults, key)))
     if table.get("device", "cpu") not in DEVICES:
         raise InputFormatError(path, 0, f"picture.device = {table['device']!r}", f"one of {', '.join(DEVICES)}")
+    if table.get("band"):
+        try:
+            BandSpec.parse(table["band"])
+        except ValueError as exc:
+            raise InputFormatError(path, 0, f"picture.band: {exc}") from None
     return dataclasses.replace(defaults, **table)
 
 

@@ -197,10 +197,11 @@ def episode_source(video: Path, settings: RunSettings, store: ResultStore, ledge
     mix_audio = timed("extract-audio", lambda: store.run(
         "extract-audio", {"video": video, "rate": 48000, "channels": 2},
         lambda: media.extract_audio(video, paths.mix_audio, sample_rate=48000, channels=2), [paths.mix_audio]))
-    picture = timed("read-picture", lambda: store.run(
-        "read-picture", {"info": info, "options": settings.picture}, lambda: read_picture(info, settings.picture)))
     heard = timed("transcribe", lambda: store.run(
         "transcribe", {"audio": asr_audio, "options": settings.asr}, lambda: transcribe(asr_audio, settings.asr)))
+    picture = timed("read-picture", lambda: store.run(  # the voice is evidence for where the dialogue is
+        "read-picture", {"info": info, "options": settings.picture, "speech": heard.speech},
+        lambda: read_picture(info, settings.picture, speech=heard.speech)))
     transcript = combine(heard, picture, episode_script(video), detect_dialect=settings.asr.dialect == AUTO)
     fused = transcript  # characters from the season's registry (OUT/characters.json); script names win
     transcript = timed("diarize", lambda: identify_speakers(store, asr_audio, fused, settings.out_dir, paths.episode,

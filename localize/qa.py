@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from localize.types import Finding, QAReport, Severity, Transcript, Translation
+from localize.asr.flags import source_flag
+from localize.types import Finding, QAReport, Severity, TextBand, Transcript, Translation
 
 
 def _short(text: str, limit: int = 60) -> str:
@@ -49,11 +50,25 @@ def translation_findings(translation: Translation) -> list[Finding]:
 
 
 def source_findings(transcript: Transcript) -> list[Finding]:
-    """Doubts about the Chinese source itself (sources disagree, unsure recognition, hallucination cut)."""
-    return [Finding(code=f"source-{flag.code}", severity=flag.severity, stage="source",
-                    start_ms=seg.start_ms, end_ms=seg.end_ms,
-                    message=f"line {index + 1} ({seg.origin}): {flag.message}")
-            for index, seg in enumerate(transcript.segments) for flag in seg.flags]
+    """Doubts about the Chinese source itself (sources disagree, unsure recognition, hallucination cut),
+    and where in the picture it was read (the band, its reason, the text ruled out)."""
+    findings = [band_finding(transcript.band)] if transcript.band else []
+    findings += [Finding(code=f"source-{flag.code}", severity=flag.severity, stage="source", message=flag.message)
+                 for flag in transcript.notes]
+    return findings + [Finding(code=f"source-{flag.code}", severity=flag.severity, stage="source",
+                               start_ms=seg.start_ms, end_ms=seg.end_ms,
+                               message=f"line {index + 1} ({seg.origin}): {flag.message}")
+                       for index, seg in enumerate(transcript.segments) for flag in seg.flags]
+
+
+def band_finding(band: TextBand) -> Finding:
+    """Where the dialogue was read, why there, and what other text in the picture was ruled out."""
+    ignored = "; ".join(f"{_short(item.text, 24)!r} at rows {item.box.y0}-{item.box.y1}: {item.reason}"
+                        for item in band.ignored)
+    detail = (f"rows {band.box.y0}-{band.box.y1} of the {band.frame_width}x{band.frame_height} frame "
+              f"({band.reason})" + (f"; ignored: {ignored}" if ignored else ""))
+    flag = source_flag("band-chosen", detail)
+    return Finding(code=f"source-{flag.code}", severity=flag.severity, stage="source", message=flag.message)
 
 
 def build_report(episode: str, market: str, *groups: Iterable[Finding]) -> QAReport:

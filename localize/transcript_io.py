@@ -18,7 +18,11 @@ def transcript_dict(transcript: Transcript) -> dict[str, Any]:
         "subtitle_band": None if band is None else {
             "x0": band.box.x0, "y0": band.box.y0, "x1": band.box.x1, "y1": band.box.y1,
             "frame_width": band.frame_width, "frame_height": band.frame_height,
-            "static_text_ignored": [text for _, text in band.static]},
+            "reason": band.reason,
+            "static_text_ignored": [text for _, text in band.static],
+            "other_text_ignored": [{"y0": item.box.y0, "y1": item.box.y1, "text": item.text, "reason": item.reason}
+                                   for item in band.ignored]},
+        "notes": [{"code": f.code, "severity": str(f.severity), "message": f.message} for f in transcript.notes],
         "segments": [
             {"start_ms": s.start_ms, "end_ms": s.end_ms, "text": s.text, "speaker": s.speaker,
              "source": str(s.origin), "confidence": round(s.confidence, 3),

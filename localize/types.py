@@ -98,16 +98,29 @@ class Box:
 
 
 @dataclass(frozen=True)
+class IgnoredText:
+    """Text in the picture that is not the dialogue (a timecode, a ticker, a sign), and why it was ruled out."""
+
+    box: Box
+    text: str
+    reason: str
+
+
+@dataclass(frozen=True)
 class TextBand:
     """Where an episode burns in its dialogue subtitles, found in the picture.
 
     `static` lists text that never changes (series title, watermark): not dialogue.
+    `reason` says why this band was taken (the evidence, or that a person named it);
+    `ignored` lists the other text in the picture that was ruled out, with its reason.
     """
 
     box: Box
     frame_width: int
     frame_height: int
     static: tuple[tuple[Box, str], ...] = ()
+    reason: str = ""
+    ignored: tuple[IgnoredText, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -121,6 +134,7 @@ class OcrCue:
     confidence: float
     first_frame: int = 0
     last_frame: int = 0
+    reads: tuple[tuple[str, float], ...] = ()  # every read of the line with its weight (frames x score)
 
 
 @dataclass(frozen=True)
@@ -135,6 +149,7 @@ class Transcript:
     dialect: str = ""  # dialect profile used (localize.asr.dialects)
     band: TextBand | None = None  # the burned-in subtitle band, when one was found
     speech: tuple[Span, ...] = ()  # where a voice is heard (VAD), start/end ms, in order
+    notes: tuple[SourceFlag, ...] = ()  # about the whole episode (the picture's text set aside, with figures)
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from localize.asr.fuse import FuseOptions, fuse, fuse_ocr, fuse_script, nearest_
 from localize.asr.script import Script, ScriptLine
 from localize.qa import source_findings
 from localize.transcript_io import transcript_dict
-from localize.types import Box, OcrCue, Segment, Severity, Span, TextBand, TextOrigin, Transcript, Word
+from localize.types import Box, IgnoredText, OcrCue, Segment, Severity, Span, TextBand, TextOrigin, Transcript, Word
 
 BAND = Box(0, 1420, 1080, 1580)
 OPTIONS = FuseOptions()
@@ -257,12 +257,16 @@ def test_flags_become_source_findings_with_the_segments_times() -> None:
 
 
 def test_transcript_json_carries_origin_confidence_flags_and_band() -> None:
-    band = TextBand(BAND, 1080, 1920, static=((Box(40, 100, 400, 160), "千金归来"),))
+    band = TextBand(BAND, 1080, 1920, static=((Box(40, 100, 400, 160), "千金归来"),), reason="5 different lines",
+                    ignored=(IgnoredText(Box(0, 90, 1080, 140), "00:00:01:02", "not Chinese text"),))
     fused = replace(fuse(asr(heard(1100, 2300, "林晓你回来了"), speech=((1100, 2300), (8000, 9000))),
                          [cue(1000, 2400, "林晓，你回来了", 0.9734), cue(5000, 6000, "三年后")]), band=band)
     doc = transcript_dict(fused)
     assert doc["subtitle_band"] == {"x0": 0, "y0": 1420, "x1": 1080, "y1": 1580, "frame_width": 1080,
-                                    "frame_height": 1920, "static_text_ignored": ["千金归来"]}
+                                    "frame_height": 1920, "reason": "5 different lines",
+                                    "static_text_ignored": ["千金归来"],
+                                    "other_text_ignored": [{"y0": 90, "y1": 140, "text": "00:00:01:02",
+                                                            "reason": "not Chinese text"}]}
     first, second = doc["segments"]
     assert (first["source"], first["confidence"], first["flags"]) == ("ocr", 0.973, [])
     assert second["flags"][0]["code"] == "subtitle-without-speech"

@@ -15,6 +15,7 @@ from difflib import SequenceMatcher
 from localize.asr.align import TimedChar, align_lines, fill_missing, letters, sound, timed_chars
 from localize.asr.flags import source_flag
 from localize.asr.script import Script
+from localize.picture.vote import vote
 from localize.types import OcrCue, Segment, SourceFlag, Span, TextOrigin, Transcript, Word
 
 
@@ -28,6 +29,10 @@ class FuseOptions:
     disagree_below: OCR and ASR texts less similar than this (by sound, 0-1) disagree...
     confident_ocr / confident_asr: ...and it is flagged only when both were this sure.
     min_script_score: script lines matching fewer of their characters count as not found.
+    trust_picture_share: when, of the burned-in lines with speech under them, fewer than this share
+        (by characters) sound like the speech at all (similarity >= disagree_below), the picture is
+        set aside for the episode and the text comes from the speech: the band is wrong...
+    min_checked_lines: ...judged only on at least this many lines with speech under them.
     """
 
     speech_window_ms: int = 300
@@ -36,6 +41,8 @@ class FuseOptions:
     confident_ocr: float = 0.9
     confident_asr: float = 0.7
     min_script_score: float = 0.3
+    trust_picture_share: float = 0.35
+    min_checked_lines: int = 3
 
 
 def similarity(a: str, b: str) -> float:
@@ -92,6 +99,8 @@ def _from_cue(cue: OcrCue, words: Sequence[Word], speech: Sequence[Span], option
     start, end = _snap(cue.start_ms, cue.end_ms, speech, options)
     flags: list[SourceFlag] = []
     heard = "".join(w.text for w in heard_words)
+    if len(cue.reads) > 1:  # read differently in different frames: the speech settles ties per character
+        cue = replace(cue, text=vote(cue.reads, heard))
     if not voiced:
         flags.append(source_flag("subtitle-without-speech", repr(cue.text)))
     elif (heard_words and similarity(cue.text, heard) < options.disagree_below
@@ -114,6 +123,38 @@ def _uncovered_speech(asr: Transcript, covered: Sequence[tuple[int, int]], pad_m
         found.append(replace(seg, start_ms=free[0].start_ms, end_ms=max(free[-1].end_ms, free[0].start_ms + 1),
                              text=text, words=tuple(free) if seg.words else seg.words, flags=(*seg.flags, flag)))
     return found
+
+
+@dataclass(frozen=True)
+class PictureCheck:
+    """How far the burned-in lines agree with the speech under them, over the episode."""
+
+    lines: int  # burned-in lines with recognised speech under them
+    agreeing: int  # of those, lines that sound like the speech at all
+    share: float  # of their characters, the share in agreeing lines
+    trusted: bool
+
+    def describe(self) -> str:
+        return (f"{self.agreeing} of {self.lines} burned-in lines with speech under them sound like it "
+                f"({round(100 * self.share)}% of their characters)")
+
+
+def check_picture(asr: Transcript, cues: Sequence[OcrCue], options: FuseOptions = FuseOptions()) -> PictureCheck:
+    """Whether the burned-in lines are the dialogue: most of them must sound, at least a little, like the speech."""
+    words = [w for seg in asr.segments for w in seg.words]
+    checked, agreeing, chars, agreeing_chars = 0, 0, 0, 0
+    for cue in cues:
+        heard = "".join(w.text for w in _words_in(words, cue.start_ms, cue.end_ms, options.speech_window_ms))
+        if not letters(heard) or not letters(cue.text):
+            continue
+        checked += 1
+        chars += len(letters(cue.text))
+        if similarity(cue.text, heard) >= options.disagree_below:
+            agreeing += 1
+            agreeing_chars += len(letters(cue.text))
+    share = agreeing_chars / chars if chars else 1.0
+    trusted = checked < options.min_checked_lines or share >= options.trust_picture_share
+    return PictureCheck(checked, agreeing, round(share, 3), trusted)
 
 
 def fuse_ocr(asr: Transcript, cues: Sequence[OcrCue], options: FuseOptions = FuseOptions()) -> tuple[Segment, ...]:
@@ -177,12 +218,22 @@ def _no_overlap(segments: list[Segment]) -> list[Segment]:
 
 def fuse(asr: Transcript, cues: Sequence[OcrCue] = (), script: Script | None = None,
          options: FuseOptions = FuseOptions()) -> Transcript:
-    """One Transcript from whatever the episode offers: script, burned-in lines, speech."""
+    """One Transcript from whatever the episode offers: script, burned-in lines, speech.
+
+    Burned-in lines that do not sound like the speech over most of the episode are set aside
+    (the band was wrong): the speech gives the text, and `notes` says so with the figures.
+    """
+    notes: tuple[SourceFlag, ...] = ()
+    if cues:
+        check = check_picture(asr, cues, options)
+        if not check.trusted:
+            notes = (source_flag("picture-set-aside", check.describe()),)
+            cues = ()
     if script is not None and script.lines:
         segments = fuse_script(script, asr, cues, options)
     elif cues:
         segments = fuse_ocr(asr, cues, options)
     else:
-        return asr
+        return replace(asr, notes=(*asr.notes, *notes)) if notes else asr
     origin = "script" if script is not None and script.lines else "ocr"
-    return replace(asr, segments=segments, model=f"{asr.model}+{origin}")
+    return replace(asr, segments=segments, model=f"{asr.model}+{origin}", notes=(*asr.notes, *notes))

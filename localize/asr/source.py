@@ -11,7 +11,7 @@ together by `source_transcript` for the CLI and the benchmarks:
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -22,7 +22,7 @@ from localize.asr.options import AsrOptions
 from localize.asr.script import Script, find_script, read_script
 from localize.asr.whisper import transcribe
 from localize.picture.band import BandOptions
-from localize.types import MediaInfo, OcrCue, TextBand, Transcript
+from localize.types import MediaInfo, OcrCue, Span, TextBand, Transcript
 
 log = logging.getLogger("localize")
 
@@ -34,11 +34,15 @@ class PictureOptions:
     enabled: False for clean masters (no burned-in Chinese): skips OCR entirely.
     device: "cpu", "cuda" (onnxruntime's CUDA provider) or "auto".
     samples: frames read to find the subtitle band.
+    band: where the dialogue is burned in, when a person knows better than the search:
+        "TOP-BOTTOM" as shares of the frame height ("0.72-0.88") or pixel rows ("1380-1700");
+        "" finds it by evidence (localize.picture.band).
     """
 
     enabled: bool = True
     device: str = "cpu"
     samples: int = field(default_factory=lambda: BandOptions().samples)
+    band: str = ""
 
 
 @dataclass(frozen=True)
@@ -57,16 +61,20 @@ class SourceOptions:
 
 
 def read_picture(info: MediaInfo, options: PictureOptions = PictureOptions(),
-                 on_progress: Callable[[int, int], None] | None = None) -> PictureText:
-    """Find the subtitle band and read every line burned into it (nothing for audio or clean masters)."""
+                 on_progress: Callable[[int, int], None] | None = None, speech: Sequence[Span] = ()) -> PictureText:
+    """Find the subtitle band and read every line burned into it (nothing for audio or clean masters).
+
+    `speech` (voice activity, from the speech stage) is evidence for the band: dialogue comes and goes with it.
+    """
     if not options.enabled or not info.width or not info.height:
         return PictureText()
-    from localize.picture.band import find_band
+    from localize.picture.band import BandSpec, find_band
     from localize.picture.cues import read_cues
     from localize.picture.ocr import load_engine
 
     engine = load_engine(device=onnx_device(options.device))
-    band = find_band(info, engine, BandOptions(samples=options.samples))
+    named = BandSpec.parse(options.band) if options.band else None
+    band = find_band(info, engine, BandOptions(samples=options.samples), speech=speech, named=named)
     if band is None:
         log.info("%s: no burned-in subtitles found (no text that changes)", info.path.name)
         return PictureText()

@@ -20,8 +20,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from localize import media
-from localize.picture.band import is_static
+from localize.picture.band import han_share, is_static
 from localize.picture.ocr import OcrEngine, TextLine
+from localize.picture.vote import vote
 from localize.types import Box, MediaInfo, OcrCue, TextBand
 
 log = logging.getLogger("localize")
@@ -37,7 +38,11 @@ class CueOptions:
     text_share_cap: a line's strokes cover at most about this share of the band.
     detect_scale: the band is reduced by this factor for text detection.
     min_confidence: lines the recogniser scores lower are ignored.
-    merge_similarity: consecutive reads at least this similar are one line read twice.
+    merge_similarity: consecutive reads at least this similar are one line read twice...
+    jitter_similarity: ...and so are reads at least this similar at the same place on screen
+        (OCR jitter: a character or two read differently in another frame).
+    jitter_gap_frames: reads of one line may be this many frames apart (unread flickers between).
+    min_han_share: a read with fewer Chinese characters than this share of its letters is not dialogue.
     """
 
     settle_frames: int = 2
@@ -47,6 +52,9 @@ class CueOptions:
     detect_scale: float = 0.5
     min_confidence: float = 0.6
     merge_similarity: float = 0.7
+    jitter_similarity: float = 0.5
+    jitter_gap_frames: int = 6
+    min_han_share: float = 0.5
 
 
 def subtitle_mask(grey: np.ndarray, step: int = 2) -> np.ndarray:
@@ -107,12 +115,15 @@ class _Run:
     confidence: float = 0.0
     box: Box | None = None
     read: bool = False
+    reads: tuple[tuple[str, float], ...] = ()  # merged runs: each read and its weight
 
 
 def _read(engine: OcrEngine, grey: np.ndarray, band: TextBand, options: CueOptions) -> tuple[str, float, Box | None]:
     lines = [TextLine(Box(b.box.x0, b.box.y0 + band.box.y0, b.box.x1, b.box.y1 + band.box.y0), b.text, b.confidence)
              for b in engine.read(grey, scale=options.detect_scale, min_confidence=options.min_confidence)]
-    lines = [line for line in lines if not is_static(line, band.static)]
+    # Static text and text that is not Chinese (a timecode or a Latin caption reaching into the band) are not dialogue.
+    lines = [line for line in lines if not is_static(line, band.static)
+             and han_share(line.text) >= options.min_han_share]
     if not lines:
         return "", 0.0, None
     box = Box(min(line.box.x0 for line in lines), min(line.box.y0 for line in lines),
@@ -145,21 +156,41 @@ def _same(a: str, b: str, threshold: float) -> bool:
     return difflib.SequenceMatcher(None, a, b, autojunk=False).ratio() >= threshold
 
 
+def _same_place(a: Box, b: Box) -> bool:
+    """Two reads sit where one line would: rows level within half a line, columns mostly shared."""
+    height = max(1, min(a.height, b.height))
+    overlap = min(a.x1, b.x1) - max(a.x0, b.x0)
+    return abs((a.y0 + a.y1) - (b.y0 + b.y1)) / 2 < height / 2 and overlap >= 0.5 * min(a.width, b.width)
+
+
+def _one_line(last: _Run, run: _Run, options: CueOptions) -> bool:
+    """Whether `run` shows the same line as `last`: read again right after, or jitter at the same place."""
+    if last.end >= run.start - 1 and _same(last.text, run.text, options.merge_similarity):
+        return True
+    return (run.start - last.end <= options.jitter_gap_frames and last.box is not None and run.box is not None
+            and _same_place(last.box, run.box) and _same(last.text, run.text, options.jitter_similarity))
+
+
+def _weighted(run: _Run) -> tuple[tuple[str, float], ...]:
+    return run.reads or ((run.text, (run.end - run.start) * run.confidence),)
+
+
 def runs_to_cues(runs: Sequence[_Run], fps: float, options: CueOptions = CueOptions()) -> tuple[OcrCue, ...]:
-    """Merge consecutive runs showing the same line into cues; empty runs are gaps."""
+    """Merge runs showing the same line into cues, the text voted per character; empty runs are gaps."""
     merged: list[_Run] = []
     for run in runs:
         if not run.text or run.box is None:
             continue
         last = merged[-1] if merged else None
-        if last and last.end >= run.start - 1 and _same(last.text, run.text, options.merge_similarity):
-            better = run if run.confidence > last.confidence and run.end - run.start > 2 else last
-            merged[-1] = _Run(last.start, run.end, better.text, max(last.confidence, run.confidence),
-                              _union(last.box, run.box), True)
+        if last and _one_line(last, run, options):
+            reads = (*_weighted(last), *_weighted(run))
+            merged[-1] = _Run(last.start, run.end, vote(reads), max(last.confidence, run.confidence),
+                              _union(last.box, run.box), True, reads)
         else:
             merged.append(run)
     return tuple(OcrCue(start_ms=round(r.start * 1000 / fps), end_ms=round(r.end * 1000 / fps), text=r.text,
-                        box=r.box, confidence=round(r.confidence, 4), first_frame=r.start, last_frame=r.end - 1)
+                        box=r.box, confidence=round(r.confidence, 4), first_frame=r.start, last_frame=r.end - 1,
+                        reads=tuple((text, round(weight, 2)) for text, weight in r.reads))
                  for r in merged if r.box is not None)
 
 

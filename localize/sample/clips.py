@@ -18,6 +18,7 @@ import numpy as np
 from localize import media
 from localize.dub.wav import mono, read_wav, write_wav
 from localize.sample import video
+from localize.sample.furniture import LOOKS, STYLES, Look, ass_events, extra_styles
 from localize.types import Segment
 
 GAP_MS = 800  # silence between clips
@@ -59,8 +60,12 @@ def _timed(pieces: Sequence[str], start_ms: int, end_ms: int) -> list[Segment]:
 
 
 def build_clip_episode(clips: Sequence[tuple[Path, str]], dst: Path, work: Path, *, burn: bool = True,
-                       episode: int = 1) -> ClipEpisode:
-    """Concatenate (audio, reference) clips with short gaps into a 1080x1920 episode at `dst`."""
+                       episode: int = 1, look: Look = LOOKS["plain"]) -> ClipEpisode:
+    """Concatenate (audio, reference) clips with short gaps into an episode at `dst`.
+
+    `look` sets the frame size, the dialogue's style and the screen furniture around it
+    (localize.sample.furniture); the default is the sample season's 1080x1920 picture.
+    """
     work.mkdir(parents=True, exist_ok=True)
     rate = 16000
     parts: list[np.ndarray] = []
@@ -77,9 +82,12 @@ def build_clip_episode(clips: Sequence[tuple[Path, str]], dst: Path, work: Path,
     track = write_wav(mono(np.concatenate(parts), rate), work / "dialogue.wav")
     duration_ms = offset
     shown = lines if burn else []
-    background = video.write_background(work / "scene.ppm", episode)
+    background = video.write_background(work / "scene.ppm", episode, look.size)
+    style = STYLES[look.style]
     ass = work / "lines.ass"
-    ass.write_text(video.ass_script(shown, episode, "评测", duration_ms), encoding="utf-8")
+    ass.write_text(video.ass_script(shown, episode, "评测", duration_ms, line_style=style.ass_style(),
+                                    line_y=style.centre_y, extra_styles=extra_styles(),
+                                    extra_events=ass_events(look, duration_ms)), encoding="utf-8")
     media.render_still(background, track, ass, dst, duration_ms=duration_ms, fps=video.FPS,
                        fonts_dir=video.check_font().parent)
     return ClipEpisode(dst, tuple(lines), tuple(text for _, text in clips), duration_ms)

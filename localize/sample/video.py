@@ -39,8 +39,8 @@ def check_font() -> Path:
     return FONT_FILE
 
 
-def write_background(path: Path, episode: int) -> Path:
-    """A still room: gradient wall, a window, a floor, two figures, a soft vignette."""
+def write_background(path: Path, episode: int, size: tuple[int, int] = (WIDTH, HEIGHT)) -> Path:
+    """A still room: gradient wall, a window, a floor, two figures, a soft vignette (drawn at 1080x1920, scaled)."""
     top, bottom, window = (np.array(c, dtype=np.float64)
                            for c in _PALETTES[(episode - 1) % len(_PALETTES) + 1])
     y = np.linspace(0.0, 1.0, HEIGHT)[:, None, None]
@@ -58,8 +58,12 @@ def write_background(path: Path, episode: int) -> Path:
         img[head | shoulders | body] *= 0.35
     vignette = 1.0 - 0.45 * (((x - 0.5) * 1.6) ** 2 + ((y - 0.5) * 1.2) ** 2)
     pixels = np.clip(img * vignette, 0, 255).astype(np.uint8)
+    if size != (WIDTH, HEIGHT):
+        from PIL import Image
+
+        pixels = np.asarray(Image.fromarray(pixels).resize(size, Image.Resampling.LANCZOS))
     with atomic_path(path) as tmp:
-        tmp.write_bytes(f"P6\n{WIDTH} {HEIGHT}\n255\n".encode("ascii") + pixels.tobytes())
+        tmp.write_bytes(f"P6\n{size[0]} {size[1]}\n255\n".encode("ascii") + pixels.tobytes())
     return path
 
 
@@ -84,8 +88,18 @@ def _ass_time(ms: int) -> str:
     return f"{cs // 360000}:{cs // 6000 % 60:02d}:{cs // 100 % 60:02d}.{cs % 100:02d}"
 
 
-def ass_script(segments: Sequence[Segment], episode: int, series_title: str, duration_ms: int) -> str:
-    """Title card, a small episode tag, and each line centred in the lower third while spoken."""
+LINE_STYLE = (f"Style: Line,{FONT_NAME},64,&H00FFFFFF,&H00FFFFFF,&H00000000,&H80000000,0,0,0,0,100,100,0,0,1,4,1,5,"
+              "0,0,0,1")
+
+
+def ass_script(segments: Sequence[Segment], episode: int, series_title: str, duration_ms: int, *,
+               line_style: str = LINE_STYLE, line_y: int = LINE_CENTRE_Y, extra_styles: str = "",
+               extra_events: Sequence[str] = ()) -> str:
+    """Title card, a small episode tag, and each line centred in the lower third while spoken.
+
+    `line_style` / `line_y` draw the dialogue another way; `extra_styles` and `extra_events` add
+    more text to the picture (localize.sample.furniture).
+    """
     head = f"""[Script Info]
 ; synthetic sample episode written by localize.sample
 ScriptType: v4.00+
@@ -98,10 +112,10 @@ ScaledBorderAndShadow: yes
 Format: Name, Fontname, Fontsize, PrimaryColour, SecondaryColour, OutlineColour, BackColour, Bold, Italic, \
 Underline, StrikeOut, ScaleX, ScaleY, Spacing, Angle, BorderStyle, Outline, Shadow, Alignment, MarginL, \
 MarginR, MarginV, Encoding
-Style: Line,{FONT_NAME},64,&H00FFFFFF,&H00FFFFFF,&H00000000,&H80000000,0,0,0,0,100,100,0,0,1,4,1,5,0,0,0,1
+{line_style}
 Style: Title,{FONT_NAME},96,&H0060D8FF,&H0060D8FF,&H00101010,&H80000000,1,0,0,0,100,100,4,0,1,5,2,5,0,0,0,1
 Style: Tag,{FONT_NAME},40,&H40FFFFFF,&H40FFFFFF,&H60000000,&H80000000,0,0,0,0,100,100,0,0,1,2,0,7,0,0,0,1
-
+{extra_styles}
 [Events]
 Format: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text
 """
@@ -115,8 +129,8 @@ Format: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text
     ]
     for seg in segments:
         events.append(f"Dialogue: 2,{_ass_time(seg.start_ms)},{_ass_time(seg.end_ms)},Line,,0,0,0,,"
-                      f"{{\\pos(540,{LINE_CENTRE_Y})}}{display_text(seg.text)}")
-    return head + "\n".join(events) + "\n"
+                      f"{{\\pos(540,{line_y})}}{display_text(seg.text)}")
+    return head + "\n".join((*events, *extra_events)) + "\n"
 
 
 def render_episode(segments: Sequence[Segment], episode: int, series_title: str, audio_wav: Path,
