@@ -23,6 +23,7 @@ from localize import media
 from localize.picture.band import han_share, is_static
 from localize.picture.ocr import OcrEngine, TextLine
 from localize.picture.vote import vote
+from localize.scoring import edit_distance
 from localize.types import Box, MediaInfo, OcrCue, TextBand
 
 log = logging.getLogger("localize")
@@ -39,8 +40,8 @@ class CueOptions:
     detect_scale: the band is reduced by this factor for text detection.
     min_confidence: lines the recogniser scores lower are ignored.
     merge_similarity: consecutive reads at least this similar are one line read twice...
-    jitter_similarity: ...and so are reads at least this similar at the same place on screen
-        (OCR jitter: a character or two read differently in another frame).
+    jitter_share: ...and so are reads at the same place on screen, of about the same length, that differ in
+        at most this share of their characters (OCR jitter: a character or two read differently in another frame).
     jitter_gap_frames: reads of one line may be this many frames apart (unread flickers between).
     min_han_share: a read with fewer Chinese characters than this share of its letters is not dialogue.
     """
@@ -52,7 +53,7 @@ class CueOptions:
     detect_scale: float = 0.5
     min_confidence: float = 0.6
     merge_similarity: float = 0.7
-    jitter_similarity: float = 0.5
+    jitter_share: float = 0.34
     jitter_gap_frames: int = 6
     min_han_share: float = 0.5
 
@@ -119,8 +120,11 @@ class _Run:
 
 
 def _read(engine: OcrEngine, grey: np.ndarray, band: TextBand, options: CueOptions) -> tuple[str, float, Box | None]:
+    found = engine.read(grey, scale=options.detect_scale, min_confidence=options.min_confidence)
+    if not found and options.detect_scale < 1.0:  # small or thin text (a 720p frame, a serif font) needs full size
+        found = engine.read(grey, scale=1.0, min_confidence=options.min_confidence)
     lines = [TextLine(Box(b.box.x0, b.box.y0 + band.box.y0, b.box.x1, b.box.y1 + band.box.y0), b.text, b.confidence)
-             for b in engine.read(grey, scale=options.detect_scale, min_confidence=options.min_confidence)]
+             for b in found]
     # Static text and text that is not Chinese (a timecode or a Latin caption reaching into the band) are not dialogue.
     lines = [line for line in lines if not is_static(line, band.static)
              and han_share(line.text) >= options.min_han_share]
@@ -168,7 +172,12 @@ def _one_line(last: _Run, run: _Run, options: CueOptions) -> bool:
     if last.end >= run.start - 1 and _same(last.text, run.text, options.merge_similarity):
         return True
     return (run.start - last.end <= options.jitter_gap_frames and last.box is not None and run.box is not None
-            and _same_place(last.box, run.box) and _same(last.text, run.text, options.jitter_similarity))
+            and _same_place(last.box, run.box) and _jitter(last.text, run.text, options.jitter_share))
+
+
+def _jitter(a: str, b: str, share: float) -> bool:
+    """Two reads of one line: lengths within one character, at most `share` of the characters different."""
+    return abs(len(a) - len(b)) <= 1 and edit_distance(a, b) <= max(1, int(share * max(len(a), len(b))))
 
 
 def _weighted(run: _Run) -> tuple[tuple[str, float], ...]:

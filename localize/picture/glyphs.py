@@ -13,7 +13,7 @@ and position do not matter; a very different typeface can still defeat it.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -25,7 +25,19 @@ log = logging.getLogger("localize")
 # Characters of written Cantonese; those the recogniser's dictionary already has are dropped at load.
 CANTONESE = "嘅哋咁咗佢啲嚟冇喺嗌嗰啱噉攞嘥冚揾搵瞓嚿咩嘞喎嚡晒嘢嚫咪囖嘢啩嘈噏躝嗱掟捩𠵱"
 FONTS_DIR = Path("/usr/share/fonts/opentype/noto")
-FONT_FACES = (("NotoSansCJK-Regular.ttc", 4), ("NotoSansCJK-Bold.ttc", 4), ("NotoSerifCJK-Regular.ttc", 4))
+FONT_FACES: tuple[tuple[Path, int], ...] = (
+    (FONTS_DIR / "NotoSansCJK-Regular.ttc", 4), (FONTS_DIR / "NotoSansCJK-Bold.ttc", 4),
+    (FONTS_DIR / "NotoSerifCJK-Regular.ttc", 4))
+# Written-Cantonese characters built from a radical on the left and, on the right, a character the
+# recogniser does know: read the right-hand part on its own, check the radical's shape, and compose.
+# This holds in any font and at any size, since the recogniser itself reads the complex part.
+COMPOSED: dict[str, str] = {
+    "既": "嘅", "地": "哋", "也": "哋", "甘": "咁", "的": "啲", "左": "咗", "黎": "嚟", "係": "喺", "系": "喺",
+    "個": "嗰", "个": "嗰", "岩": "啱", "敢": "噉", "徙": "嘥", "益": "嗌", "卦": "啩", "拿": "嗱", "架": "㗎",
+    "播": "噃", "巨": "佢", "罗": "攞", "羅": "攞", "定": "掟", "戾": "捩",
+}
+MOUTH = frozenset("嘅哋咁啲咗嚟喺嗰啱噉嘥嗌啩嗱㗎噃")  # the COMPOSED characters whose radical is 口
+RADICAL_SHARE = 0.36  # the left-hand radical takes about this share of the glyph's width
 _SIZE = 32  # side of the square both shapes are compared at
 _INK = 190  # burned-in text is light: strokes are pixels at least this bright
 
@@ -36,11 +48,13 @@ class GlyphOptions:
         measured: real missing glyphs 0.68-0.93, spaces and stray strokes up to 0.63).
     replace_margin: a recognised character is replaced only by a shape matching this much better.
     min_ink: a gap with less of its area in strokes than this is a space, not a missing glyph.
+    radical_score: a composed character (COMPOSED) is taken when its left-hand radical matches at least this well.
     """
 
     fill_score: float = 0.66
     replace_margin: float = 0.12
     min_ink: float = 0.05
+    radical_score: float = 0.6
 
 
 def _normalised(ink: np.ndarray) -> np.ndarray | None:
@@ -62,22 +76,35 @@ def _normalised(ink: np.ndarray) -> np.ndarray | None:
 
 
 @lru_cache(maxsize=4096)
-def _drawn(char: str) -> tuple[np.ndarray, ...]:
-    """The character drawn in each available font face, normalised."""
+def _drawn_ink(char: str) -> tuple[np.ndarray, ...]:
+    """The character drawn in each available font face: its strokes, cropped to the ink."""
     from PIL import Image, ImageDraw, ImageFont
 
-    shapes = []
-    for name, index in FONT_FACES:
-        path = FONTS_DIR / name
+    inks = []
+    for path, index in FONT_FACES:
         if not path.is_file():
             continue
         font = ImageFont.truetype(str(path), 64, index=index)
         image = Image.new("L", (96, 96), 0)
         ImageDraw.Draw(image).text((16, 8), char, fill=255, font=font)
-        shape = _normalised(np.asarray(image) >= 128)
-        if shape is not None:
-            shapes.append(shape)
-    return tuple(shapes)
+        ink = np.asarray(image) >= 128
+        rows, cols = np.nonzero(ink)
+        if rows.size >= 4:
+            inks.append(ink[rows.min():rows.max() + 1, cols.min():cols.max() + 1])
+    return tuple(inks)
+
+
+@lru_cache(maxsize=4096)
+def _drawn(char: str) -> tuple[np.ndarray, ...]:
+    """The character drawn in each available font face, normalised."""
+    return tuple(shape for ink in _drawn_ink(char) if (shape := _normalised(ink)) is not None)
+
+
+@lru_cache(maxsize=256)
+def _drawn_left(char: str) -> tuple[np.ndarray, ...]:
+    """The left-hand radical of a character, as each font face draws it, normalised."""
+    return tuple(shape for ink in _drawn_ink(char)
+                 if (shape := _normalised(ink[:, :round(RADICAL_SHARE * ink.shape[1])])) is not None)
 
 
 def _score(cell: np.ndarray, char: str) -> float:
@@ -103,11 +130,13 @@ def _han(char: str) -> bool:
 
 
 def complete(grey: np.ndarray, text: str, spans: Sequence[tuple[int, int]], dictionary: frozenset[str],
-             options: GlyphOptions = GlyphOptions()) -> str:
+             options: GlyphOptions = GlyphOptions(), read_part: Callable[[np.ndarray], str] | None = None) -> str:
     """`text` with missing glyphs filled and look-alikes replaced; `spans` are each character's (x0, x1) in `grey`.
 
     Chinese glyphs sit on a fixed pitch: the line is laid on that grid, and a grid cell with
-    strokes but no recognised character is a glyph the recogniser skipped.
+    strokes but no recognised character is a glyph the recogniser skipped. `read_part` (the
+    recogniser on one image) reads the right-hand part of such a cell, and of a cell read as a
+    COMPOSED component, so that a radical plus a known character gives the Cantonese one.
     """
     pool = candidates(dictionary)
     if not pool or len(spans) != len(text) or len(text) < 2 or not all(_han(c) for c in text):
@@ -125,9 +154,16 @@ def complete(grey: np.ndarray, text: str, spans: Sequence[tuple[int, int]], dict
     out = []
     for cell in range(max(cells) + 1 + after):
         x0 = round(origin + (cell - 0.5) * pitch)
-        part = ink[:, max(0, x0):max(0, x0 + round(pitch))]
-        if cell in cells:
-            out.append(_checked(part, text[cells[cell]], pool, options))
+        cut = slice(max(0, x0), max(0, x0 + round(pitch)))
+        part = ink[:, cut]
+        char = text[cells[cell]] if cell in cells else ""
+        if read_part and (char in COMPOSED or (not char and _inked(part, options)) or _mouth_first(part)):
+            composed = _composed(part, grey[:, cut], read_part, dictionary, options)
+            if composed:
+                out.append(composed)
+                continue
+        if char:
+            out.append(_checked(part, char, pool, options))
         elif _inked(part, options) and (shape := _normalised(part)) is not None:
             best, score = _best(shape, pool)
             log.debug("glyph cell %d of %r: best %s %.2f", cell, text, best, score)
@@ -159,6 +195,80 @@ def _inked(part: np.ndarray, options: GlyphOptions) -> bool:
     width = part.shape[1]
     middle = part[:, width // 4:width - width // 4]
     return bool(middle.size) and float(middle.mean()) >= options.min_ink
+
+
+def _composed(part: np.ndarray, grey: np.ndarray, read_part: Callable[[np.ndarray], str],
+              dictionary: frozenset[str], options: GlyphOptions) -> str:
+    """A COMPOSED character: its right-hand part read by the recogniser, its radical checked by shape ("" if not)."""
+    split = _radical(part)
+    if split is None:
+        return ""
+    start, middle, end = split
+    right = read_part(grey[:, middle:end])
+    composed = COMPOSED.get(right, "")
+    if not composed or composed in dictionary:
+        return ""
+    radical = part[:, start:middle]
+    if composed in MOUTH:
+        fits = _is_mouth(radical, part)
+    else:
+        left = _normalised(radical)
+        fits = left is not None and max((float(np.sum(left * shape)) for shape in _drawn_left(composed)),
+                                        default=0.0) >= options.radical_score
+    log.debug("glyph %s read right of a radical: %s? %s", right, composed, fits)
+    return composed if fits else ""
+
+
+def _mouth_first(part: np.ndarray) -> bool:
+    """Whether a glyph starts with a 口 radical (a closed box before a blank column), by shape alone."""
+    split = _radical(part)
+    return split is not None and _is_mouth(part[:, split[0]:split[1]], part)
+
+
+def _radical(part: np.ndarray) -> tuple[int, int, int] | None:
+    """(start, end of the left-hand radical, end) of the glyph in a grid cell; None if no radical stands apart.
+
+    Runs of inked columns narrower than a sixth of the cell at its edges are a neighbour's strokes reaching in.
+    """
+    inked = part.any(axis=0)
+    runs: list[list[int]] = []
+    for column, has_ink in enumerate(inked):
+        if has_ink and runs and runs[-1][1] == column:
+            runs[-1][1] = column + 1
+        elif has_ink:
+            runs.append([column, column + 1])
+    thin = part.shape[1] / 6
+    while runs and runs[0][0] <= 1 and runs[0][1] - runs[0][0] < thin:
+        runs.pop(0)
+    while runs and runs[-1][1] >= part.shape[1] - 1 and runs[-1][1] - runs[-1][0] < thin:
+        runs.pop()
+    if len(runs) < 2:
+        return None
+    start, end = runs[0][0], runs[-1][1]
+    middle = runs[0][1]
+    if not thin <= middle - start <= (end - start) / 2:
+        return None
+    return start, middle, end
+
+
+def _is_mouth(radical: np.ndarray, glyph: np.ndarray) -> bool:
+    """A 口 radical in any font: a small closed box, hollow inside, shorter than the glyph."""
+    rows, cols = np.nonzero(radical)
+    glyph_rows = np.nonzero(glyph.any(axis=1))[0]
+    if rows.size < 8 or glyph_rows.size == 0:
+        return False
+    box = radical[rows.min():rows.max() + 1, cols.min():cols.max() + 1]
+    height, width = box.shape
+    if height > 0.8 * (glyph_rows[-1] + 1 - glyph_rows[0]) or height < 3 or width < 3:
+        return False
+    edge_h, edge_w = max(1, round(0.28 * height)), max(1, round(0.28 * width))
+    inside = box[edge_h:height - edge_h, edge_w:width - edge_w]
+    if inside.size == 0:
+        return False
+    sides = (box[:edge_h].any(axis=0).mean(), box[-edge_h:].any(axis=0).mean(),
+             box[:, :edge_w].any(axis=1).mean(), box[:, -edge_w:].any(axis=1).mean())
+    top, bottom, left, right = sides  # some fonts leave the box's lower corners open at small sizes
+    return float(inside.mean()) < 0.2 and min(top, left, right) >= 0.6 and bottom >= 0.5
 
 
 def _checked(part: np.ndarray, char: str, pool: tuple[str, ...], options: GlyphOptions) -> str:

@@ -119,9 +119,19 @@ class OcrEngine:
             left, right = round(min(p[0] for p in quad)), round(max(p[0] for p in quad))  # this part only
             spans = [(round(min(p[0] for p in w)) - left, round(max(p[0] for p in w)) - left)
                      for w in (rest[0] if rest else [])]
-            parts.append(complete(grey[:, left:right], str(text).strip(), spans, self.dictionary))
+            parts.append(complete(grey[:, left:right], str(text).strip(), spans, self.dictionary,
+                                  read_part=self.read_glyph))
             scores.append(float(score))
         return "".join(parts), sum(scores) / len(scores)
+
+    def read_glyph(self, image: np.ndarray, min_score: float = 0.5) -> str:
+        """What the recogniser reads in a small image holding one glyph or part of one ("" if unsure)."""
+        padded = np.pad(np.asarray(image, dtype=np.uint8), ((4, 4), (6, 6)) + ((0, 0),) * (image.ndim - 2))
+        found, _ = self._ocr(_bgr(padded), use_det=False, use_cls=False, use_rec=True)
+        if not found:
+            return ""
+        text, score = found[0][0], float(found[0][1])
+        return str(text).strip() if score >= min_score else ""
 
     @property
     def dictionary(self) -> frozenset[str]:
