@@ -230,7 +230,7 @@ def _radical(part: np.ndarray) -> tuple[int, int, int] | None:
 
     Runs of inked columns narrower than a sixth of the cell at its edges are a neighbour's strokes reaching in.
     """
-    inked = part.any(axis=0)
+    inked: list[bool] = np.asarray(part.any(axis=0)).tolist()
     runs: list[list[int]] = []
     for column, has_ink in enumerate(inked):
         if has_ink and runs and runs[-1][1] == column:
