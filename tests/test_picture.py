@@ -12,6 +12,7 @@ from localize.asr.source import PictureOptions, read_picture
 from localize.picture.band import choose_band, sample_frame_numbers
 from localize.picture.cues import join_lines, subtitle_mask
 from localize.picture.ocr import TextLine, load_engine, verify_models
+from localize.sample import furniture
 from localize.sample import video as sample_video
 from localize.types import Box, MediaInfo, Segment
 
@@ -23,18 +24,20 @@ DURATION_MS = 8000
 WATERMARK = "短剧工厂出品"
 
 
-def _ass(lines: list[tuple[int, int, str]], duration_ms: int) -> str:
+def _ass(lines: list[tuple[int, int, str]], duration_ms: int, extra_events: tuple[str, ...] = ()) -> str:
     """The sample season's style: a title card, a static series tag, the lines; plus a static watermark."""
     segments = [Segment(start, end, text) for start, end, text in lines]
-    script = sample_video.ass_script(segments, 1, "千金归来", duration_ms)
+    script = sample_video.ass_script(segments, 1, "千金归来", duration_ms, extra_styles=furniture.extra_styles(),
+                                     extra_events=extra_events)
     end = sample_video._ass_time(duration_ms)
     return script + f"Dialogue: 3,0:00:00.00,{end},Tag,,0,0,0,,{{\\pos(700,1760)}}{WATERMARK}\n"
 
 
-def _render(folder: Path, background: str, lines: list[tuple[int, int, str]], duration_ms: int) -> Path:
+def _render(folder: Path, background: str, lines: list[tuple[int, int, str]], duration_ms: int,
+            extra_events: tuple[str, ...] = ()) -> Path:
     sample_video.check_font()
     ass = folder / "lines.ass"
-    ass.write_text(_ass(lines, duration_ms), encoding="utf-8")
+    ass.write_text(_ass(lines, duration_ms, extra_events), encoding="utf-8")
     audio = folder / "silence.wav"
     media.run_ffmpeg(["-f", "lavfi", "-i", "anullsrc=r=16000:cl=mono", "-t", f"{duration_ms / 1000}", str(audio)])
     still = folder / "background.ppm"
@@ -99,6 +102,26 @@ def test_line_over_a_busy_test_pattern_is_read(tmp_path: Path) -> None:
     video = _render(tmp_path, "pattern", lines, 5500)
     picture = read_picture(media.probe(video))
     assert [_letters(c.text) for c in picture.cues] == [_letters(text) for _, _, text in lines]
+
+
+@pytest.mark.slow
+def test_a_running_timecode_is_ignored_and_the_subtitle_band_read(tmp_path: Path) -> None:
+    # A screener's timecode in its own row at the top (beside the series tag it is read as one line: see furniture).
+    timecode = tuple(furniture.timecode_events(DURATION_MS, FPS, place="\\an8\\pos(540,260)"))
+    video = _render(tmp_path, "scene", LINES, DURATION_MS, extra_events=timecode)
+    picture = read_picture(media.probe(video))
+    assert picture.band is not None and picture.band.box.y0 <= 1470 and picture.band.box.y1 >= 1530
+    timecode_row = [item for item in picture.band.ignored if item.box.y0 <= 258 <= item.box.y1]
+    assert [item.reason.split(" (")[0] for item in timecode_row] == ["not Chinese text"], picture.band.ignored
+    assert [_letters(c.text) for c in picture.cues] == [_letters(text) for _, _, text in LINES]
+
+
+@pytest.mark.slow
+def test_only_a_timecode_on_screen_is_no_subtitle_band(tmp_path: Path) -> None:
+    timecode = furniture.timecode_events(DURATION_MS, FPS, place="\\an8\\pos(540,260)")
+    video = _render(tmp_path, "scene", [], DURATION_MS, extra_events=tuple(timecode))
+    picture = read_picture(media.probe(video))
+    assert picture.band is None and picture.cues == ()
 
 
 @pytest.mark.slow

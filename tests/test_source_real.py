@@ -34,6 +34,7 @@ from localize.asr.whisper import transcribe
 from localize.cli import main
 from localize.sample import generate_season
 from localize.sample.clips import build_clip_episode
+from localize.sample.furniture import Look
 from localize.scoring import cer
 from localize.types import TextOrigin, Transcript
 
@@ -197,3 +198,32 @@ def test_clean_master_of_real_speech_is_recognised_speech(tmp_path: Path) -> Non
     fused = source_transcript(built.video, wav, SourceOptions())
     assert fused.band is None and fused.segments
     assert {s.origin for s in fused.segments} == {TextOrigin.ASR}
+
+
+def test_a_timecode_and_no_subtitles_falls_back_to_speech(tmp_path: Path) -> None:
+    """A screener with a running timecode and no burned-in dialogue: the words are the speech's, never digits."""
+    built = build_clip_episode(eval_clips("cmn"), tmp_path / "ep01.mp4", tmp_path / "work", burn=False,
+                               look=Look("timecode-only", timecode=True))
+    wav = media.extract_audio(built.video, tmp_path / "ep01.wav")
+    heard = transcribe(wav, AsrOptions())
+    fused = source_transcript(built.video, wav, SourceOptions())
+    assert fused.band is None and fused.segments
+    assert {s.origin for s in fused.segments} == {TextOrigin.ASR}
+    assert [s.text for s in fused.segments] == [s.text for s in heard.segments]
+
+
+def test_jittery_real_reads_and_a_timecode_give_the_reference_lines(tmp_path: Path) -> None:
+    """The real clips with a timecode burned in beside the subtitles: one segment per line, the subtitle band."""
+    built = build_clip_episode(eval_clips("cmn"), tmp_path / "ep01.mp4", tmp_path / "work",
+                               look=Look("timecode", timecode=True))
+    wav = media.extract_audio(built.video, tmp_path / "ep01.wav")
+    fused = source_transcript(built.video, wav, SourceOptions())
+    assert fused.band is not None and fused.band.box.y0 > fused.band.frame_height // 2
+    ocr = [s for s in fused.segments if s.origin is TextOrigin.OCR]
+    assert len(ocr) == len(built.lines)  # one segment per burned-in line, none split by re-reads
+    text_error = cer(to_simplified(text_of(fused)), to_simplified("".join(built.references)))
+    assert text_error <= 0.05
+
+
+def text_of(transcript: Transcript) -> str:
+    return "".join(s.text for s in transcript.segments)

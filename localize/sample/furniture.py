@@ -98,15 +98,15 @@ def extra_styles() -> str:
     )) + "\n"
 
 
-def timecode_events(duration_ms: int, fps: int = video.FPS) -> list[str]:
-    """One event a frame: the running timecode HH:MM:SS:FF at the top right."""
+def timecode_events(duration_ms: int, fps: int = video.FPS, place: str = "\\an9\\pos(1020,110)") -> list[str]:
+    """One event a frame: the running timecode HH:MM:SS:FF, by default at the top right (`place`: ASS tags)."""
     events = []
     for frame in range(duration_ms * fps // 1000):
         seconds, part = divmod(frame, fps)
         text = f"{seconds // 3600:02d}:{seconds // 60 % 60:02d}:{seconds % 60:02d}:{part:02d}"
         start = frame * 1000 // fps
         events.append(f"Dialogue: 3,{_time(start)},{_time((frame + 1) * 1000 // fps)},Timecode,,0,0,0,,"
-                      f"{{\\an9\\pos(1020,110)}}{text}")
+                      f"{{{place}}}{text}")
     return events
 
 
