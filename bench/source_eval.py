@@ -209,7 +209,7 @@ def furniture(halves: Sequence[str], looks: Sequence[str],
     for half in halves:
         print(f"\nPictures it was not tuned on, {half.upper()} half of the clips"
               f"{' (goal: fused CER <= 0.05 and <= speech)' if half == 'report' else ' (tuned on: not a result)'}")
-        print(f"{'episode':<30} {'speech':>7} {'picture':>8} {'fused':>6}  band chosen (and why)")
+        print(f"{'episode':<30} {'speech':>7} {'picture':>8} {'fused':>6} {'OCR s/s':>7}  band chosen (and why)")
         for language, dialect in languages:
             clips = split_clips(rows, language, half)
             reference = "".join(t for _, t in clips)
@@ -223,7 +223,10 @@ def furniture(halves: Sequence[str], looks: Sequence[str],
                 if heard is None:  # the same clips, the same sound in every look: heard once
                     wav = media.extract_audio(video, CACHE / f"{stem}.wav")
                     heard = transcribe(wav, AsrOptions(dialect=dialect))
-                picture = read_picture(media.probe(video), speech=heard.speech)
+                info = media.probe(video)
+                started = time.perf_counter()
+                picture = read_picture(info, speech=heard.speech)
+                ocr_rate = (time.perf_counter() - started) / (info.duration_ms / 1000)
                 fused = combine(heard, picture, None)
                 scores = [cer(to_simplified(t), to_simplified(reference)) for t in
                           (text(heard), "".join(c.text for c in picture.cues), text(fused))]
@@ -234,7 +237,8 @@ def furniture(halves: Sequence[str], looks: Sequence[str],
                         ok = scores[2] <= scores[0] + 1e-9
                     met &= ok
                     verdict = "  ok" if ok else "  MISSED"
-                print(f"{language + ' ' + name:<30} {scores[0]:7.3f} {scores[1]:8.3f} {scores[2]:6.3f}  "
+                figures = f"{scores[0]:7.3f} {scores[1]:8.3f} {scores[2]:6.3f} {ocr_rate:7.2f}"
+                print(f"{language + ' ' + name:<30} {figures}  "
                       f"{band_words(fused)}: {fused.band.reason if fused.band else picture_note(fused)}{verdict}",
                       flush=True)
     return met

@@ -37,9 +37,11 @@ COMPOSED: dict[str, str] = {
     "播": "噃", "巨": "佢", "罗": "攞", "羅": "攞", "定": "掟", "戾": "捩",
 }
 MOUTH = frozenset("嘅哋咁啲咗嚟喺嗰啱噉嘥嗌啩嗱㗎噃")  # the COMPOSED characters whose radical is 口
+PERSON = frozenset("佢")  # ... and 亻 (the rest, 扌, are checked against the radical drawn in the fonts)
 RADICAL_SHARE = 0.36  # the left-hand radical takes about this share of the glyph's width
 _SIZE = 32  # side of the square both shapes are compared at
-_INK = 190  # burned-in text is light: strokes are pixels at least this bright
+_INK = 190  # burned-in text is light: strokes are pixels at least this bright...
+_MIN_INK = 120  # ...or, for a coloured or thin-stroked line, halfway from the background to the text's own level
 
 
 @dataclass(frozen=True)
@@ -141,7 +143,7 @@ def complete(grey: np.ndarray, text: str, spans: Sequence[tuple[int, int]], dict
     pool = candidates(dictionary)
     if not pool or len(spans) != len(text) or len(text) < 2 or not all(_han(c) for c in text):
         return text  # Latin, digits or punctuation break the grid: leave such lines as read
-    ink = grey >= _INK
+    ink = _main_rows(grey >= ink_level(grey))
     grid = _grid([(x0 + x1) / 2 for x0, x1 in spans])
     columns = np.nonzero(ink.any(axis=0))[0]
     if grid is None or columns.size == 0:
@@ -157,8 +159,9 @@ def complete(grey: np.ndarray, text: str, spans: Sequence[tuple[int, int]], dict
         cut = slice(max(0, x0), max(0, x0 + round(pitch)))
         part = ink[:, cut]
         char = text[cells[cell]] if cell in cells else ""
-        if read_part and (char in COMPOSED or (not char and _inked(part, options)) or _mouth_first(part)):
-            composed = _composed(part, grey[:, cut], read_part, dictionary, options)
+        fitted = _fitted(ink, x0, round(pitch))  # the grid is off by a few pixels here and there
+        if read_part and (char in COMPOSED or (not char and _inked(part, options)) or _mouth_first(ink[:, fitted])):
+            composed = _composed(ink[:, fitted], grey[:, fitted], read_part, dictionary, options)
             if composed:
                 out.append(composed)
                 continue
@@ -170,6 +173,55 @@ def complete(grey: np.ndarray, text: str, spans: Sequence[tuple[int, int]], dict
             if best and score >= options.fill_score:
                 out.append(best)
     return "".join(out)
+
+
+def _main_rows(ink: np.ndarray, gap: int = 3) -> np.ndarray:
+    """Only the line's own rows: strokes of a row above or below (a two-row subtitle) reaching into the crop cleared.
+
+    Inked rows closer than `gap` blank rows form one block; the tallest block is the line.
+    """
+    inked: list[bool] = np.asarray(ink.any(axis=1)).tolist()
+    blocks: list[list[int]] = []
+    for row, has_ink in enumerate(inked):
+        if has_ink and blocks and row - blocks[-1][1] <= gap:
+            blocks[-1][1] = row + 1
+        elif has_ink:
+            blocks.append([row, row + 1])
+    if len(blocks) < 2:
+        return ink
+    top, bottom = max(blocks, key=lambda block: block[1] - block[0])
+    kept = np.zeros_like(ink)
+    kept[top:bottom] = ink[top:bottom]
+    return kept
+
+
+def _fitted(ink: np.ndarray, x0: int, pitch: int) -> slice:
+    """The cell [x0, x0 + pitch) moved by up to a third of the pitch to where its edges cut the least ink.
+
+    A glyph's edges are blank columns (or nearly); a cell that cuts through strokes is off its glyph.
+    """
+    counts = ink.sum(axis=0)
+    width = counts.size
+
+    def cut_ink(start: int) -> float:
+        left, right = max(0, start), min(width, start + pitch) - 1
+        return float(counts[left] if left < width else 0) + float(counts[right] if right >= 0 else 0)
+
+    reach = pitch // 3
+    best = min(range(x0 - reach, x0 + reach + 1), key=lambda start: (cut_ink(start), abs(start - x0)))
+    return slice(max(0, best), max(0, best + pitch))
+
+
+def ink_level(grey: np.ndarray) -> float:
+    """The brightness that separates the line's strokes from what is behind them.
+
+    White text is at 255 and 190 separates it well; a yellow or grey line is darker, and thin
+    serif strokes are anti-aliased below its level: halfway between the background (the median)
+    and the text (the brightest pixels) then keeps them.
+    """
+    text_level = float(np.percentile(grey, 99.5))
+    halfway = (float(np.median(grey)) + text_level) / 2
+    return max(_MIN_INK, min(_INK, halfway))
 
 
 def _grid(centres: Sequence[float]) -> tuple[float, float, list[int]] | None:
@@ -211,6 +263,8 @@ def _composed(part: np.ndarray, grey: np.ndarray, read_part: Callable[[np.ndarra
     radical = part[:, start:middle]
     if composed in MOUTH:
         fits = _is_mouth(radical, part)
+    elif composed in PERSON:
+        fits = _is_person(radical, part)
     else:
         left = _normalised(radical)
         fits = left is not None and max((float(np.sum(left * shape)) for shape in _drawn_left(composed)),
@@ -242,13 +296,40 @@ def _radical(part: np.ndarray) -> tuple[int, int, int] | None:
         runs.pop(0)
     while runs and runs[-1][1] >= part.shape[1] - 1 and runs[-1][1] - runs[-1][0] < thin:
         runs.pop()
-    if len(runs) < 2:
+    if not runs:
         return None
     start, end = runs[0][0], runs[-1][1]
-    middle = runs[0][1]
+    middle = runs[0][1] if len(runs) > 1 else end
     if not thin <= middle - start <= (end - start) / 2:
-        return None
-    return start, middle, end
+        middle = _valley(part[:, start:end]) + start  # heavy fonts: the radical touches its neighbour
+    return (start, middle, end) if thin <= middle - start <= (end - start) / 2 else None
+
+
+def _valley(glyph: np.ndarray) -> int:
+    """The column in the glyph's left half where the least ink is (a radical's edge joined by a stroke or two).
+
+    Returns 0 when there is no clear valley: at most a third of the ink of a typical column.
+    """
+    counts = glyph.sum(axis=0)
+    width = glyph.shape[1]
+    low, high = max(1, round(0.15 * width)), round(0.5 * width)
+    if high <= low or not counts.any():
+        return 0
+    column = low + int(np.argmin(counts[low:high]))
+    typical = float(np.median(counts[counts > 0]))
+    return column if counts[column] <= typical / 3 else 0
+
+
+def _is_person(radical: np.ndarray, glyph: np.ndarray) -> bool:
+    """A 亻 radical in any font: about the glyph's height, narrow, one vertical stroke down most of it."""
+    rows, cols = np.nonzero(radical)
+    glyph_rows = np.nonzero(glyph.any(axis=1))[0]
+    if rows.size < 8 or glyph_rows.size == 0:
+        return False
+    box = radical[rows.min():rows.max() + 1, cols.min():cols.max() + 1]
+    height = box.shape[0]
+    stroke = max(box[:, column:column + 3].any(axis=1).mean() for column in range(box.shape[1]))
+    return height >= 0.75 * (glyph_rows[-1] + 1 - glyph_rows[0]) and float(stroke) >= 0.7
 
 
 def _is_mouth(radical: np.ndarray, glyph: np.ndarray) -> bool:
@@ -259,7 +340,7 @@ def _is_mouth(radical: np.ndarray, glyph: np.ndarray) -> bool:
         return False
     box = radical[rows.min():rows.max() + 1, cols.min():cols.max() + 1]
     height, width = box.shape
-    if height > 0.8 * (glyph_rows[-1] + 1 - glyph_rows[0]) or height < 3 or width < 3:
+    if height > 0.9 * (glyph_rows[-1] + 1 - glyph_rows[0]) or height < 3 or width < 3:
         return False
     edge_h, edge_w = max(1, round(0.28 * height)), max(1, round(0.28 * width))
     inside = box[edge_h:height - edge_h, edge_w:width - edge_w]
