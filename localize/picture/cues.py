@@ -121,8 +121,11 @@ class _Run:
 
 def _read(engine: OcrEngine, grey: np.ndarray, band: TextBand, options: CueOptions) -> tuple[str, float, Box | None]:
     found = engine.read(grey, scale=options.detect_scale, min_confidence=options.min_confidence)
-    if not found and options.detect_scale < 1.0:  # small or thin text (a 720p frame, a serif font) needs full size
-        found = engine.read(grey, scale=1.0, min_confidence=options.min_confidence)
+    if options.detect_scale < 1.0 and _text_missed(grey, found):
+        # Small or thin text (a 720p frame, a serif font) can escape detection on the reduced frame: look at full size.
+        again = engine.read(grey, scale=1.0, min_confidence=options.min_confidence)
+        if sum(len(line.text) for line in again) > sum(len(line.text) for line in found):
+            found = again
     lines = [TextLine(Box(b.box.x0, b.box.y0 + band.box.y0, b.box.x1, b.box.y1 + band.box.y0), b.text, b.confidence)
              for b in found]
     # Static text and text that is not Chinese (a timecode or a Latin caption reaching into the band) are not dialogue.
@@ -133,6 +136,20 @@ def _read(engine: OcrEngine, grey: np.ndarray, band: TextBand, options: CueOptio
     box = Box(min(line.box.x0 for line in lines), min(line.box.y0 for line in lines),
               max(line.box.x1 for line in lines), max(line.box.y1 for line in lines))
     return join_lines(lines), statistics.fmean(line.confidence for line in lines), box
+
+
+def _text_missed(grey: np.ndarray, found: Sequence[TextLine]) -> bool:
+    """Whether subtitle-like strokes lie outside every detected line, over more than two text heights of width."""
+    mask = subtitle_mask(grey)  # half size
+    if not found:
+        return bool(np.count_nonzero(mask))
+    height = statistics.median(line.box.height for line in found)
+    covered = np.zeros(mask.shape[1], bool)
+    for line in found:
+        covered[line.box.x0 // 2:(line.box.x1 + 1) // 2] = True
+    rows = slice(min(line.box.y0 for line in found) // 2, (max(line.box.y1 for line in found) + 1) // 2)
+    strokes = mask[rows].any(axis=0)
+    return int(np.count_nonzero(strokes & ~covered)) * 2 > 2 * height
 
 
 def watch_band(frames: Iterable[tuple[int, np.ndarray]], band: TextBand, engine: OcrEngine,

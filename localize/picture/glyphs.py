@@ -20,6 +20,8 @@ from pathlib import Path
 
 import numpy as np
 
+from localize.picture.radicals import glyph_columns, is_person, mouth_end, radical_end
+
 log = logging.getLogger("localize")
 
 # Characters of written Cantonese; those the recogniser's dictionary already has are dropped at load.
@@ -160,7 +162,9 @@ def complete(grey: np.ndarray, text: str, spans: Sequence[tuple[int, int]], dict
         part = ink[:, cut]
         char = text[cells[cell]] if cell in cells else ""
         fitted = _fitted(ink, x0, round(pitch))  # the grid is off by a few pixels here and there
-        if read_part and (char in COMPOSED or (not char and _inked(part, options)) or _mouth_first(ink[:, fitted])):
+        worth_reading = (char in COMPOSED or (not char and _inked(part, options))
+                         or mouth_end(ink[:, fitted]) is not None)
+        if read_part and worth_reading:
             composed = _composed(ink[:, fitted], grey[:, fitted], read_part, dictionary, options)
             if composed:
                 out.append(composed)
@@ -252,104 +256,28 @@ def _inked(part: np.ndarray, options: GlyphOptions) -> bool:
 def _composed(part: np.ndarray, grey: np.ndarray, read_part: Callable[[np.ndarray], str],
               dictionary: frozenset[str], options: GlyphOptions) -> str:
     """A COMPOSED character: its right-hand part read by the recogniser, its radical checked by shape ("" if not)."""
-    split = _radical(part)
+    span = glyph_columns(part)
+    if span is None:
+        return ""
+    mouth = mouth_end(part)
+    split = mouth if mouth is not None else radical_end(part)
     if split is None:
         return ""
-    start, middle, end = split
-    right = read_part(grey[:, middle:end])
+    right = read_part(grey[:, split:span[1]])
     composed = COMPOSED.get(right, "")
-    if not composed or composed in dictionary:
+    if not composed or composed in dictionary or (composed in MOUTH) != (mouth is not None):
         return ""
-    radical = part[:, start:middle]
-    if composed in MOUTH:
-        fits = _is_mouth(radical, part)
-    elif composed in PERSON:
-        fits = _is_person(radical, part)
+    radical = part[:, span[0]:split]
+    if composed in PERSON:
+        fits = is_person(radical, part)
+    elif composed in MOUTH:
+        fits = True
     else:
         left = _normalised(radical)
         fits = left is not None and max((float(np.sum(left * shape)) for shape in _drawn_left(composed)),
                                         default=0.0) >= options.radical_score
     log.debug("glyph %s read right of a radical: %s? %s", right, composed, fits)
     return composed if fits else ""
-
-
-def _mouth_first(part: np.ndarray) -> bool:
-    """Whether a glyph starts with a 口 radical (a closed box before a blank column), by shape alone."""
-    split = _radical(part)
-    return split is not None and _is_mouth(part[:, split[0]:split[1]], part)
-
-
-def _radical(part: np.ndarray) -> tuple[int, int, int] | None:
-    """(start, end of the left-hand radical, end) of the glyph in a grid cell; None if no radical stands apart.
-
-    Runs of inked columns narrower than a sixth of the cell at its edges are a neighbour's strokes reaching in.
-    """
-    inked: list[bool] = np.asarray(part.any(axis=0)).tolist()
-    runs: list[list[int]] = []
-    for column, has_ink in enumerate(inked):
-        if has_ink and runs and runs[-1][1] == column:
-            runs[-1][1] = column + 1
-        elif has_ink:
-            runs.append([column, column + 1])
-    thin = part.shape[1] / 6
-    while runs and runs[0][0] <= 1 and runs[0][1] - runs[0][0] < thin:
-        runs.pop(0)
-    while runs and runs[-1][1] >= part.shape[1] - 1 and runs[-1][1] - runs[-1][0] < thin:
-        runs.pop()
-    if not runs:
-        return None
-    start, end = runs[0][0], runs[-1][1]
-    middle = runs[0][1] if len(runs) > 1 else end
-    if not thin <= middle - start <= (end - start) / 2:
-        middle = _valley(part[:, start:end]) + start  # heavy fonts: the radical touches its neighbour
-    return (start, middle, end) if thin <= middle - start <= (end - start) / 2 else None
-
-
-def _valley(glyph: np.ndarray) -> int:
-    """The column in the glyph's left half where the least ink is (a radical's edge joined by a stroke or two).
-
-    Returns 0 when there is no clear valley: at most a third of the ink of a typical column.
-    """
-    counts = glyph.sum(axis=0)
-    width = glyph.shape[1]
-    low, high = max(1, round(0.15 * width)), round(0.5 * width)
-    if high <= low or not counts.any():
-        return 0
-    column = low + int(np.argmin(counts[low:high]))
-    typical = float(np.median(counts[counts > 0]))
-    return column if counts[column] <= typical / 3 else 0
-
-
-def _is_person(radical: np.ndarray, glyph: np.ndarray) -> bool:
-    """A 亻 radical in any font: about the glyph's height, narrow, one vertical stroke down most of it."""
-    rows, cols = np.nonzero(radical)
-    glyph_rows = np.nonzero(glyph.any(axis=1))[0]
-    if rows.size < 8 or glyph_rows.size == 0:
-        return False
-    box = radical[rows.min():rows.max() + 1, cols.min():cols.max() + 1]
-    height = box.shape[0]
-    stroke = max(box[:, column:column + 3].any(axis=1).mean() for column in range(box.shape[1]))
-    return height >= 0.75 * (glyph_rows[-1] + 1 - glyph_rows[0]) and float(stroke) >= 0.7
-
-
-def _is_mouth(radical: np.ndarray, glyph: np.ndarray) -> bool:
-    """A 口 radical in any font: a small closed box, hollow inside, shorter than the glyph."""
-    rows, cols = np.nonzero(radical)
-    glyph_rows = np.nonzero(glyph.any(axis=1))[0]
-    if rows.size < 8 or glyph_rows.size == 0:
-        return False
-    box = radical[rows.min():rows.max() + 1, cols.min():cols.max() + 1]
-    height, width = box.shape
-    if height > 0.9 * (glyph_rows[-1] + 1 - glyph_rows[0]) or height < 3 or width < 3:
-        return False
-    edge_h, edge_w = max(1, round(0.28 * height)), max(1, round(0.28 * width))
-    inside = box[edge_h:height - edge_h, edge_w:width - edge_w]
-    if inside.size == 0:
-        return False
-    sides = (box[:edge_h].any(axis=0).mean(), box[-edge_h:].any(axis=0).mean(),
-             box[:, :edge_w].any(axis=1).mean(), box[:, -edge_w:].any(axis=1).mean())
-    top, bottom, left, right = sides  # some fonts leave the box's lower corners open at small sizes
-    return float(inside.mean()) < 0.2 and min(top, left, right) >= 0.6 and bottom >= 0.5
 
 
 def _checked(part: np.ndarray, char: str, pool: tuple[str, ...], options: GlyphOptions) -> str:
