@@ -18,7 +18,7 @@ import numpy as np
 from localize import media
 from localize.dub.wav import mono, read_wav, write_wav
 from localize.sample import video
-from localize.sample.furniture import LOOKS, STYLES, Look, ass_events, extra_styles
+from localize.sample.furniture import LOOKS, STYLES, Look, ass_events, extra_styles, letterbox
 from localize.types import Segment
 
 GAP_MS = 800  # silence between clips
@@ -83,6 +83,8 @@ def build_clip_episode(clips: Sequence[tuple[Path, str]], dst: Path, work: Path,
     duration_ms = offset
     shown = lines if burn else []
     background = video.write_background(work / "scene.ppm", episode, look.size)
+    if look.letterbox:
+        letterbox(background)
     style = STYLES[look.style]
     ass = work / "lines.ass"
     ass.write_text(video.ass_script(shown, episode, "评测", duration_ms, line_style=style.ass_style(),

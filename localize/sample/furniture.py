@@ -10,7 +10,9 @@ next to the dialogue and the benchmarks and tests can check that only the dialog
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
+from localize.fsutil import atomic_path
 from localize.sample import video
 
 TICKER = "本台消息，明日全市有小到中雨，请市民出行注意安全，交通部门提醒注意路况"
@@ -42,6 +44,8 @@ STYLES: dict[str, SubtitleStyle] = {
     "serif-yellow-high": SubtitleStyle(font="Noto Serif CJK SC", size=60, colour="&H0000E6FF", outline=2,
                                        shadow=3, centre_y=1180),
     "wenquanyi": SubtitleStyle(font="WenQuanYi Zen Hei", size=62, outline=3, shadow=2, centre_y=1560),
+    # A landscape episode repackaged upright: the line sits in the black bar under the picture.
+    "letterbox-bar": SubtitleStyle(size=52, outline=2, shadow=0, centre_y=1390),
     "arphic-ming": SubtitleStyle(font="AR PL UMing CN", size=66, colour="&H00F0F0F0", outline=3, shadow=0,
                                  bold=True, centre_y=1440),
 }
@@ -56,6 +60,7 @@ class Look:
     timecode: a running HH:MM:SS:FF timecode burned in at the top right, changing every frame.
     ticker: a line of Chinese news text scrolling right to left near the bottom, all episode long.
     sign: a shop sign in the scene (Chinese), shown over the first 60% of the episode.
+    letterbox: the scene is a 16:9 strip in the middle of the upright frame, black above and below.
     """
 
     name: str
@@ -64,6 +69,7 @@ class Look:
     timecode: bool = False
     ticker: bool = False
     sign: bool = False
+    letterbox: bool = False
 
 
 LOOKS: dict[str, Look] = {look.name: look for look in (
@@ -75,7 +81,23 @@ LOOKS: dict[str, Look] = {look.name: look for look in (
     Look("serif-yellow-high", style="serif-yellow-high"),
     Look("wenquanyi-720", size=(720, 1280), style="wenquanyi"),
     Look("arphic-timecode", style="arphic-ming", timecode=True),
+    Look("letterbox", style="letterbox-bar", letterbox=True),
 )}
+
+
+def letterbox(still: Path) -> Path:
+    """Turn an upright still into a landscape episode shown upright: its middle 16:9 strip on black."""
+    from PIL import Image
+
+    with Image.open(still) as image:
+        width, height = image.size
+        strip = round(width * 9 / 16)
+        top = (height - strip) // 2
+        framed = Image.new("RGB", (width, height))
+        framed.paste(image.crop((0, top, width, top + strip)), (0, top))
+    with atomic_path(still) as tmp:
+        framed.save(tmp, format="PPM")
+    return still
 
 
 def _time(ms: int) -> str:
