@@ -206,7 +206,9 @@ def episode_source(video: Path, settings: RunSettings, store: ResultStore, ledge
     fused = transcript  # characters from the season's registry (OUT/characters.json); script names win
     transcript = timed("diarize", lambda: identify_speakers(store, asr_audio, fused, settings.out_dir, paths.episode,
                                                             settings.speakers))
-    clean = timed("clean-picture", lambda: clean_episode_picture(store, info, picture, settings, paths))
+    # A picture set aside against the speech (transcript.band is then None) is not cleaned either.
+    shown = picture if transcript.band is not None else PictureText()
+    clean = timed("clean-picture", lambda: clean_episode_picture(store, info, shown, settings, paths))
     written = write_transcript_json(transcript, paths.transcript)
     if ledger:
         ledger.record([written])

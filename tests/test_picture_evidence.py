@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from localize.asr.fuse import check_picture, fuse
+from localize.asr.source import PictureText, combine
 from localize.config import load_config
 from localize.errors import InputFormatError
 from localize.picture.band import BandSpec, choose_band, han_share
@@ -200,3 +201,13 @@ def test_a_picture_that_agrees_with_the_speech_is_kept_even_with_a_few_misreads(
     assert check.trusted and (check.lines, check.agreeing) == (5, 4)
     fused = fuse(speech_only(), mostly)
     assert fused.segments[0].text == "林晓，你回来了" and not fused.notes
+
+
+def test_a_band_set_aside_is_not_carried_so_nothing_covers_or_removes_text_there() -> None:
+    band = TextBand(Box(0, 1760, WIDTH, 1840), WIDTH, HEIGHT, reason="8 different Chinese lines")
+    wrong = cues(["本台消息明日", "全市有小到中雨", "请市民出行注意", "交通部门提醒", "注意路况"])
+    fused = combine(speech_only(), PictureText(band=band, cues=tuple(wrong)), None)
+    assert fused.band is None and [s.text for s in fused.segments] == SPOKEN
+    assert "rows 1760-1840" in fused.notes[0].message
+    kept = combine(speech_only(), PictureText(band=band, cues=tuple(cues(SPOKEN))), None)
+    assert kept.band == band and not kept.notes

@@ -125,6 +125,9 @@ def _uncovered_speech(asr: Transcript, covered: Sequence[tuple[int, int]], pad_m
     return found
 
 
+PICTURE_SET_ASIDE = "picture-set-aside"  # the note a transcript carries when its picture's text was not used
+
+
 @dataclass(frozen=True)
 class PictureCheck:
     """How far the burned-in lines agree with the speech under them, over the episode."""
@@ -227,7 +230,7 @@ def fuse(asr: Transcript, cues: Sequence[OcrCue] = (), script: Script | None = N
     if cues:
         check = check_picture(asr, cues, options)
         if not check.trusted:
-            notes = (source_flag("picture-set-aside", check.describe()),)
+            notes = (source_flag(PICTURE_SET_ASIDE, check.describe()),)
             cues = ()
     if script is not None and script.lines:
         segments = fuse_script(script, asr, cues, options)

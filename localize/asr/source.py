@@ -17,7 +17,7 @@ from pathlib import Path
 
 from localize import media
 from localize.asr import dialects
-from localize.asr.fuse import FuseOptions, fuse
+from localize.asr.fuse import PICTURE_SET_ASIDE, FuseOptions, fuse
 from localize.asr.options import AsrOptions
 from localize.asr.script import Script, find_script, read_script
 from localize.asr.whisper import transcribe
@@ -100,10 +100,19 @@ def combine(asr: Transcript, picture: PictureText, script: Script | None,
             options: FuseOptions | None = None, detect_dialect: bool = False) -> Transcript:
     """The fused transcript, carrying the band for the subtitle layout.
 
+    When the picture's text was set aside (it contradicts the speech: the band is wrong), the band is
+    not carried either, so nothing downstream covers or removes text there; the note says which rows it was.
     `detect_dialect` (dialect "auto"): the dialect is told from the fused text, since a script or
     a burned-in line in written Cantonese shows it when Whisper's standard-Chinese output does not.
     """
-    fused = replace(fuse(asr, picture.cues, script, options or FuseOptions()), band=picture.band)
+    fused = fuse(asr, picture.cues, script, options or FuseOptions())
+    band = picture.band
+    if band is not None and any(note.code == PICTURE_SET_ASIDE for note in fused.notes):
+        rows = f"; the text read at rows {band.box.y0}-{band.box.y1} ({band.reason}) is not used"
+        fused = replace(fused, notes=tuple(replace(note, message=note.message + rows)
+                                           if note.code == PICTURE_SET_ASIDE else note for note in fused.notes))
+        band = None
+    fused = replace(fused, band=band)
     if detect_dialect and (picture.cues or (script is not None and script.lines)):
         name, reason = dialects.detect_dialect([s.text for s in fused.segments])
         log.info("%s: dialect %s (from the %s text: %s)", asr.source, name,
