@@ -7,8 +7,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-extras="models,cat"
-if [[ "${1:-}" == "--dev" ]]; then extras="models,cat,dev"; fi
+extras="models"
+if [[ "${1:-}" == "--dev" ]]; then extras="models,dev"; fi
 
 python="${PYTHON:-python3.11}"
 command -v "$python" >/dev/null 2>&1 || python=python3

@@ -329,6 +329,134 @@ def test_import_of_broken_xml_names_the_line(tmp_path: Path, capsys: pytest.Capt
     assert not (tmp_path / "x.tsv").exists()
 
 
+TBX_V3 = """<?xml version="1.0" encoding="UTF-8"?>
+<?xml-model href="TBXcoreStructV03_TBX-Basic_integrated.rng" type="application/xml"?>
+<tbx xmlns="urn:iso:std:iso:30042:ed-2" type="TBX-Basic" style="dca" xml:lang="en">
+  <tbxHeader><fileDesc><sourceDesc><p>a CAT tool</p></sourceDesc></fileDesc></tbxHeader>
+  <text><body>
+    <conceptEntry id="v1">
+      <descrip type="definition">heroine</descrip>
+      <langSec xml:lang="zh-Hans"><termSec><term>林晓</term></termSec></langSec>
+      <langSec xml:lang="en-GB">
+        <termSec><term>Lin Xiao</term><termNote type="administrativeStatus">preferredTerm-admn-sts</termNote></termSec>
+        <termSec><term>Xiao Lin</term><termNote type="administrativeStatus">deprecatedTerm-admn-sts</termNote></termSec>
+      </langSec>
+    </conceptEntry>
+    <!-- a comment between concepts -->
+    <conceptEntry id="v2">
+      <descrip type="kind">slang</descrip>
+      <langSec xml:lang="zh-Hans"><termSec><term>白眼狼</term></termSec></langSec>
+      <langSec xml:lang="en-GB"><termSec><term>ungrateful wretch</term></termSec></langSec>
+    </conceptEntry>
+  </body></text>
+</tbx>
+"""
+
+
+def test_import_of_a_tbx_v3_file() -> None:
+    from localize.translate.tbx_adapter import import_tbx
+
+    imported = import_tbx(TBX_V3.encode(), "v3.tbx", "en-US")  # en-GB is the file's only English
+    assert imported.language == "en-GB" and imported.notes == ()
+    assert [(e.source, e.target, e.kind, e.note) for e in imported.entries] == [
+        ("林晓", "Lin Xiao", "term", "heroine"),
+        ("林晓", "Xiao Lin", "forbidden", "heroine"),
+        ("白眼狼", "ungrateful wretch", "slang", ""),
+    ]
+
+
+def test_import_of_ntig_terms() -> None:
+    from localize.translate.tbx_adapter import import_tbx
+
+    ntig = ('<martif type="TBX"><text><body><termEntry id="n1">'
+            '<langSet xml:lang="zh"><ntig><termGrp><term>陈总</term></termGrp></ntig></langSet>'
+            '<langSet xml:lang="en"><ntig><termGrp><term>Mr. Chen</term></termGrp></ntig>'
+            '<ntig><termGrp><term>Boss Chen</term>'
+            '<termNote type="administrativeStatus">deprecatedTerm-admn-sts</termNote></termGrp></ntig></langSet>'
+            '</termEntry></body></text></martif>')
+    imported = import_tbx(ntig.encode(), "ntig.tbx")
+    assert [(e.source, e.target, e.kind) for e in imported.entries] == [
+        ("陈总", "Mr. Chen", "term"), ("陈总", "Boss Chen", "forbidden")]
+
+
+def test_tbx_keeps_markup_characters_literally() -> None:
+    from localize.translate.tbx_adapter import export_tbx, import_tbx
+    from localize.types import GlossaryEntry
+
+    entries = (GlossaryEntry("<标签>&\"'", "a < b & \"c\" 'd' &amp; ]]>", "term", "x<y & 'q' \"z\""),
+               GlossaryEntry("", "<i>&</i>", "forbidden", ""))
+    xml = export_tbx(entries, "en-US")
+    assert b"a &lt; b &amp; \"c\" 'd' &amp;amp; ]]&gt;" in xml and b"<!DOCTYPE martif" in xml
+    imported = import_tbx(xml, "out.tbx")
+    assert imported.language == "en-US" and imported.entries == entries and imported.notes == ()
+
+
+def test_tbx_import_fetches_nothing_and_expands_no_entity(tmp_path: Path) -> None:
+    import http.server
+    import threading
+
+    from localize.translate.tbx_adapter import import_tbx
+
+    secret = tmp_path / "secret.txt"
+    secret.write_text("SECRET-MARKER root:x:0:0", encoding="utf-8")
+    requests: list[str] = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            requests.append(self.path)
+            self.send_response(200)
+            self.end_headers()
+            self.wfile.write(b'<!ENTITY leak "FETCHED-MARKER">')
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_port}"
+    try:
+        data = (f'<?xml version="1.0"?>\n<!DOCTYPE martif SYSTEM "{url}/TBXcoreStructV02.dtd" [\n'
+                f'  <!ENTITY x SYSTEM "{secret.as_uri()}">\n  <!ENTITY passwd SYSTEM "file:///etc/passwd">\n'
+                f'  <!ENTITY % remote SYSTEM "{url}/evil.dtd"> %remote;\n]>\n'
+                '<martif type="TBX"><text><body><termEntry id="c1"><note>&passwd;</note>'
+                '<langSet xml:lang="zh"><tig><term>秘密&x;</term></tig></langSet>'
+                '<langSet xml:lang="en"><tig><term>secret&x;&passwd;</term></tig></langSet>'
+                '</termEntry></body></text></martif>\n').encode()
+        imported = import_tbx(data, "evil.tbx")
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert requests == []
+    text = repr(imported)
+    assert "SECRET-MARKER" not in text and "root:" not in text and "FETCHED-MARKER" not in text
+    assert [e.target for e in imported.entries] and all(e.target.startswith("secret") for e in imported.entries)
+
+
+def test_tbx_import_refuses_another_xml_document() -> None:
+    from localize.translate.tbx_adapter import import_tbx
+
+    with pytest.raises(InputFormatError, match=r"kit\.xlf:2: the document is <xliff>, not <martif> or <tbx>"):
+        import_tbx(b'<?xml version="1.0"?>\n<xliff xmlns="urn:oasis:names:tc:xliff:document:2.0"/>', "kit.xlf")
+
+
+def test_tbx_adapter_needs_no_gpl_code() -> None:
+    import re
+    import sys
+
+    import localize.translate.tbx_adapter as tbx
+
+    source = Path(str(tbx.__file__)).read_text(encoding="utf-8")
+    assert not re.search(r"^\s*(from|import)\s+translate\b", source, re.MULTILINE)
+    assert "translate." not in re.sub(r"localize\.translate\.", "", source)
+    probe = ("import sys; from localize.translate.tbx_adapter import export_tbx, import_tbx; "
+             "from localize.types import GlossaryEntry; "
+             "import_tbx(export_tbx([GlossaryEntry('陈总', 'Mr. Chen', 'term', '')], 'en-US'), 'x.tbx'); "
+             "print(sorted(m for m in sys.modules if m == 'translate' or m.startswith('translate.')))")
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                            check=True, cwd=Path(str(tbx.__file__)).parents[2])
+    assert result.stdout.strip() == "[]"
+
+
 # Compliance per episode and market
 
 

@@ -250,3 +250,58 @@ def _replace(line: KitLine, **changes: Any) -> KitLine:
 def _words(text: str) -> set[str]:
     """The words of a text (subtitle writers escape or neutralise markup: &lt;, {\\an8})."""
     return set(re.findall(r"[A-Za-z]+", text))
+
+
+XLIFF_NS = "{urn:oasis:names:tc:xliff:document:2.0}"
+
+
+def _kit_line(n: int, target: str | None = "Hello") -> KitLine:
+    return KitLine(id=f"ep01:{n}", source="你好", target=target, machine="Hello", speaker="林晓", max_chars=42,
+                   max_seconds=1.5, flags=("error x",), market="en-US")
+
+
+def test_xliff_is_written_in_the_order_the_core_schema_wants() -> None:
+    from lxml import etree
+
+    root = etree.fromstring(write_xliff(Kit("en-US", (_kit_line(1), _kit_line(2)), "/out")))
+    assert root.tag == f"{XLIFF_NS}xliff" and root.get("version") == "2.0"
+    assert (root.get("srcLang"), root.get("trgLang")) == ("zh", "en-US")
+    (file_node,) = root.iterchildren(f"{XLIFF_NS}file")
+    assert file_node.get("original") == "ep01" and file_node.get("id") == "f1"
+    units = list(file_node.iterchildren(f"{XLIFF_NS}unit"))
+    assert [u.get("id") for u in units] == ["L1", "L2"] and units[0].get("canResegment") == "no"
+    assert [etree.QName(child).localname for child in units[0]] == ["metadata", "notes", "segment"]
+    segment = units[0].find(f"{XLIFF_NS}segment")
+    assert [etree.QName(child).localname for child in segment] == ["source", "target"]
+
+
+def test_xliff_from_a_cat_tool_reads_inline_markup_as_text_and_never_expands_entities() -> None:
+    data = (b'<?xml version="1.0"?>\n<!DOCTYPE xliff [<!ENTITY secret SYSTEM "file:///etc/passwd">]>\n'
+            b'<xliff xmlns="urn:oasis:names:tc:xliff:document:2.0" version="2.0" srcLang="zh" trgLang="en-US">'
+            b'<file id="f1" original="ep01"><group id="g"><unit id="L1"><segment><source>\xe4\xbd\xa0\xe5\xa5\xbd'
+            b'</source><target>Hi <pc id="1">there</pc><ph id="2"/>&secret;</target></segment></unit></group>'
+            b'</file></xliff>')
+    kit = read_xliff(data, "cat.xlf")
+    (line,) = kit.lines
+    assert (line.id, line.source, kit.market) == ("ep01:1", "你好", "en-US")
+    assert line.target is not None and line.target.startswith("Hi there") and "root:" not in line.target
+
+
+def test_xliff_units_split_by_a_cat_tool_or_other_versions_are_refused_by_name() -> None:
+    split = (b'<xliff xmlns="urn:oasis:names:tc:xliff:document:2.0" version="2.0" srcLang="zh" trgLang="en-US">'
+             b'<file id="f1" original="ep01"><unit id="L4"><segment><source>a</source></segment>'
+             b'<segment><source>b</source></segment></unit></file></xliff>')
+    with pytest.raises(InputFormatError, match="unit L4 has 2 segments"):
+        read_xliff(split, "split.xlf")
+    old = b'<xliff version="1.2"><file original="x" source-language="zh" datatype="plaintext"/></xliff>'
+    with pytest.raises(InputFormatError, match=r"old\.xlf.*not XLIFF 2\.0"):
+        read_xliff(old, "old.xlf")
+
+
+def test_no_gpl_code_reads_or_writes_the_cat_formats() -> None:
+    import localize.translate.tbx_adapter as tbx
+    import localize.translate.xliff_adapter as xliff
+
+    for module in (xliff, tbx):
+        source = Path(str(module.__file__)).read_text(encoding="utf-8")
+        assert "from translate" not in source and "import translate" not in source
