@@ -163,13 +163,23 @@ class TranslationFlag:
 
 @dataclass(frozen=True)
 class GlossaryEntry:
-    """One row of glossaries/<market>.tsv."""
+    """One row of glossaries/<market>.tsv.
+
+    `target` is the approved rendering (what protection writes); `variants` are the other forms a
+    translator accepts (written `señor Zhang|el señor Zhang` in the target cell: articles, gender, cases).
+    """
 
     source: str
     target: str
     kind: str  # see localize.translate.glossary.KINDS
     note: str = ""
     line_no: int = 0
+    variants: tuple[str, ...] = ()
+
+    @property
+    def forms(self) -> tuple[str, ...]:
+        """Every accepted rendering, the approved one first."""
+        return (self.target, *self.variants)
 
 
 @dataclass(frozen=True)

@@ -235,3 +235,45 @@ def test_the_sample_references_pass_the_glossary(code: str) -> None:
     # 妈 also means "I" when a mother speaks of herself (以前都是妈不好: "it was all my fault"):
     # a one-character term is checked, and a reviewer decides.
     assert {m.source_term for m in misses} <= {"妈"}
+
+
+VARIANTS = ("source\ttarget\tkind\tnote\n"
+            "张先生\tseñor Zhang|el señor Zhang|al señor Zhang\taddress\tarticles as Spanish needs them\n"
+            "林晓\tLin Xiao\tname\n"
+            "\tgringo|gringa\tforbidden\n")
+
+
+def test_a_term_may_list_the_forms_a_translator_accepts() -> None:
+    glossary = Glossary(parse_glossary(VARIANTS))
+    mister = glossary.entries[0]
+    assert (mister.target, mister.variants) == ("señor Zhang", ("el señor Zhang", "al señor Zhang"))
+    assert glossary.protect("张先生来了") == "señor Zhang来了"  # protection writes the approved form
+    assert glossary.verify(0, "张先生来了", "Llegó el señor Zhang.") == []  # one place, counted once
+    assert glossary.verify(0, "张先生，张先生！", "¡Señor Zhang, al señor Zhang lo buscan!") == []
+    missed = glossary.verify(0, "张先生，张先生！", "¡Señor Zhang! ¿Dónde está?")
+    assert len(missed) == 1 and "(2 in the source, 1 in the translation)" in missed[0].message
+    assert "'el señor Zhang'" in missed[0].message  # the miss lists what would have been accepted
+    assert glossary.honoured("张先生来了", "Llegó el señor Zhang.") == (1, 1)
+
+
+def test_every_form_of_a_forbidden_row_is_forbidden_and_forms_survive_a_rewrite() -> None:
+    from localize.translate.glossary import format_glossary
+
+    glossary = Glossary(parse_glossary(VARIANTS))
+    assert [m.expected for m in glossary.verify(0, "你好", "Hola, gringa.")] == ["gringa"]
+    again = parse_glossary(format_glossary(glossary.entries))
+    assert again == parse_glossary(VARIANTS)
+    with pytest.raises(InputFormatError, match="empty target"):
+        parse_glossary("source\ttarget\tkind\n林晓\t | \tname\n", "x.tsv")
+
+
+def test_accepted_forms_travel_through_tbx_as_admitted_terms() -> None:
+    from localize.translate.tbx_adapter import ADMITTED, export_tbx, import_tbx
+
+    entries = parse_glossary(VARIANTS)
+    data = export_tbx(entries, "es-419")
+    assert data.count(ADMITTED.encode()) == 2
+    back = import_tbx(data, "es-419.tbx")
+    assert [(e.source, e.target, e.variants) for e in back.entries if e.kind == "address"] == [
+        ("张先生", "señor Zhang", ("el señor Zhang", "al señor Zhang"))]
+    assert not back.notes

@@ -18,8 +18,9 @@ Engines do not enforce terms by themselves, so the pipeline does:
    model (Gemma 3 270M, 8 sample lines with 12 terms, English): writing the target
    into the Chinese kept 12/12 terms; placeholders kept fewer (X1 11, #1 10, [1] 9,
    <1> 8) and some leaked into the output. So no placeholders, nothing to restore.
-2. verify: for each term, the approved target must appear in the output (whole words,
-   case-insensitive; `locked` terms case-sensitive) at least as often as the source
+2. verify: for each term, the approved target, or one of the forms a translator listed
+   beside it (`señor Zhang|el señor Zhang`: articles, gender, cases), must appear in the output
+   (whole words, case-insensitive; `locked` terms case-sensitive) at least as often as the source
    term appears in the source; a `forbidden` word must not appear at all (when its
    source cell is filled, only in lines containing that source text). Each failure
    is a GlossaryMiss; for `forbidden`, `expected` holds the forbidden word.
@@ -54,6 +55,7 @@ HEADER = ("source", "target", "kind", "note")
 GLOSSARIES_ENV = "LOCALIZE_GLOSSARIES_DIR"
 SERIES_FOLDER = "glossaries"  # SEASON_DIR/glossaries/<market>.tsv: the series' own terms
 EXPECTED_ROW = "source<TAB>target<TAB>kind<TAB>note, the note may be empty"
+VARIANT_SEPARATOR = "|"  # in the target cell: the approved rendering first, then other accepted forms
 
 
 @dataclass(frozen=True)
@@ -114,20 +116,22 @@ class Glossary:
         """A GlossaryMiss for each term the translation does not render, or forbidden word it uses."""
         misses: list[GlossaryMiss] = []
         for (_, locked), hits in self._groups(source).items():
-            found = count_word(target, hits[0].target, case_sensitive=locked)
+            found = count_words(target, _forms(hits), case_sensitive=locked)
             if found >= len(hits):
                 continue
             times = f" ({len(hits)} in the source, {found} in the translation)" if found else ""
             for entry in dict.fromkeys(hits):
-                message = f"{entry.source} should be rendered {entry.target!r}{times}"
+                also = f" (or {' / '.join(repr(v) for v in entry.variants)})" if entry.variants else ""
+                message = f"{entry.source} should be rendered {entry.target!r}{also}{times}"
                 misses.append(GlossaryMiss(line_index, entry.source, entry.target, entry.kind, message))
         for entry in self.forbidden:
             if entry.source and entry.source not in source:
                 continue
-            if count_word(target, entry.target):
+            used = [form for form in entry.forms if count_word(target, form)]
+            if used:
                 note = f" ({entry.note})" if entry.note else ""
-                message = f"forbidden word {entry.target!r} in the translation{note}"
-                misses.append(GlossaryMiss(line_index, entry.source, entry.target, FORBIDDEN, message))
+                message = f"forbidden word {used[0]!r} in the translation{note}"
+                misses.append(GlossaryMiss(line_index, entry.source, used[0], FORBIDDEN, message))
         return misses
 
     def honoured(self, source: str, target: str) -> tuple[int, int]:
@@ -135,8 +139,13 @@ class Glossary:
         expected = found = 0
         for (_, locked), hits in self._groups(source).items():
             expected += len(hits)
-            found += min(len(hits), count_word(target, hits[0].target, case_sensitive=locked))
+            found += min(len(hits), count_words(target, _forms(hits), case_sensitive=locked))
         return expected, found
+
+
+def _forms(hits: Sequence[GlossaryEntry]) -> tuple[str, ...]:
+    """Every accepted rendering of terms sharing a target (each term's variants included)."""
+    return tuple(dict.fromkeys(form for entry in hits for form in entry.forms))
 
 
 @dataclass(frozen=True)
@@ -169,11 +178,19 @@ def count_word(text: str, word: str, *, case_sensitive: bool = False) -> int:
     boundary: Thai and Japanese write no spaces, and Korean and Arabic attach particles and
     clitics to a name (린샤오는, ولين شياو), so there `word` counts wherever it appears.
     """
-    word = word.strip()
-    before = r"(?<!\w)" if word and _cased(word[0]) else ""
-    after = r"(?!\w)" if word and _cased(word[-1]) else ""
-    pattern = rf"{before}{re.escape(word)}{after}"
-    return len(re.findall(pattern, text, 0 if case_sensitive else re.IGNORECASE))
+    return count_words(text, (word,), case_sensitive=case_sensitive)
+
+
+def count_words(text: str, words: Sequence[str], *, case_sensitive: bool = False) -> int:
+    """How often any of `words` occurs in `text` (as `count_word`), each place counted once, longest form first."""
+    patterns = []
+    for word in sorted({w.strip() for w in words if w.strip()}, key=len, reverse=True):
+        before = r"(?<!\w)" if _cased(word[0]) else ""
+        after = r"(?!\w)" if _cased(word[-1]) else ""
+        patterns.append(rf"{before}{re.escape(word)}{after}")
+    if not patterns:
+        return 0
+    return len(re.findall("|".join(patterns), text, 0 if case_sensitive else re.IGNORECASE))
 
 
 def _cased(char: str) -> bool:
@@ -315,7 +332,7 @@ def row_problem(cells: Sequence[str]) -> tuple[str, str, str] | None:
     source, target, kind = cells[:3]
     if kind not in KINDS:
         return "unknown-kind", f"unknown kind {kind!r}", "one of " + ", ".join(KINDS)
-    if not target:
+    if not split_forms(target):
         return "empty-target", "empty target", "the approved rendering (or forbidden word)"
     if not source and kind != FORBIDDEN:
         return "empty-source", f"empty source for kind {kind!r}", "the Chinese term"
@@ -323,8 +340,14 @@ def row_problem(cells: Sequence[str]) -> tuple[str, str, str] | None:
 
 
 def row_entry(cells: Sequence[str], line_no: int) -> GlossaryEntry:
-    """The entry of a row `row_problem` accepts."""
-    return GlossaryEntry(cells[0], cells[1], cells[2], cells[3] if len(cells) == 4 else "", line_no)
+    """The entry of a row `row_problem` accepts (`a|b` in the target: approved `a`, also accepted `b`)."""
+    target, *variants = split_forms(cells[1])
+    return GlossaryEntry(cells[0], target, cells[2], cells[3] if len(cells) == 4 else "", line_no, tuple(variants))
+
+
+def split_forms(cell: str) -> list[str]:
+    """A target cell's forms: the approved one, then the other accepted ones (forbidden rows: each a word)."""
+    return [form.strip() for form in cell.split(VARIANT_SEPARATOR) if form.strip()]
 
 
 def conflict_message(entry: GlossaryEntry, earlier: GlossaryEntry) -> str:
@@ -335,7 +358,8 @@ def format_glossary(entries: Iterable[GlossaryEntry], comments: Sequence[str] = 
     """Glossary file text: `# comments`, the header, one row per entry (tabs and line breaks in cells
     become a space)."""
     rows = [f"# {c}" for c in comments] + ["\t".join(HEADER)]
-    rows += ["\t".join(_cell(v) for v in (e.source, e.target, e.kind, e.note)) for e in entries]
+    rows += ["\t".join(_cell(v) for v in (e.source, VARIANT_SEPARATOR.join(e.forms), e.kind, e.note))
+             for e in entries]
     return "\n".join(rows) + "\n"
 
 

@@ -12,14 +12,17 @@ custom fields:
         <termNote type="administrativeStatus">preferredTerm-admn-sts</termNote></tig></langSet>
     </termEntry>
 
-A forbidden word is a target term with the status `deprecatedTerm-admn-sts` (what CAT tools show as
-"do not use"), and a forbidden word with no source has an empty Chinese term.
+A row's other accepted forms (`señor Zhang|el señor Zhang`) follow as more terms of the target
+language with the status `admittedTerm-admn-sts`. A forbidden word is a target term with the status
+`deprecatedTerm-admn-sts` (what CAT tools show as "do not use"), and a forbidden word with no source
+has an empty Chinese term.
 
 Import reads that layout and the usual TBX from other tools (TBX 2008 `martif` or TBX v3 `tbx`,
 namespaced or not; a DTD or external entity the file names is never fetched or expanded): the Chinese
 (`zh`, `zh-CN`, `zh-Hans`...) terms are sources, one target language is chosen (the market's, or the only
-other one), a concept's first preferred target is the rendering of each of its Chinese terms, and its
-deprecated targets become forbidden words for those terms. A kind not in the file is `term`.
+other one), a concept's first preferred target is the rendering of each of its Chinese terms, its other
+targets are accepted forms of it, and its deprecated targets become forbidden words for those terms.
+A kind not in the file is `term`.
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ SOURCE_LANGUAGE = "zh"
 KIND_FIELD = "kind"
 PREFERRED = "preferredTerm-admn-sts"
 DEPRECATED = "deprecatedTerm-admn-sts"
+ADMITTED = "admittedTerm-admn-sts"  # a glossary row's other accepted forms (`a|b` in its target cell)
 _ACCEPTED = "a TBX (TermBase eXchange) file, as CAT tools export glossaries"
 _DOCTYPE = '<!DOCTYPE martif SYSTEM "TBXcoreStructV02.dtd">'
 _XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
@@ -96,6 +100,12 @@ def _concept(number: int, entry: GlossaryEntry, language: str) -> etree._Element
     tig = _lang_set(concept, language, entry.target)
     status = etree.SubElement(tig, "termNote", type="administrativeStatus")
     status.text = DEPRECATED if entry.kind == FORBIDDEN else PREFERRED
+    lang_set = tig.getparent()
+    for variant in entry.variants:  # the other accepted forms: admitted terms of the same language
+        other = etree.SubElement(lang_set, "tig")
+        etree.SubElement(other, "term").text = variant
+        etree.SubElement(other, "termNote", type="administrativeStatus").text = (
+            DEPRECATED if entry.kind == FORBIDDEN else ADMITTED)
     return concept
 
 
@@ -212,11 +222,9 @@ def _rows(name: str, sources: list[str], targets: list[_Term], notes: list[str])
         kind = "term"
     preferred = [t.text.strip() for t in targets if not t.deprecated and kind != FORBIDDEN]
     banned = [t.text.strip() for t in targets if t.deprecated or kind == FORBIDDEN]
-    if len(preferred) > 1:
-        notes.append(f"concept {name}: kept {preferred[0]!r}, left out the other renderings {preferred[1:]}")
     rows: list[GlossaryEntry] = []
-    if preferred and sources:
-        rows += [GlossaryEntry(s, preferred[0], kind, note) for s in sources]
+    if preferred and sources:  # the first rendering is the approved one; the others are accepted forms
+        rows += [GlossaryEntry(s, preferred[0], kind, note, variants=tuple(preferred[1:])) for s in sources]
     elif preferred:
         notes.append(f"concept {name}: no Chinese term for {preferred[0]!r}, left out")
     rows += [GlossaryEntry(s, word, FORBIDDEN, note) for word in banned for s in (sources or [""])]
