@@ -272,3 +272,11 @@ def test_random_corruptions_of_real_files_never_crash(tmp_path: Path, seed: int)
                 read_subtitles(broken, lenient=lenient)
             except SubtitleFileError as exc:  # a clear error naming the file is the other accepted outcome
                 assert path.name in str(exc)
+
+
+@pytest.mark.parametrize("fmt", ["srt", "vtt"])
+@pytest.mark.parametrize("text", ["—>", "a → b", "wait —> go"])
+def test_an_arrow_in_the_text_is_text_not_a_timing_line(tmp_path: Path, fmt: str, text: str) -> None:
+    """Found by the round-trip property: "—>" is read as "-->" only after a time (an input method's timing line)."""
+    path = write_subtitles([Cue(0, 1000, (text,))], tmp_path / f"ep.{fmt}", fmt, language="en")
+    assert [c.lines for c in read_cues(path)] == [(text,)]
