@@ -43,7 +43,7 @@ def test_a_radical_and_a_known_right_hand_part_compose_the_cantonese_glyph(
         font: tuple[Path, int], size: int, char: str, right: str) -> None:
     grey = drawn(char, font, size)
     ink = grey >= ink_level(grey)
-    assert _composed(ink, grey, reads(right), frozenset(), GlyphOptions()) == char
+    assert _composed(ink, grey, mouth_end(ink), reads(right), frozenset(), GlyphOptions()) == char
 
 
 @pytest.mark.skipif(not INSTALLED, reason="no Chinese font installed")
@@ -52,7 +52,7 @@ def test_a_radical_and_a_known_right_hand_part_compose_the_cantonese_glyph(
 def test_a_character_with_another_radical_is_left_as_it_is(font: tuple[Path, int], char: str, right: str) -> None:
     grey = drawn(char, font, 44)
     ink = grey >= ink_level(grey)
-    assert _composed(ink, grey, reads(right), frozenset(), GlyphOptions()) == ""
+    assert _composed(ink, grey, mouth_end(ink), reads(right), frozenset(), GlyphOptions()) == ""
 
 
 def test_a_yellow_line_keeps_its_thin_strokes() -> None:

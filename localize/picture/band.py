@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from localize import media
 from localize.errors import MediaError
 from localize.picture.ocr import OcrEngine, TextLine
+from localize.translate.scripts import is_han
 from localize.types import Box, IgnoredText, MediaInfo, Span, TextBand
 
 log = logging.getLogger("localize")
@@ -99,12 +100,6 @@ def sample_frame_numbers(info: MediaInfo, samples: int) -> list[int]:
 
 def _normal(text: str) -> str:
     return "".join(ch for ch in text if ch.isalnum())
-
-
-def is_han(char: str) -> bool:
-    """A Chinese character (CJK unified ideographs, their extensions and compatibility forms)."""
-    code = ord(char)
-    return 0x3400 <= code <= 0x9FFF or 0xF900 <= code <= 0xFAFF or 0x20000 <= code <= 0x3134F
 
 
 def han_share(text: str) -> float:

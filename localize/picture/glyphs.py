@@ -7,7 +7,10 @@ for a glyph, and each recognised character, is compared with those characters dr
 the Noto CJK fonts (regular and bold, sans and serif): the best match fills the gap, or
 replaces the character when it matches clearly better than the character itself.
 Shapes are compared after cropping to the ink and scaling to a small square, so size
-and position do not matter; a very different typeface can still defeat it.
+and position do not matter; a very different typeface can still defeat it. So, first, a
+character built from a radical and a character the recogniser knows (嘅 = 口 + 既) is
+composed: the radical found by shape (localize.picture.radicals), the rest read by the
+recogniser itself, which holds in any font and size (COMPOSED).
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from localize.picture.radicals import glyph_columns, is_person, mouth_end, radical_end
+from localize.picture.radicals import glyph_columns, inked_runs, is_person, mouth_end, radical_end
 
 log = logging.getLogger("localize")
 
@@ -161,14 +164,14 @@ def complete(grey: np.ndarray, text: str, spans: Sequence[tuple[int, int]], dict
         cut = slice(max(0, x0), max(0, x0 + round(pitch)))
         part = ink[:, cut]
         char = text[cells[cell]] if cell in cells else ""
-        fitted = _fitted(ink, x0, round(pitch))  # the grid is off by a few pixels here and there
-        worth_reading = (char in COMPOSED or (not char and _inked(part, options))
-                         or mouth_end(ink[:, fitted]) is not None)
-        if read_part and worth_reading:
-            composed = _composed(ink[:, fitted], grey[:, fitted], read_part, dictionary, options)
-            if composed:
-                out.append(composed)
-                continue
+        if read_part:
+            fitted = _fitted(ink, x0, round(pitch))  # the grid is off by a few pixels here and there
+            mouth = mouth_end(ink[:, fitted])
+            if char in COMPOSED or (not char and _inked(part, options)) or mouth is not None:
+                composed = _composed(ink[:, fitted], grey[:, fitted], mouth, read_part, dictionary, options)
+                if composed:
+                    out.append(composed)
+                    continue
         if char:
             out.append(_checked(part, char, pool, options))
         elif _inked(part, options) and (shape := _normalised(part)) is not None:
@@ -184,13 +187,7 @@ def _main_rows(ink: np.ndarray, gap: int = 3) -> np.ndarray:
 
     Inked rows closer than `gap` blank rows form one block; the tallest block is the line.
     """
-    inked: list[bool] = np.asarray(ink.any(axis=1)).tolist()
-    blocks: list[list[int]] = []
-    for row, has_ink in enumerate(inked):
-        if has_ink and blocks and row - blocks[-1][1] <= gap:
-            blocks[-1][1] = row + 1
-        elif has_ink:
-            blocks.append([row, row + 1])
+    blocks = inked_runs(ink.any(axis=1), gap)
     if len(blocks) < 2:
         return ink
     top, bottom = max(blocks, key=lambda block: block[1] - block[0])
@@ -253,13 +250,15 @@ def _inked(part: np.ndarray, options: GlyphOptions) -> bool:
     return bool(middle.size) and float(middle.mean()) >= options.min_ink
 
 
-def _composed(part: np.ndarray, grey: np.ndarray, read_part: Callable[[np.ndarray], str],
+def _composed(part: np.ndarray, grey: np.ndarray, mouth: int | None, read_part: Callable[[np.ndarray], str],
               dictionary: frozenset[str], options: GlyphOptions) -> str:
-    """A COMPOSED character: its right-hand part read by the recogniser, its radical checked by shape ("" if not)."""
+    """A COMPOSED character: its right-hand part read by the recogniser, its radical checked by shape ("" if not).
+
+    `mouth` is where a 口 radical at the glyph's left ends (radicals.mouth_end), None if it has none.
+    """
     span = glyph_columns(part)
     if span is None:
         return ""
-    mouth = mouth_end(part)
     split = mouth if mouth is not None else radical_end(part)
     if split is None:
         return ""

@@ -11,6 +11,8 @@ and a character it knows on the right (嘅 = 口 + 既). These functions take on
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 
@@ -30,13 +32,17 @@ def glyph_columns(glyph: np.ndarray) -> tuple[int, int] | None:
 
 
 def _column_runs(glyph: np.ndarray) -> list[list[int]]:
-    inked: list[bool] = np.asarray(glyph.any(axis=0)).tolist()
+    return inked_runs(glyph.any(axis=0))
+
+
+def inked_runs(inked: Any, gap: int = 0) -> list[list[int]]:
+    """[start, end) of each run of True in a row or column profile; runs at most `gap` apart are one run."""
     runs: list[list[int]] = []
-    for column, has_ink in enumerate(inked):
-        if has_ink and runs and runs[-1][1] == column:
-            runs[-1][1] = column + 1
-        elif has_ink:
-            runs.append([column, column + 1])
+    for index in np.flatnonzero(inked).tolist():
+        if runs and index - runs[-1][1] <= gap:
+            runs[-1][1] = index + 1
+        else:
+            runs.append([index, index + 1])
     return runs
 
 
