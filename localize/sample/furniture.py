@@ -14,28 +14,10 @@ from pathlib import Path
 
 from localize.fsutil import atomic_path
 from localize.sample import video
+from localize.sample.video import SubtitleStyle
 
 TICKER = "本台消息，明日全市有小到中雨，请市民出行注意安全，交通部门提醒注意路况"
 SIGN = "福满楼茶餐厅"
-
-
-@dataclass(frozen=True)
-class SubtitleStyle:
-    """How the dialogue line is drawn: font, colours (ASS &HAABBGGRR), outline, shadow, centre height."""
-
-    font: str = video.FONT_NAME
-    size: int = 64
-    colour: str = "&H00FFFFFF"
-    outline_colour: str = "&H00000000"
-    outline: int = 4
-    shadow: int = 1
-    bold: bool = False
-    centre_y: int = video.LINE_CENTRE_Y
-
-    def ass_style(self) -> str:
-        bold = -1 if self.bold else 0
-        return (f"Style: Line,{self.font},{self.size},{self.colour},{self.colour},{self.outline_colour},&H80000000,"
-                f"{bold},0,0,0,100,100,0,0,1,{self.outline},{self.shadow},5,0,0,0,1")
 
 
 STYLES: dict[str, SubtitleStyle] = {

@@ -8,6 +8,7 @@ localize.media, with the current line in the lower third exactly while it is spo
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -88,8 +89,26 @@ def _ass_time(ms: int) -> str:
     return f"{cs // 360000}:{cs // 6000 % 60:02d}:{cs // 100 % 60:02d}.{cs % 100:02d}"
 
 
-LINE_STYLE = (f"Style: Line,{FONT_NAME},64,&H00FFFFFF,&H00FFFFFF,&H00000000,&H80000000,0,0,0,0,100,100,0,0,1,4,1,5,"
-              "0,0,0,1")
+@dataclass(frozen=True)
+class SubtitleStyle:
+    """How the dialogue line is drawn: font, colours (ASS &HAABBGGRR), outline, shadow, centre height."""
+
+    font: str = FONT_NAME
+    size: int = 64
+    colour: str = "&H00FFFFFF"
+    outline_colour: str = "&H00000000"
+    outline: int = 4
+    shadow: int = 1
+    bold: bool = False
+    centre_y: int = LINE_CENTRE_Y
+
+    def ass_style(self) -> str:
+        bold = -1 if self.bold else 0
+        return (f"Style: Line,{self.font},{self.size},{self.colour},{self.colour},{self.outline_colour},&H80000000,"
+                f"{bold},0,0,0,100,100,0,0,1,{self.outline},{self.shadow},5,0,0,0,1")
+
+
+LINE_STYLE = SubtitleStyle().ass_style()  # the sample season's line
 
 
 def ass_script(segments: Sequence[Segment], episode: int, series_title: str, duration_ms: int, *,
