@@ -32,6 +32,13 @@ def translation_findings(translation: Translation) -> list[Finding]:
                         f"({len(line.before_shortening)} -> {len(line.target)} characters; was "
                         f"{_short(line.before_shortening)!r})",
             ))
+        if line.terms_placed:
+            findings.append(Finding(
+                code="mt-term-placed", severity=Severity.INFO, stage="translate",
+                start_ms=line.start_ms, end_ms=line.end_ms,
+                message=f"line {line.index + 1}: glossary terms the engine's answer left out, placed by term "
+                        f"repair: {', '.join(line.terms_placed)} — now {_short(line.target)!r}",
+            ))
         if line.attempts > 1:
             findings.append(Finding(
                 code="mt-retried", severity=Severity.INFO, stage="translate",

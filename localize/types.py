@@ -218,6 +218,7 @@ class Line:
     origin: LineOrigin = LineOrigin.ENGINE
     attempts: int = 1  # engine calls for this line: 2-3 when its first answers failed the checks
     before_shortening: str = ""  # the longer translation, when the engine was asked for a shorter one
+    terms_placed: tuple[str, ...] = ()  # glossary terms the first answer left out, placed by term repair, and how
 
 
 @dataclass(frozen=True)
@@ -238,6 +239,11 @@ class Translation:
     def flagged(self) -> int:
         """Lines still carrying an error flag: delivered for a person to review, never silently."""
         return sum(1 for line in self.lines if any(f.severity is Severity.ERROR for f in line.flags))
+
+    @property
+    def terms_placed(self) -> int:
+        """Glossary terms the engine's first answers left out and term repair placed."""
+        return sum(len(line.terms_placed) for line in self.lines)
 
     @property
     def shortened(self) -> int:

@@ -88,11 +88,13 @@ def test_nothing_to_translate() -> None:
 
 def test_problems_are_readable_and_in_line_order() -> None:
     glossary = Glossary((GlossaryEntry("林晓", "Lin Xiao", "name", line_no=2),))
-    engine = TableEngine({"我们离婚吧。": "我们", "Lin Xiao，走！": "Lin Jiao, go!"})
-    result = translate_texts(["我们离婚吧。", "林晓，走！"], EN, glossary=glossary, engine=engine)
+    engine = TableEngine({"我们离婚吧。": "我们", "我去找Lin Xiao。": "I'll go find her."})
+    result = translate_texts(["我们离婚吧。", "我去找林晓。"], EN, glossary=glossary, engine=engine)
     report = problems(result)
     assert report[0].startswith("line 1: error chinese-left: ")
-    assert report[-1] == "line 2: glossary name: 林晓 should be rendered 'Lin Xiao'"
+    assert report[-1] == ("line 2: glossary name: 林晓 should be rendered 'Lin Xiao'; not placed: the engine "
+                          "cannot be constrained or asked again; nothing is spelled like it, and it is not said "
+                          "to someone at the start or end of the line")
 
 
 def test_the_market_engine_is_used_by_default() -> None:

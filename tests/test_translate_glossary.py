@@ -168,13 +168,13 @@ def test_translate_protects_and_verifies_with_a_fake_engine(glossary: Glossary) 
     engine = FakeEngine(
         {
             "Mr. Chen，Lin Xiao来了。": "Mr. Chen, Lin Xiao is here.",  # hit
-            "Lin Xiao，快走！": "Lin Jiao, go!",  # miss
+            "快走，Lin Xiao在等。": "Go, she is waiting.",  # miss (not said to her: no repair without a model)
             "妈，我回来了。": "Mum, I'm home.",  # forbidden
         }
     )
-    sources = ["陈总，林晓来了。", "林晓，快走！", "妈，我回来了。"]
+    sources = ["陈总，林晓来了。", "快走，林晓在等。", "妈，我回来了。"]
     result = translate_texts(sources, EN, glossary=glossary, engine=engine)
-    assert engine.asked == ["Mr. Chen，Lin Xiao来了。", "Lin Xiao，快走！", "妈，我回来了。"]
+    assert engine.asked == ["Mr. Chen，Lin Xiao来了。", "快走，Lin Xiao在等。", "妈，我回来了。"]
     assert [(m.line_index, m.kind) for m in result.glossary_misses] == [(1, "name"), (2, "forbidden")]
     assert [line.flags for line in result.lines] == [(), (), ()]
 

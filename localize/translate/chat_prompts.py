@@ -76,6 +76,21 @@ def shorter_messages(source: str, target: str, max_chars: int, market: Market) -
     ]
 
 
+def terms_messages(source: str, target: str, terms: Sequence[GlossaryEntry], market: Market) -> list[ChatMessage]:
+    """Messages asking to correct a translation that left out glossary terms (term repair)."""
+    lang = market.language_name
+    wanted = "\n".join(f"- {t.target} (for {t.source})" + (f"; also accepted: {', '.join(t.variants)}"
+                                                           if t.variants else "") for t in terms)
+    return [
+        ChatMessage("system", f"You correct {lang} subtitles of a Chinese short drama. The translation below "
+                              f"leaves out terms the glossary requires. Reply with the corrected {lang} line "
+                              "only: it must contain each term below exactly as written, with the same "
+                              "meaning as the Chinese; change as little else as possible; no quotes, no notes."
+                              f"\n\nRequired terms:\n{wanted}"),
+        ChatMessage("user", f"Chinese: {one_line(source)}\n{lang}: {one_line(target)}"),
+    ]
+
+
 def scene_messages(sources: Sequence[str], market: Market, *, speakers: Sequence[str | None] = (),
                    terms: Iterable[GlossaryEntry] = (), examples: Iterable[Example] = (),
                    notes: str = "") -> list[ChatMessage]:

@@ -72,6 +72,11 @@ def check_line(source: str, target: str, market: Market) -> tuple[TranslationFla
     return tuple(f for f in flags if f is not None)
 
 
+def error_count(source: str, target: str, market: Market) -> int:
+    """How many error flags `check_line` gives the translation (warnings not counted)."""
+    return sum(1 for flag in check_line(source, target, market) if flag.severity is Severity.ERROR)
+
+
 def _flag(code: str, message: str, severity: Severity = Severity.ERROR) -> TranslationFlag:
     return TranslationFlag(code, message, severity)
 

@@ -196,6 +196,40 @@ def translate_tokens(
     return hypotheses
 
 
+def continue_prefixes(
+    model: CT2Model,
+    texts: Sequence[str],
+    prefixes: Sequence[str],
+    options: DecodeOptions = DecodeOptions(),
+    *,
+    source_language: str | None = None,
+    target_token: str | None = None,
+) -> list[tuple[str, float]]:
+    """Per text, the translation forced to start with its prefix (CTranslate2's target_prefix), and
+    the model's mean log-probability per token of the whole translation (score_batch)."""
+    tokenizer = model.tokenizer
+    start = [target_token] if target_token else []
+    with model.lock:
+        if source_language is not None and hasattr(tokenizer, "src_lang"):
+            tokenizer.src_lang = source_language
+        sources = [tokenizer.convert_ids_to_tokens(tokenizer.encode(text, truncation=True, max_length=512))
+                   for text in texts]
+        forced = [start + tokenizer.convert_ids_to_tokens(
+            tokenizer(text_target=prefix, add_special_tokens=False)["input_ids"]) for prefix in prefixes]
+        results = model.translator.translate_batch(
+            sources, target_prefix=forced, beam_size=1, max_batch_size=max(1, options.batch_size),
+            max_decoding_length=options.max_decoding_length,
+        )
+        hypotheses = [list(result.hypotheses[0]) for result in results]
+        scores = model.translator.score_batch(sources, hypotheses, max_batch_size=max(1, options.batch_size))
+    out = []
+    for tokens, score in zip(hypotheses, scores, strict=True):
+        text = tokenizer.decode(tokenizer.convert_tokens_to_ids(tokens), skip_special_tokens=True)
+        log_probs = list(score.log_probs)
+        out.append((text.split("\n", 1)[0].strip(), sum(log_probs) / max(1, len(log_probs))))
+    return out
+
+
 def convert(source: Path | str, destination: Path | str, quantization: str | None = None) -> Path:
     """Convert a local transformers seq2seq model into a CTranslate2 directory (offline).
 

@@ -23,6 +23,7 @@ from localize.markets import EngineSpec, Market
 from localize.translate import ct2_adapter, fewshot, hf_adapter
 from localize.translate.ct2_adapter import DecodeOptions as CTranslate2Options
 from localize.translate.fewshot import Example
+from localize.translate.term_repair import Scored
 from localize.types import GlossaryEntry
 
 
@@ -116,6 +117,21 @@ class CausalLMEngine:
         suppress = hf_adapter.foreign_script_ids(lm, market.script) if self.options.script_only else ()
         return hf_adapter.generate_lines(lm, prompts, [self._budget(s) for s in sources], self.options.batch_size,
                                          suppress_ids=suppress, decoding=_retry_decoding(ctx.retry))
+
+    def continue_prefixes(self, sources: Sequence[str], prefixes: Sequence[str], market: Market) -> list[Scored]:
+        """Each line's translation forced to start with its prefix, scored by the model (term repair)."""
+        if not sources:
+            return []
+        lm = hf_adapter.load_causal_lm(self.model, self.device, self.dtype)
+        prompts = [fewshot.build_prompt(source, market) for source in sources]
+        suppress = hf_adapter.foreign_script_ids(lm, market.script) if self.options.script_only else ()
+        starts = [f"{prompt} {prefix}" for prompt, prefix in zip(prompts, prefixes, strict=True)]
+        raw = hf_adapter.generate_raw(lm, starts, [self._budget(s) for s in sources], self.options.batch_size,
+                                      suppress_ids=suppress)
+        texts = [f"{prefix}{tail}".split("\n", 1)[0].strip() for prefix, tail in zip(prefixes, raw, strict=True)]
+        # The newline is scored too: how likely the model ends the line there.
+        scores = hf_adapter.mean_log_probs(lm, prompts, [f" {text}\n" for text in texts], self.options.batch_size)
+        return [Scored(text, score) for text, score in zip(texts, scores, strict=True)]
 
     def shorten(self, requests: Sequence[ShortenRequest], market: Market) -> list[str]:
         """Shorter renderings (few-shot long -> short pairs); "" where the language has no examples."""
@@ -229,6 +245,17 @@ class Seq2SeqEngine:
             decoding=_retry_decoding(context.retry if context else 0),
         )
 
+    def continue_prefixes(self, sources: Sequence[str], prefixes: Sequence[str], market: Market) -> list[Scored]:
+        """Each line's translation forced to start with its prefix, scored by the model (term repair)."""
+        if not sources:
+            return []
+        lm = hf_adapter.load_seq2seq(self.model, self.device, self.dtype)
+        setup = language_setup(lm.has_token, market.language)
+        found = hf_adapter.continue_seq2seq(lm, [setup.prefix + source for source in sources], prefixes,
+                                            max_new_tokens=self.options.max_new_tokens,
+                                            source_language=setup.source_language, target_token=setup.target_token)
+        return [Scored(text, score) for text, score in found]
+
 
 class CTranslate2Engine:
     """A seq2seq model converted to CTranslate2 (`localize models convert-ct2`): the same models
@@ -256,6 +283,17 @@ class CTranslate2Engine:
                               no_repeat_ngram_size=against.no_repeat_ngram_size)
         return ct2_adapter.translate(model, [setup.prefix + source for source in sources], options,
                                      source_language=setup.source_language, target_token=setup.target_token)
+
+    def continue_prefixes(self, sources: Sequence[str], prefixes: Sequence[str], market: Market) -> list[Scored]:
+        """Each line's translation forced to start with its prefix, scored by the model (term repair)."""
+        if not sources:
+            return []
+        model = ct2_adapter.load_model(self.model, self.device, self.dtype, self.tokenizer)
+        setup = language_setup(model.has_token, market.language)
+        found = ct2_adapter.continue_prefixes(model, [setup.prefix + source for source in sources], prefixes,
+                                              self.options, source_language=setup.source_language,
+                                              target_token=setup.target_token)
+        return [Scored(text, score) for text, score in found]
 
 
 EngineFactory = Callable[[EngineSpec], TranslationEngine]

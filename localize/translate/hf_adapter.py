@@ -228,6 +228,15 @@ def generate_lines(
     four costs little more than one line) and sorted by length to waste little padding.
     `suppress_ids` are tokens never generated (see `foreign_script_ids`).
     """
+    raw = generate_raw(lm, prompts, max_new_tokens, batch_size, suppress_ids, decoding)
+    return [text.split("\n", 1)[0].strip() for text in raw]
+
+
+def generate_raw(
+    lm: CausalLM, prompts: Sequence[str], max_new_tokens: Sequence[int], batch_size: int = 4,
+    suppress_ids: Sequence[int] = (), decoding: Decoding | None = None,
+) -> list[str]:
+    """What greedy decoding writes after each prompt, as decoded (leading space and newline kept)."""
     torch, _ = _libs()
     tokenizer = lm.tokenizer
     order = sorted(range(len(prompts)), key=lambda i: len(prompts[i]))
@@ -249,9 +258,30 @@ def generate_lines(
             )
             new_tokens = output[:, encoded["input_ids"].shape[1] :]
             for row, i in zip(new_tokens, chunk, strict=True):
-                text = tokenizer.decode(row[: max_new_tokens[i]], skip_special_tokens=True)
-                results[i] = text.split("\n", 1)[0].strip()
+                results[i] = tokenizer.decode(row[: max_new_tokens[i]], skip_special_tokens=True)
     return [results[i] for i in range(len(prompts))]
+
+
+def mean_log_probs(lm: CausalLM, prompts: Sequence[str], continuations: Sequence[str],
+                   batch_size: int = 4) -> list[float]:
+    """The model's mean log-probability per token of each continuation after its prompt."""
+    torch, _ = _libs()
+    tokenizer = lm.tokenizer
+    scores: list[float] = []
+    with lm.lock, torch.inference_mode():
+        for start in range(0, len(prompts), max(1, batch_size)):
+            heads = list(prompts[start : start + max(1, batch_size)])
+            fulls = [head + tail for head, tail in zip(heads, continuations[start : start + len(heads)], strict=True)]
+            lengths = [len(tokenizer(head)["input_ids"]) for head in heads]
+            encoded = tokenizer(fulls, return_tensors="pt", padding=True).to(lm.model.device)
+            logits = lm.model(**encoded).logits[:, :-1].float()
+            ids = encoded["input_ids"][:, 1:]
+            token_lp = torch.log_softmax(logits, dim=-1).gather(-1, ids.unsqueeze(-1)).squeeze(-1)
+            real = encoded["attention_mask"].sum(dim=1).tolist()
+            for row, total, head in zip(token_lp, real, lengths, strict=True):
+                count = max(1, int(total) - head)  # left-padded: the continuation is the row's last tokens
+                scores.append(float(row[-count:].mean()))
+    return scores
 
 
 def looping(tokens: Sequence[int], min_repeats: int = 8, max_period: int = 8) -> bool:
@@ -316,6 +346,46 @@ def generate_seq2seq(
             decoded = tokenizer.batch_decode(generated, skip_special_tokens=True)
             outputs += [text.split("\n", 1)[0].strip() for text in decoded]
     return outputs
+
+
+def continue_seq2seq(
+    lm: Seq2SeqLM,
+    texts: Sequence[str],
+    prefixes: Sequence[str],
+    *,
+    max_new_tokens: int,
+    source_language: str | None = None,
+    target_token: str | None = None,
+) -> list[tuple[str, float]]:
+    """Per text, the translation forced to start with its prefix (greedy), and the model's mean
+    log-probability per token of the whole translation."""
+    torch, _ = _libs()
+    tokenizer = lm.tokenizer
+    model = lm.model
+    start_ids = [model.config.decoder_start_token_id]
+    if target_token is not None:
+        start_ids.append(tokenizer.convert_tokens_to_ids(target_token))
+    results: list[tuple[str, float]] = []
+    with lm.lock, torch.inference_mode():
+        if source_language is not None and hasattr(tokenizer, "src_lang"):
+            tokenizer.src_lang = source_language
+        for text, prefix in zip(texts, prefixes, strict=True):
+            encoded = tokenizer([text], return_tensors="pt", truncation=True, max_length=512)
+            encoded.pop("token_type_ids", None)
+            encoded = encoded.to(model.device)
+            forced = start_ids + tokenizer(text_target=prefix, add_special_tokens=False)["input_ids"]
+            decoder_ids = torch.tensor([forced], device=model.device)
+            generated = model.generate(**encoded, decoder_input_ids=decoder_ids,
+                                       max_new_tokens=max_new_tokens, do_sample=False, num_beams=1)[0]
+            eos = tokenizer.eos_token_id
+            if eos is not None and int(generated[-1]) != eos:  # cut by the budget: score its end too
+                generated = torch.cat([generated, generated.new_tensor([eos])])
+            logits = model(**encoded, decoder_input_ids=generated[None, :-1]).logits[0].float()
+            token_lp = torch.log_softmax(logits, dim=-1).gather(-1, generated[1:, None]).squeeze(-1)
+            keep = generated[1:] != tokenizer.pad_token_id
+            decoded = tokenizer.decode(generated, skip_special_tokens=True)
+            results.append((decoded.split("\n", 1)[0].strip(), float(token_lp[keep].mean())))
+    return results
 
 
 def _load_once(key: tuple[str, str], build: Callable[[], T]) -> T:

@@ -33,6 +33,7 @@ from localize.translate.chat_prompts import PREVIOUS_LINES, ChatMessage
 from localize.translate.engines import ShortenRequest, TranslationContext
 from localize.translate.errors import ServiceRefusedError, UnsetVariableError
 from localize.translate.openai_client import ChatClient, ChatOptions
+from localize.translate.term_repair import TermRequest
 
 log = logging.getLogger("localize")
 
@@ -109,6 +110,19 @@ class OpenAIEngine:
         with ChatClient(options) as client:
             def one(request: ShortenRequest) -> str:
                 messages = chat_prompts.shorter_messages(request.source, request.target, request.max_chars, market)
+                return chat_prompts.clean_line(client.complete(messages, max_tokens=LINE_MAX_TOKENS))
+
+            return _parallel(one, requests, options.max_concurrency)
+
+
+    def ask_terms(self, requests: Sequence[TermRequest], market: Market) -> list[str]:
+        """Each translation corrected to hold its missing terms, one request each (term repair)."""
+        if not requests:
+            return []
+        options = chat_options(self.spec, backoff_s=self.backoff_s)
+        with ChatClient(options) as client:
+            def one(request: TermRequest) -> str:
+                messages = chat_prompts.terms_messages(request.source, request.target, request.missing, market)
                 return chat_prompts.clean_line(client.complete(messages, max_tokens=LINE_MAX_TOKENS))
 
             return _parallel(one, requests, options.max_concurrency)

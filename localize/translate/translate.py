@@ -20,12 +20,13 @@ from pathlib import Path
 
 from localize.errors import ModelError
 from localize.markets import Market
-from localize.translate.checks import REPETITION, check_line, cut_repetition
+from localize.translate.checks import REPETITION, check_line, cut_repetition, error_count
 from localize.translate.engines import LineContext, TranslationContext, TranslationEngine, get_engine
 from localize.translate.fewshot import Example
 from localize.translate.glossary import Glossary, glossary_for_market
 from localize.translate.memory import APPROVED, MACHINE, Entry, TranslationMemory
 from localize.translate.shorten import over_budget, shorten_lines
+from localize.translate.term_repair import repair_lines, with_reasons
 from localize.types import (
     GlossaryMiss,
     Line,
@@ -84,9 +85,10 @@ def translate_transcript(
     asked = [i for i in todo if i not in reused]
     examples = _examples(memory, segments, asked, market, glossary, options) if memory else {}
     outputs, attempts = _translate_checked(engine, segments, asked, market, glossary, examples)
-    targets = {**reused, **{i: (text, LineOrigin.ENGINE) for i, text in outputs.items()}}
+    repairs = dict(zip(asked, repair_lines(engine, glossary, market, [segments[i].text for i in asked],
+                                           [outputs[i] for i in asked]), strict=True))
+    targets = {**reused, **{i: (repaired.target, LineOrigin.ENGINE) for i, repaired in repairs.items()}}
     lines: list[Line] = []
-    misses: list[GlossaryMiss] = []
     for index, seg in enumerate(segments):
         target, origin = targets.get(index, ("", LineOrigin.ENGINE))
         flags = check_line(seg.text, target, market)
@@ -103,9 +105,11 @@ def translate_transcript(
                 flags=flags,
                 origin=origin,
                 attempts=attempts.get(index, 1),
+                terms_placed=repairs[index].placed if index in repairs else (),
             )
         )
-        misses += glossary.verify(index, seg.text, target)
+    reasons = {i: repaired.unplaced for i, repaired in repairs.items()}
+    misses = _misses(lines, glossary, reasons)
     if memory and options.learn:
         memory.add(Entry(line.source, line.target, market.code, MACHINE, label, episode=_episode(transcript),
                          line=str(line.index))
@@ -131,9 +135,19 @@ def translate_transcript(
                    if lines[i].origin is not LineOrigin.MEMORY_APPROVED}
         translation = shorten_lines(translation, market, engine, budgets, glossary)
         if translation.shortened:
-            translation = replace(translation, glossary_misses=tuple(
-                miss for line in translation.lines for miss in glossary.verify(line.index, line.source, line.target)))
+            translation = replace(translation, glossary_misses=_misses(translation.lines, glossary, reasons))
     return translation
+
+
+def _misses(lines: Sequence[Line], glossary: Glossary,
+            reasons: dict[int, dict[str, str]]) -> tuple[GlossaryMiss, ...]:
+    """Each line's glossary misses, each saying why the term could not be placed where repair tried."""
+    found: list[GlossaryMiss] = []
+    for line in lines:
+        why = reasons.get(line.index, {})
+        found += [replace(miss, message=with_reasons(miss.message, why.get(miss.source_term, "")))
+                  for miss in glossary.verify(line.index, line.source, line.target)]
+    return tuple(found)
 
 
 def engine_label(engine: TranslationEngine) -> str:
@@ -184,7 +198,7 @@ def _translate_checked(engine: TranslationEngine, segments: Sequence[Segment], a
     answers = dict(zip(asked, _run_engine(engine, [glossary.protect(segments[i].text) for i in asked], market,
                                           _context(segments, asked, glossary, examples)), strict=True))
     attempts = dict.fromkeys(asked, 1)
-    errors = {i: _errors(segments[i].text, answers[i], market) for i in asked}
+    errors = {i: error_count(segments[i].text, answers[i], market) for i in asked}
     for retry in range(1, RETRIES + 1):
         failing = [i for i in asked if errors[i]]
         if not failing:
@@ -193,14 +207,10 @@ def _translate_checked(engine: TranslationEngine, segments: Sequence[Segment], a
                             _context(segments, failing, glossary, examples, retry))
         for i, text in zip(failing, again, strict=True):
             attempts[i] += 1
-            found = _errors(segments[i].text, text, market)
+            found = error_count(segments[i].text, text, market)
             if found < errors[i]:
                 answers[i], errors[i] = text, found
     return answers, attempts
-
-
-def _errors(source: str, target: str, market: Market) -> int:
-    return sum(1 for flag in check_line(source, target, market) if flag.severity is Severity.ERROR)
 
 
 def cut_loop(source: str, target: str, market: Market) -> tuple[str, tuple[TranslationFlag, ...]]:
