@@ -43,7 +43,9 @@ from localize.subtitle import CoverBox  # noqa: E402
 from localize.subtitle.layout import DEFAULT_COVER  # noqa: E402
 from localize.subtitle.platforms import DEFAULT_PLATFORM  # noqa: E402
 from localize.translate import engine_names  # noqa: E402
+from localize.translate.consistency import Inconsistency, inconsistencies  # noqa: E402
 from localize.translate.glossary import glossary_files, load_glossaries  # noqa: E402
+from localize.translation_io import read_translation_json  # noqa: E402
 
 log = logging.getLogger("localize")
 
@@ -193,10 +195,26 @@ def localize_season(season_dir: Path, markets: Sequence[Market], out_dir: Path,
         if source.state.is_completed():
             stage_seconds.update(source.result().seconds)
     rows = [_summary_row(r) for r in results] + [_failure_row(f) for f in failures]
-    ledger.record(write_season_summary(rows, out_dir, stage_seconds=dict(stage_seconds)))
+    differing = season_inconsistencies(paths, results)
+    for found in differing:
+        log.warning("[%s] the same line translated differently: %s", found.market, found.message)
+    ledger.record(write_season_summary(rows, out_dir, stage_seconds=dict(stage_seconds), inconsistent=differing))
     seconds = time.perf_counter() - started
     journal.finish(seconds, dict(stage_seconds))
     return SeasonResult(out_dir, tuple(results), seconds, tuple(failures), dict(store.ran), dict(store.reused))
+
+
+def season_inconsistencies(paths: SeasonPaths, results: Sequence[MarketResult]) -> list[Inconsistency]:
+    """Per market, the lines of this run's deliveries said the same way but translated differently."""
+    episodes: dict[str, list[str]] = {}
+    for result in results:
+        episodes.setdefault(result.market, []).append(result.episode)
+    found: list[Inconsistency] = []
+    for market, names in sorted(episodes.items()):
+        translations = {name: read_translation_json(paths.episode(name).lines(market)) for name in names
+                        if paths.episode(name).lines(market).is_file()}
+        found += inconsistencies(market, translations)
+    return found
 
 
 RUNNERS = ("threads", "dask", "dask:ADDRESS")

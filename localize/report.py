@@ -11,6 +11,7 @@ from typing import Any
 
 from localize.fsutil import write_text_atomic
 from localize.timecode import format_timecode
+from localize.translate.consistency import Inconsistency
 from localize.types import Finding, QAReport, Severity
 
 
@@ -119,19 +120,28 @@ def _cell(key: str, value: Any) -> str:
 
 
 def write_season_summary(rows: Sequence[dict[str, Any]], out_dir: Path,
-                         stage_seconds: dict[str, float] | None = None) -> tuple[Path, Path]:
+                         stage_seconds: dict[str, float] | None = None,
+                         inconsistent: Sequence[Inconsistency] = ()) -> tuple[Path, Path]:
     """`season-summary.json` and `.html`: one row per episode and market with its verdict, a link to its
-    QA report, and the run's time per stage."""
+    QA report, the lines translated differently in different episodes, and the run's time per stage."""
     stage_seconds = {k: round(v, 1) for k, v in (stage_seconds or {}).items()}
+    differing = [{"market": i.market, "source": i.source, "speaker": i.speaker, "message": i.message,
+                  "occurrences": [{"episode": o.episode, "line": o.line, "translation": o.target}
+                                  for o in i.occurrences]} for i in inconsistent]
     json_path = write_text_atomic(out_dir / "season-summary.json",
-                                  json.dumps({"deliveries": list(rows), "stage_seconds": stage_seconds},
-                                             ensure_ascii=False, indent=2))
+                                  json.dumps({"deliveries": list(rows), "inconsistent_translations": differing,
+                                              "stage_seconds": stage_seconds}, ensure_ascii=False, indent=2))
     esc = html.escape
     keys = list(rows[0]) if rows else []
     head = "".join(f"<th>{esc(k)}</th>" for k in keys)
     body = "".join("<tr>" + "".join(_cell(k, r.get(k)) for k in keys) + "</tr>" for r in rows)
     times = "".join(f"<tr><td>{esc(k)}</td><td>{v:.1f} s</td></tr>" for k, v in stage_seconds.items())
     timing = f"<h2>Time per stage (all episodes and markets)</h2><table>{times}</table>" if times else ""
+    same = "".join(f"<tr><td>{esc(i.market)}</td><td>{esc(i.message)}</td></tr>" for i in inconsistent)
+    if same:
+        timing = (f"<h2>The same line translated differently ({len(inconsistent)})</h2><p>Same Chinese, speaker and "
+                  f"line before it, in several episodes: choose one translation and approve it (`localize kit`)."
+                  f"</p><table><tr><th>market</th><th>line</th></tr>{same}</table>") + timing
     page = (f"<!doctype html><html lang=en><meta charset=utf-8><title>Season summary</title>"
             f"<style>{_STYLE}</style><h1>Season summary</h1><table><tr>{head}</tr>{body}</table>{timing}</html>\n")
     html_path = write_text_atomic(out_dir / "season-summary.html", page)
