@@ -94,9 +94,14 @@ def cmd_run(args: argparse.Namespace) -> int:
     # Checked here, before Prefect starts its temporary server, so mistakes read as one clear line.
     prepared = prepare(request)
     _warn_if_demo(prepared.markets)
+    from localize.translate.openai_client import usage_lines, usage_totals
+
+    before = usage_totals()
     result = execute(prepared)
     print(f"{len(result.results)} deliveries in {result.out_dir} ({result.seconds:.0f} s); "
           f"QA errors: {result.errors}. Summary: {result.out_dir / 'season-summary.html'}")
+    for used in usage_lines(before):  # what the chat servers were asked, this run (threads runner)
+        print(f"translation server: {used}")
     for failure in result.failures:
         print(f"failed: {failure.episode} [{failure.market}] ({failure.fault}): {failure.error}", file=sys.stderr)
     if result.failures:
@@ -247,10 +252,12 @@ def cmd_ocr(args: argparse.Namespace) -> int:
 
 
 def cmd_translate(args: argparse.Namespace) -> int:
+    from localize.config import load_config
     from localize.markets import EngineSpec, get_market, with_engine
     from localize.translate import glossary_for_market, load_glossary, problems, translate_texts
+    from localize.translate.openai_client import usage_lines, usage_totals
 
-    market = get_market(args.market)
+    market = load_config(args.config).market(get_market(args.market)) if args.config else get_market(args.market)
     if args.engine or args.model or args.base_url:
         market = with_engine(market, EngineSpec(name=args.engine or market.engine.name,
                                                 model=args.model or market.engine.model,
@@ -260,11 +267,14 @@ def cmd_translate(args: argparse.Namespace) -> int:
         raise LocalizeError(f"{args.glossary}: glossary file not found")
     glossary = load_glossary(args.glossary) if args.glossary else glossary_for_market(market)
     texts = [line.rstrip("\n") for line in sys.stdin]
+    before = usage_totals()
     translation = translate_texts(texts, market, glossary=glossary)
     for line in translation.lines:
         print(line.target)
     for problem in problems(translation):
         print(problem, file=sys.stderr)
+    for used in usage_lines(before):
+        print(f"translation server: {used}", file=sys.stderr)
     return 0
 
 
@@ -506,6 +516,8 @@ def build_parser() -> argparse.ArgumentParser:
     tl.add_argument("--base-url", help="engines openai/openai-scene: the server, e.g. http://127.0.0.1:8000/v1")
     tl.add_argument("--api-key-env", help="engines openai/openai-scene: the environment variable holding the key")
     tl.add_argument("--glossary", type=Path, help="glossary TSV (default: glossaries/<market>.tsv)")
+    tl.add_argument("--config", type=Path, help="localize.toml: the market's engine from its [markets.<code>] "
+                                                "table (the flags above override it)")
     _add_common(tl)
     tl.set_defaults(func=cmd_translate)
 

@@ -51,6 +51,50 @@ class ChatOptions:
         return base if base.endswith("/chat/completions") else f"{base}/chat/completions"
 
 
+@dataclass(frozen=True)
+class Usage:
+    """What the requests to one server and model cost: answered requests and the tokens they reported."""
+
+    requests: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    unreported: int = 0  # answers without a `usage` object (some servers leave it out)
+
+    def plus(self, other: Usage) -> Usage:
+        return Usage(self.requests + other.requests, self.prompt_tokens + other.prompt_tokens,
+                     self.completion_tokens + other.completion_tokens, self.unreported + other.unreported)
+
+
+_USAGE: dict[tuple[str, str], Usage] = {}  # (url, model) -> usage, this process, since it started
+_USAGE_LOCK = threading.Lock()
+
+
+def usage_totals() -> dict[tuple[str, str], Usage]:
+    """Requests and tokens per (url, model) answered in this process so far (`localize run` prints the
+    difference over a run)."""
+    with _USAGE_LOCK:
+        return dict(_USAGE)
+
+
+def usage_lines(before: dict[tuple[str, str], Usage]) -> list[str]:
+    """What was asked of each server and model since `before` (a `usage_totals()`), in words."""
+    lines = []
+    for (url, model), now in sorted(usage_totals().items()):
+        was = before.get((url, model), Usage())
+        spent = Usage(now.requests - was.requests, now.prompt_tokens - was.prompt_tokens,
+                      now.completion_tokens - was.completion_tokens, now.unreported - was.unreported)
+        if spent.requests:
+            gap = f" ({spent.unreported} answers reported no token counts)" if spent.unreported else ""
+            lines.append(f"{model} at {url}: {spent.requests:,} requests, {spent.prompt_tokens:,} prompt + "
+                         f"{spent.completion_tokens:,} completion tokens{gap}")
+    return lines
+
+
+def _count(url: str, model: str, used: Usage) -> None:
+    with _USAGE_LOCK:
+        _USAGE[(url, model)] = _USAGE.get((url, model), Usage()).plus(used)
+
+
 class _Retry(Exception):
     """One failed attempt worth another try; what it says ends up in ServiceError."""
 
@@ -129,7 +173,9 @@ class ChatClient:
             raise _Retry(status, response.text, _retry_after(response.headers.get("retry-after")))
         if status >= 400:
             raise ServiceRefusedError(url, status, response.text, _HINTS.get(status, ""))
-        return _answer_text(url, status, response)
+        text = _answer_text(url, status, response)
+        _count(url, self.options.model, _usage(response))
+        return text
 
 
 def _retry_after(value: str | None) -> float | None:
@@ -146,3 +192,12 @@ def _answer_text(url: str, status: int, response: Any) -> str:
     except (ValueError, KeyError, IndexError, TypeError):
         raise _Retry(status, f"not a chat completion: {response.text[:200]}") from None
     return content if isinstance(content, str) else ""
+
+
+def _usage(response: Any) -> Usage:
+    """The answer's `usage` (prompt and completion tokens), as OpenAI, vLLM, llama.cpp and Ollama report it."""
+    try:
+        reported = response.json().get("usage") or {}
+        return Usage(1, int(reported["prompt_tokens"]), int(reported.get("completion_tokens", 0)))
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return Usage(1, unreported=1)
