@@ -44,6 +44,7 @@ class Reply:
     body: str = ""
     delay_s: float = 0.0
     headers: tuple[tuple[str, str], ...] = ()
+    usage: tuple[int, int] | None = None  # (prompt, completion) tokens reported with the answer
 
 
 @dataclass
@@ -73,8 +74,11 @@ class FakeServer:
             with self.lock:
                 self.in_flight -= 1
         if reply.content is not None:
-            payload = json.dumps({"choices": [{"index": 0, "message": {"role": "assistant",
-                                                                      "content": reply.content}}]})
+            answer: dict[str, Any] = {"choices": [{"index": 0, "message": {"role": "assistant",
+                                                                          "content": reply.content}}]}
+            if reply.usage:
+                answer["usage"] = {"prompt_tokens": reply.usage[0], "completion_tokens": reply.usage[1]}
+            payload = json.dumps(answer)
         else:
             payload = reply.body
         data = payload.encode()
@@ -388,3 +392,25 @@ def test_a_base_model_gets_the_conversation_as_plain_turns() -> None:
              ("user", "妈，我已经尽力了。")]
     prompt = chat_prompt(NoTemplate(), turns)
     assert prompt == "Translate.\n\nUser: 我不会放弃。\nAssistant: I won't quit.\nUser: 妈，我已经尽力了。\nAssistant:"
+
+
+def test_a_line_missing_a_term_is_asked_again_naming_it_and_the_tokens_are_counted(serve_script: Any) -> None:
+    from localize.translate.glossary import Glossary, parse_glossary
+    from localize.translate.openai_client import usage_lines, usage_totals
+    from localize.translate.translate import translate_texts
+
+    def script(n: int, body: dict[str, Any]) -> Reply:
+        asked = body["messages"][0]["content"]
+        if asked.startswith("You correct"):  # the re-ask names the term and its accepted forms
+            assert "- Zhang Hao (for 张浩); also accepted: Hao" in asked
+            return Reply(content="Zhang Hao, are you back?", usage=(40, 6))
+        return Reply(content="Are you back?")  # no usage reported
+
+    fake = serve_script(script)
+    glossary = Glossary(parse_glossary("source\ttarget\tkind\tnote\n张浩\tZhang Hao|Hao\tname\t\n"))
+    before = usage_totals()
+    result = translate_texts(["张浩你回来了？"], EN, glossary=glossary, engine=engine(spec_for(fake)))
+    assert result.lines[0].target == "Zhang Hao, are you back?"
+    assert result.lines[0].terms_placed == ("Zhang Hao (asked again)",)
+    assert usage_lines(before) == [f"served-model at {fake.url}/chat/completions: 2 requests, 40 prompt + 6 "
+                                   "completion tokens (1 answers reported no token counts)"]

@@ -104,28 +104,22 @@ class OpenAIEngine:
 
     def shorten(self, requests: Sequence[ShortenRequest], market: Market) -> list[str]:
         """A shorter rendering of each line, one request each (see localize.translate.shorten)."""
-        if not requests:
-            return []
-        options = chat_options(self.spec, backoff_s=self.backoff_s)
-        with ChatClient(options) as client:
-            def one(request: ShortenRequest) -> str:
-                messages = chat_prompts.shorter_messages(request.source, request.target, request.max_chars, market)
-                return chat_prompts.clean_line(client.complete(messages, max_tokens=LINE_MAX_TOKENS))
-
-            return _parallel(one, requests, options.max_concurrency)
-
+        return self._ask_each(requests, lambda r: chat_prompts.shorter_messages(r.source, r.target, r.max_chars,
+                                                                                market))
 
     def ask_terms(self, requests: Sequence[TermRequest], market: Market) -> list[str]:
         """Each translation corrected to hold its missing terms, one request each (term repair)."""
-        if not requests:
+        return self._ask_each(requests, lambda r: chat_prompts.terms_messages(r.source, r.target, r.missing, market))
+
+    def _ask_each(self, items: Sequence[T], messages: Callable[[T], list[ChatMessage]]) -> list[str]:
+        """One single-line answer per item, asked `max_concurrency` at a time."""
+        if not items:
             return []
         options = chat_options(self.spec, backoff_s=self.backoff_s)
         with ChatClient(options) as client:
-            def one(request: TermRequest) -> str:
-                messages = chat_prompts.terms_messages(request.source, request.target, request.missing, market)
-                return chat_prompts.clean_line(client.complete(messages, max_tokens=LINE_MAX_TOKENS))
-
-            return _parallel(one, requests, options.max_concurrency)
+            return _parallel(lambda item: chat_prompts.clean_line(client.complete(messages(item),
+                                                                                  max_tokens=LINE_MAX_TOKENS)),
+                             items, options.max_concurrency)
 
 
 class OpenAISceneEngine(OpenAIEngine):
