@@ -1,8 +1,9 @@
 """Finished stage results, keyed by the content of everything they depend on: the one resume mechanism.
 
 A stage's key hashes its inputs (file contents, not paths; dataclass fields; plain values),
-the stage's name and the source code of the modules it runs (`STAGE_CODE`), so a code change
-that can alter a stage's output redoes it without anyone bumping a version. The result is
+the stage's name and the source code of the modules it runs (derived from its function's imports,
+see `localize.stages`), so a code change that can alter a stage's output redoes it without anyone
+bumping a version; the inputs a key holds are declared in the same table. The result is
 pickled into OUT/.work/results/<stage>-<key>.pkl, written atomically after the stage's own
 output files (also atomic), with their sha256: a result is reused only when every file it
 made is still there, unchanged. A killed run leaves either a complete record or none.
@@ -18,44 +19,14 @@ import threading
 from collections import Counter
 from collections.abc import Callable, Sequence
 from enum import Enum
-from functools import cache
 from pathlib import Path
 from typing import Any, TypeVar
 
 from localize.fsutil import sha256_file, write_bytes_atomic
+from localize.stages import code_version, get_stage
 
 T = TypeVar("T")
 log = logging.getLogger("localize")
-
-ROOT = Path(__file__).resolve().parents[1]  # the repository: localize/ and flows/ sit here
-_COMMON = ("localize/types.py", "localize/errors.py", "localize/markets.py", "localize/media.py",
-           "localize/models.py", "localize/fsutil.py")
-# Source files (or folders) whose code decides each stage's output.
-STAGE_CODE: dict[str, tuple[str, ...]] = {
-    "extract-audio": (),
-    "read-picture": ("localize/picture", "localize/asr/source.py"),
-    "clean-picture": ("localize/picture",),
-    "transcribe": ("localize/asr",),
-    "translate": ("localize/translate",),
-    "subtitles": ("localize/subtitle",),
-    "dialogue": ("localize/dub/dialogue.py", "localize/dub/enhance.py", "localize/dub/wav.py"),
-    "dub": ("localize/dub", "localize/translate"),  # the dub asks the engine for shorter lines
-    "preview": (),
-}
-
-
-@cache
-def code_version(stage: str) -> str:
-    """sha256 over the source of the modules `stage` runs (and the shared ones)."""
-    digest = hashlib.sha256()
-    for entry in (*_COMMON, *STAGE_CODE.get(stage, ("localize", "flows"))):
-        path = ROOT / entry
-        files = sorted(path.rglob("*.py")) if path.is_dir() else [path]
-        for file in files:
-            digest.update(file.relative_to(ROOT).as_posix().encode())
-            digest.update(file.read_bytes())
-    return digest.hexdigest()
-
 
 def _canonical(value: Any) -> Any:
     if isinstance(value, Path):
@@ -73,6 +44,10 @@ def _canonical(value: Any) -> Any:
 
 
 def content_key(stage: str, inputs: dict[str, Any]) -> str:
+    """The key of a stage's result: its name, its code (localize.stages.code_version) and its inputs."""
+    declared = get_stage(stage).inputs
+    if set(inputs) != set(declared):
+        raise ValueError(f"stage {stage!r} keyed on {sorted(inputs)}; localize.stages declares {sorted(declared)}")
     digest = hashlib.sha256(f"{stage}:{code_version(stage)}:".encode())
     digest.update(repr(_canonical(inputs)).encode())
     return digest.hexdigest()[:32]

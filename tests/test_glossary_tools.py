@@ -253,10 +253,13 @@ def test_overrides_and_check_notes(layers: tuple[Path, Path, Path], capsys: pyte
 def test_the_translation_key_holds_every_layer(layers: tuple[Path, Path, Path]) -> None:
     market_dir, season, series = layers
     files = glossary_files("en-US", market_dir, season)
-    before = content_key("translate", {"glossary": files})
-    assert before != content_key("translate", {"glossary": files[:1]})
+    def key(glossary: tuple[Path, ...]) -> str:
+        return content_key("translate", {"transcript": None, "market": "en-US", "memory": None, "glossary": glossary})
+
+    before = key(files)
+    assert before != key(files[:1])
     series.write_text(SERIES + "霸道总裁\tdomineering CEO\tslang\n", encoding="utf-8")
-    assert content_key("translate", {"glossary": files}) != before  # the series file's content is in the key
+    assert key(files) != before  # the series file's content is in the key
 
 
 # TBX

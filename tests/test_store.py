@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import localize.store
 from localize.markets import get_market
-from localize.store import ResultStore, code_version, content_key
+from localize.stages import code_version, get_stage
+from localize.store import ResultStore, content_key
+
+
+def keyed(stage: str, **given: Any) -> dict[str, Any]:
+    """The inputs the stage table declares for `stage`, None where not given."""
+    return {name: given.get(name) for name in get_stage(stage).inputs}
 
 
 def test_same_content_same_key_changed_content_new_key(tmp_path: Path) -> None:
@@ -16,18 +23,20 @@ def test_same_content_same_key_changed_content_new_key(tmp_path: Path) -> None:
     a.write_bytes(b"RIFF-same-audio")
     b.write_bytes(b"RIFF-same-audio")
     market = get_market("en-US")
-    assert content_key("transcribe", {"audio": a, "m": market}) == content_key("transcribe", {"audio": b, "m": market})
+    def key(audio: Path, options: Any) -> str:
+        return content_key("transcribe", keyed("transcribe", audio=audio, options=options))
+
+    assert key(a, market) == key(b, market)
     b.write_bytes(b"RIFF-other-audio")
-    assert content_key("transcribe", {"audio": a, "m": market}) != content_key("transcribe", {"audio": b, "m": market})
-    assert content_key("transcribe", {"audio": a, "m": market}) != content_key(
-        "transcribe", {"audio": a, "m": get_market("es-419")})
+    assert key(a, market) != key(b, market)
+    assert key(a, market) != key(a, get_market("es-419"))
 
 
 def test_a_stage_is_redone_when_its_code_changes(monkeypatch, tmp_path: Path) -> None:
-    before = content_key("subtitles", {"x": 1})
+    before = content_key("subtitles", keyed("subtitles", episode="ep01"))
     assert code_version("subtitles") != code_version("dub")  # each stage hashes its own modules
     monkeypatch.setattr(localize.store, "code_version", lambda stage: "edited-" + stage)
-    assert content_key("subtitles", {"x": 1}) != before
+    assert content_key("subtitles", keyed("subtitles", episode="ep01")) != before
 
 
 def test_reuse_only_when_inputs_match_and_outputs_are_unchanged(tmp_path: Path) -> None:
@@ -40,21 +49,21 @@ def test_reuse_only_when_inputs_match_and_outputs_are_unchanged(tmp_path: Path) 
         out.write_text(f"dub {len(calls)}")
         return "track"
 
-    assert store.run("dub", {"x": 1}, work, [out]) == "track"
-    assert ResultStore(store.folder).run("dub", {"x": 1}, work, [out]) == "track"  # a new process, same folder
+    assert store.run("dub", keyed("dub", takes=1), work, [out]) == "track"
+    assert ResultStore(store.folder).run("dub", keyed("dub", takes=1), work, [out]) == "track"  # a new process
     assert len(calls) == 1
-    store.run("dub", {"x": 2}, work, [out])  # inputs changed
+    store.run("dub", keyed("dub", takes=2), work, [out])  # inputs changed
     out.unlink()
-    store.run("dub", {"x": 2}, work, [out])  # output deleted
+    store.run("dub", keyed("dub", takes=2), work, [out])  # output deleted
     out.write_text("edited by hand")
-    store.run("dub", {"x": 2}, work, [out])  # output changed since
+    store.run("dub", keyed("dub", takes=2), work, [out])  # output changed since
     assert len(calls) == 4
     assert store.ran["dub"] == 4 and store.reused["dub"] == 0
 
 
 def test_a_damaged_record_means_the_work_is_done_again(tmp_path: Path) -> None:
     store = ResultStore(tmp_path)
-    store.run("translate", {"line": "你好"}, lambda: "hello")
+    store.run("translate", keyed("translate", transcript="你好"), lambda: "hello")
     record = next(tmp_path.glob("translate-*.pkl"))
     record.write_bytes(b"not a pickle")
-    assert store.run("translate", {"line": "你好"}, lambda: "hi") == "hi"
+    assert store.run("translate", keyed("translate", transcript="你好"), lambda: "hi") == "hi"
