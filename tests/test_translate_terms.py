@@ -148,8 +148,10 @@ def test_prefixes_cut_the_answer_at_each_word_and_capitalise_a_sentence_start() 
     assert term_prefixes("Ya casi está. Espere.", "mamá", ES) == [
         "Mamá", "Ya mamá", "Ya casi mamá", "Ya casi está. Mamá", "Ya casi está. Espere. Mamá"]
     assert term_prefixes("กลับมาแล้ว", "หลินเสี่ยว", TH) == ["หลินเสี่ยว", "กลับมาแล้วหลินเสี่ยว"]
-    assert kept_share("You're back, my dear.", "Lin Xiao?") == 0
-    assert kept_share("You're back.", "Lin Xiao, you're back.") == 1
+    assert kept_share("You're back, my dear.", "Lin Xiao?", EN) == 0
+    assert kept_share("You're back.", "Lin Xiao, you're back.", EN) == 1
+    assert kept_share("どこにいるの？", "林暁さん？どこにいるの？", get_market("ja-JP")) == 1  # letter pairs, no spaces
+    assert kept_share("どこにいるの？", "林暁さん？", get_market("ja-JP")) == 0
 
 
 def test_two_missing_names_are_placed_one_per_round_and_the_first_is_never_lost() -> None:
@@ -201,3 +203,15 @@ def test_the_causal_lm_engine_places_a_name_its_garbage_left_out(tiny_causal_dir
     translation = translate_texts(["林晓，你给我站住！"], EN, glossary=GLOSSARY, engine=engine)
     assert "Lin Xiao" in translation.lines[0].target
     assert translation.glossary_misses == ()
+
+
+def test_a_candidate_that_says_the_line_twice_loses_even_when_the_model_likes_it() -> None:
+    class Repeats(PrefixStub):
+        def continue_prefixes(self, sources: Sequence[str], prefixes: Sequence[str], market: object
+                              ) -> list[Scored]:
+            return [Scored(f"{p} You're back." if p.endswith("Zhang Hao") and len(p) > 9 else f"{p}, you're back.",
+                           -0.1 if len(p) > 9 else -2.0) for p in prefixes]
+
+    translation = translate_texts(["你回来了，张浩？"], EN, glossary=GLOSSARY,
+                                  engine=Repeats({"你回来了，张浩？": "You're back."}))
+    assert translation.lines[0].target == "Zhang Hao, you're back."

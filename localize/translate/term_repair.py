@@ -7,8 +7,9 @@ model still drops a name now and then. Per line still missing a term, in this or
    - engines that can decode from a forced prefix (`PrefixDecoder`: the transformers and
      CTranslate2 engines) try the term at every word boundary of their first answer: the answer up
      to the boundary, then the term, then the model's own continuation; among the candidates that
-     still say at least half of the first answer's words, the one the model itself scores best
-     (mean log-probability per token of the whole line, given the source) is kept.
+     still say at least half of the first answer's words and do not say it twice (at most 1.3
+     times as long as the answer and the term), the one the model itself scores best (mean
+     log-probability per token of the whole line, given the source) is kept.
      Prefix-constrained decoding: the term is in every candidate by construction.
    - chat engines (`TermAsker`: the OpenAI-compatible ones) are asked again, naming the missing
      terms and their approved forms, to correct their answer.
@@ -42,6 +43,7 @@ log = logging.getLogger("localize")
 
 MAX_ROUNDS = 4  # terms placed in one line at most (a line naming five people is rare)
 KEEP_WORDS = 0.5  # a candidate keeping fewer of the first answer's words loses to one that keeps them (chosen)
+LONGER_AT_MOST = 1.3  # ... and so does one longer than this times the answer and the term (it says it twice)
 NEAR_SPELLING = 0.85  # share of letters a word group must share with the term to be respelled (chosen, not tuned)
 VOCATIVE_KINDS = frozenset({"name", "address"})
 # Scripts whose words are separated by spaces: a term can be written at either end of the line.
@@ -176,8 +178,10 @@ def place_by_prefix(decoder: PrefixDecoder, requests: Sequence[TermRequest], mar
     best: dict[int, tuple[tuple[int, bool, int, float], str]] = {}
     for (index, _), answer in zip(candidates, scored, strict=True):
         source = sources[index]
-        keeps = kept_share(requests[index].target, answer.text) >= KEEP_WORDS
-        rank = (glossary.honoured(source, answer.text)[1], keeps, -error_count(source, answer.text, market),
+        first = requests[index].target
+        keeps = kept_share(first, answer.text, market) >= KEEP_WORDS
+        fits = len(answer.text) <= LONGER_AT_MOST * (len(first) + len(requests[index].missing[0].target))
+        rank = (glossary.honoured(source, answer.text)[1], keeps and fits, -error_count(source, answer.text, market),
                 answer.log_prob)
         if index not in best or rank > best[index][0]:
             best[index] = (rank, answer.text)
@@ -198,13 +202,20 @@ def term_prefixes(target: str, term: str, market: Market) -> list[str]:
     return list(dict.fromkeys(prefixes))
 
 
-def kept_share(answer: str, candidate: str) -> float:
-    """The share of the first answer's words the candidate still says (a forced term must not cut the line)."""
-    before = Counter(word.casefold() for word in _WORD.findall(answer))
+def kept_share(answer: str, candidate: str, market: Market) -> float:
+    """The share of the first answer's words (pairs of letters where words are not spaced) the candidate
+    still says: a forced term must not cut the rest of the line."""
+    before, after = _units(answer, market), _units(candidate, market)
     if not before:
         return 1.0
-    after = Counter(word.casefold() for word in _WORD.findall(candidate))
     return sum((before & after).values()) / sum(before.values())
+
+
+def _units(text: str, market: Market) -> Counter[str]:
+    if market.script in SPACED_SCRIPTS:
+        return Counter(word.casefold() for word in _WORD.findall(text))
+    letters = "".join(ch for ch in text if ch.isalnum())
+    return Counter(letters[i:i + 2] for i in range(len(letters) - 1))
 
 
 def fix_without_model(glossary: Glossary, source: str, target: str, market: Market) -> tuple[str, list[str]]:
