@@ -25,7 +25,7 @@ from localize.asr import AsrOptions  # noqa: E402
 from localize.asr.dialects import check_dialect  # noqa: E402
 from localize.asr.source import PictureOptions  # noqa: E402
 from localize.config import CONFIG_NAME, Config, load_config  # noqa: E402
-from localize.errors import InputFormatError, LocalizeError  # noqa: E402
+from localize.errors import InputFormatError, UserError  # noqa: E402
 from localize.markets import Market, parse_markets  # noqa: E402
 from localize.picture.band import BandSpec  # noqa: E402
 from localize.plugins import load_plugins  # noqa: E402
@@ -74,7 +74,7 @@ def glossary_dir(arg: Path | None) -> Path | None:
     own glossaries (SEASON/glossaries) are a layer over these (`glossary.glossary_files`)."""
     if arg:
         if not arg.is_dir():
-            raise LocalizeError(f"{arg}: glossary folder not found")
+            raise UserError(f"{arg}: glossary folder not found")
         return arg
     from localize.translate.glossary import default_directory
 
@@ -85,9 +85,9 @@ def prepare(request: RunRequest) -> PreparedRun:
     """Everything checked in seconds before hours of work: plugins, config, markets, options, preflight."""
     load_plugins()
     if request.device is not None and request.device not in DEVICES:
-        raise LocalizeError(f"device {request.device!r}: give one of {', '.join(DEVICES)}")
+        raise UserError(f"device {request.device!r}: give one of {', '.join(DEVICES)}")
     if request.workers is not None and request.workers < 1:
-        raise LocalizeError(f"workers {request.workers}: give 1 or more")
+        raise UserError(f"workers {request.workers}: give 1 or more")
     own_config = request.season / CONFIG_NAME
     config = load_config(request.config or (own_config if own_config.is_file() else None))
     markets = tuple(config.market(m) for m in parse_markets(request.markets))
@@ -144,6 +144,6 @@ def launch_season(season: str, out: str, markets: Sequence[str] = ("en-US", "es-
     result = execute(prepare(request))
     failed = [f"{f.episode} [{f.market}] ({f.fault}): {f.error}" for f in result.failures]
     if failed:
-        raise LocalizeError(f"{len(failed)} deliveries failed: " + "; ".join(failed))
+        raise UserError(f"{len(failed)} deliveries failed: " + "; ".join(failed))
     return {"out": str(result.out_dir), "deliveries": len(result.results), "qa_errors": result.errors,
             "seconds": round(result.seconds, 1)}

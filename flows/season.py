@@ -28,7 +28,7 @@ from flows.episode import MarketResult, RunSettings, market_task, source_task  #
 from localize import media  # noqa: E402
 from localize.asr import AsrOptions  # noqa: E402
 from localize.asr.source import PictureOptions, episode_script  # noqa: E402
-from localize.errors import LocalizeError, UnknownNameError, whose_fault  # noqa: E402
+from localize.errors import UnknownNameError, UserError, whose_fault  # noqa: E402
 from localize.fsutil import remove_partials  # noqa: E402
 from localize.journal import Entry, Journal  # noqa: E402
 from localize.ledger import Ledger  # noqa: E402
@@ -60,14 +60,14 @@ def default_workers() -> int:
 def find_episodes(season_dir: Path) -> list[Path]:
     """Episode videos in a season folder, in name order (ep01.mp4, ep02.mp4...)."""
     if not season_dir.is_dir():
-        raise LocalizeError(f"{season_dir}: not a folder (a season is a folder of episode videos)")
+        raise UserError(f"{season_dir}: not a folder (a season is a folder of episode videos)")
     found = sorted(p for p in season_dir.iterdir() if p.suffix.lower() in VIDEO_SUFFIXES and p.is_file())
     if not found:
-        raise LocalizeError(f"{season_dir}: no episode videos ({', '.join(VIDEO_SUFFIXES)}) found")
+        raise UserError(f"{season_dir}: no episode videos ({', '.join(VIDEO_SUFFIXES)}) found")
     stems = [p.stem for p in found]
     twins = sorted({p.name for p in found if stems.count(p.stem) > 1})
     if twins:
-        raise LocalizeError(f"{season_dir}: {', '.join(twins)} would write the same deliveries; keep one per episode")
+        raise UserError(f"{season_dir}: {', '.join(twins)} would write the same deliveries; keep one per episode")
     return found
 
 
@@ -86,7 +86,7 @@ def preflight(season_dir: Path, markets: Sequence[Market], out_dir: Path, force:
         # A malformed glossary (the market's or the series' own) fails now, not after hours of ASR.
         load_glossaries(glossary_files(market.code, glossary_dir, season_dir))
     if out_dir.exists() and not out_dir.is_dir():
-        raise LocalizeError(f"{out_dir}: --out must be a folder")
+        raise UserError(f"{out_dir}: --out must be a folder")
     if not force:
         Ledger(out_dir).check(SeasonPaths(out_dir).planned([v.stem for v in episodes], [m.code for m in markets]))
     return episodes

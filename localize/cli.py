@@ -11,7 +11,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from localize.errors import LocalizeError
+from localize.errors import LocalizeError, ToolError, UserError
 from localize.markets import Market
 
 log = logging.getLogger("localize")
@@ -33,6 +33,9 @@ Start here:
     localize run season/ --markets en-US,es-419,pt-BR --out out/
         exit 0 all delivered and clean, 1 some failed (run again to retry them),
         3 all delivered but some need review (--allow-findings: 0), 2 a mistake in the input
+
+Exit status of every command, by whose fault: 2 yours (the message says what to change), 4 a tool's
+(ffmpeg, espeak-ng failed: run again; its stderr is shown), a traceback a bug of localize (please report)
 
 One stage at a time:
     localize transcribe ep01.mp4 --format srt    (script > burned-in subtitles > speech)
@@ -81,7 +84,9 @@ def _band(text: str) -> str:
     return text
 
 
+EXIT_USER = 2  # a mistake in the input or the installation (errors.UserError, any LocalizeError)
 EXIT_NEEDS_REVIEW = 3  # `localize run`: everything delivered, but some of it carries error findings
+EXIT_TOOL = 4  # an external program failed (errors.ToolError): running again may work
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -126,7 +131,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     paths = SeasonPaths(args.out)
     status = read_status(paths.journal)
     if status is None:
-        raise LocalizeError(f"{args.out}: no season run recorded here (expected {paths.journal})")
+        raise UserError(f"{args.out}: no season run recorded here (expected {paths.journal})")
     if args.format == "json":
         print(json.dumps(dataclasses.asdict(status), ensure_ascii=False, indent=2))
         return 0
@@ -173,7 +178,7 @@ def cmd_transcribe(args: argparse.Namespace) -> int:
 
     check_dialect(args.dialect)  # an unknown dialect fails here, listing the profiles
     if args.script and len(args.files) > 1:
-        raise LocalizeError("--script goes with one FILE; for several, put epNN.script.tsv beside each video")
+        raise UserError("--script goes with one FILE; for several, put epNN.script.tsv beside each video")
     options = SourceOptions(asr=AsrOptions(model=args.model, beam_size=args.beam_size, language=args.language,
                                            dialect=args.dialect, device=args.device),
                             picture=PictureOptions(enabled=not args.no_ocr, device=args.device, band=args.band or ""))
@@ -182,7 +187,7 @@ def cmd_transcribe(args: argparse.Namespace) -> int:
         if target.exists() and not args.force:
             raise OutputExistsError(target)
     if len(set(targets)) != len(targets):
-        raise LocalizeError("two input files have the same name; they would write the same output")
+        raise UserError("two input files have the same name; they would write the same output")
     scripts = [episode_script(file, args.script) for file in args.files]  # malformed scripts fail before work
     for file in args.files:
         media.require_audio(media.probe(file))
@@ -224,7 +229,7 @@ def cmd_ocr(args: argparse.Namespace) -> int:
 
     info = media.probe(args.video)
     if not info.width:
-        raise LocalizeError(f"{args.video}: has no video stream to read subtitles from")
+        raise UserError(f"{args.video}: has no video stream to read subtitles from")
     started = time.perf_counter()
     options = PictureOptions(band=args.band or "")
     picture = read_picture(info, dataclasses.replace(options, samples=args.samples) if args.samples else options)
@@ -264,7 +269,7 @@ def cmd_translate(args: argparse.Namespace) -> int:
                                                 base_url=args.base_url or "", api_key_env=args.api_key_env or ""))
     _warn_if_demo([market])
     if args.glossary and not args.glossary.is_file():
-        raise LocalizeError(f"{args.glossary}: glossary file not found")
+        raise UserError(f"{args.glossary}: glossary file not found")
     glossary = load_glossary(args.glossary) if args.glossary else glossary_for_market(market)
     texts = [line.rstrip("\n") for line in sys.stdin]
     before = usage_totals()
@@ -612,9 +617,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.environ["LOCALIZE_MODELS_DIR"] = str(args.models_dir)
     try:
         return int(args.func(args))
-    except LocalizeError as exc:
+    except ToolError as exc:  # a tool's fault: worth running again (a season run retries these itself)
+        print(f"error: {exc}\n(a tool failed, not your input: run the same command again)", file=sys.stderr)
+        return EXIT_TOOL
+    except LocalizeError as exc:  # the user's: the message says what to change
         print(f"error: {exc}", file=sys.stderr)
-        return 2
+        return EXIT_USER
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130

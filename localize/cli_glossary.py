@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from localize.errors import LocalizeError, OutputExistsError
+from localize.errors import OutputExistsError, UserError
 
 CHECK_HELP = """\
 Check glossary files and list every problem with file:line:
@@ -61,7 +61,7 @@ def cmd_glossary_import(args: argparse.Namespace) -> int:
     try:
         data = args.tbx.read_bytes()
     except OSError as exc:
-        raise LocalizeError(f"{args.tbx}: cannot read ({exc.strerror})") from exc
+        raise UserError(f"{args.tbx}: cannot read ({exc.strerror})") from exc
     imported = import_tbx(data, args.tbx, language)
     text = format_glossary(imported.entries, [f"Imported from {args.tbx.name} ({imported.language}) by "
                                               "`localize glossary import-tbx`; see glossaries/README.md."])

@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from localize.errors import LocalizeError
+from localize.errors import UserError
 
 MEMORY_HELP = """\
 The translation memory is one SQLite file shared by every season run that uses it: the
@@ -36,7 +36,7 @@ def cmd_memory_stats(args: argparse.Namespace) -> int:
 
     path = _path(args.path)
     if not path.is_file():
-        raise LocalizeError(f"{path}: no translation memory here (give its path, or set $LOCALIZE_MEMORY)")
+        raise UserError(f"{path}: no translation memory here (give its path, or set $LOCALIZE_MEMORY)")
     stats = TranslationMemory(path).stats()
     print(f"{stats.path}: {stats.entries} entries ({stats.approved} approved, {stats.machine} machine), "
           f"{stats.size_bytes / 1e6:.1f} MB")

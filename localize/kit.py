@@ -60,18 +60,18 @@ def season_translations(out_dir: Path, market: str) -> dict[str, Translation]:
     paths = SeasonPaths(out_dir)
     episodes = paths.episodes()
     if not episodes:
-        raise LocalizeError(f"{out_dir}: no episode transcripts in {out_dir / 'source'}; "
+        raise UserError(f"{out_dir}: no episode transcripts in {out_dir / 'source'}; "
                             "give the --out folder of a season run")
     found: dict[str, Translation] = {}
     for episode in episodes:
         lines_path = paths.episode(episode).lines(market)
         if not lines_path.is_file():
-            raise LocalizeError(f"{episode}: no {market} translation in {out_dir} ({lines_path} is missing); "
+            raise UserError(f"{episode}: no {market} translation in {out_dir} ({lines_path} is missing); "
                                 f"run the season for {market} first")
         translation = read_translation_json(lines_path)
         sources = _transcript_sources(paths.episode(episode).transcript)
         if sources != [line.source for line in translation.lines]:
-            raise LocalizeError(f"{episode}: the {market} translation in {lines_path} is older than the "
+            raise UserError(f"{episode}: the {market} translation in {lines_path} is older than the "
                                 f"transcript; run the season for {market} again")
         found[episode] = translation
     return found

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from localize.errors import LocalizeError, MediaError, MissingDependencyError, ToolError
+from localize.errors import MediaError, MissingDependencyError, ToolError
 from localize.fsutil import atomic_path
 from localize.types import MediaInfo
 
@@ -148,9 +148,9 @@ def change_tempo(src: Path | str, dst: Path | str, speed: float, sample_rate: in
     settings) sounds cleaner than "atempo" (WSOLA); "auto" takes rubberband when this ffmpeg has it.
     """
     if not 0.5 <= speed <= 2.0:
-        raise LocalizeError(f"tempo {speed} outside the range the stretchers accept (0.5-2.0)")
+        raise ValueError(f"tempo {speed} outside the range the stretchers accept (0.5-2.0)")
     if stretcher not in STRETCHERS:
-        raise LocalizeError(f"time-stretcher {stretcher!r}: give one of {', '.join(STRETCHERS)}")
+        raise ValueError(f"time-stretcher {stretcher!r}: give one of {', '.join(STRETCHERS)}")
     if stretcher == "auto":
         stretcher = "rubberband" if has_filter("rubberband") else "atempo"
     chain = (f"rubberband=tempo={speed:.4f}:formant=preserved:transients=mixed:detector=soft:window=standard"
@@ -166,7 +166,7 @@ def shift_pitch(src: Path | str, dst: Path | str, factor: float, sample_rate: in
     same speaker sounds like another, smaller or larger, person. rubberband where ffmpeg has it, else
     resampling undone in time by atempo."""
     if not 0.5 <= factor <= 2.0:
-        raise LocalizeError(f"pitch factor {factor} outside the range 0.5-2.0")
+        raise ValueError(f"pitch factor {factor} outside the range 0.5-2.0")
     chain = (f"rubberband=pitch={factor:.4f}:transients=mixed:detector=soft" if has_filter("rubberband")
              else f"asetrate={round(sample_rate * factor)},aresample={sample_rate},atempo={1 / factor:.6f}")
     with atomic_path(dst) as tmp:
@@ -294,7 +294,7 @@ def video_frames(video: Path | str, width: int, height: int, *, crop: tuple[int,
     width, height = size or (width, height)
     x0, y0, x1, y1 = crop or (0, 0, width, height)
     if not (0 <= x0 < x1 <= width and 0 <= y0 < y1 <= height):
-        raise LocalizeError(f"crop {crop} is outside the {width}x{height} frame of {video}")
+        raise ValueError(f"crop {crop} is outside the {width}x{height} frame of {video}")
     pix_fmt = "gray" if gray else "rgb24"
     # Convert before cropping: on subsampled YUV ffmpeg rounds odd crops, and the frame size would not match.
     filters = [*scale, f"format={pix_fmt}"] + ([] if crop is None else [f"crop={x1 - x0}:{y1 - y0}:{x0}:{y0}:exact=1"])

@@ -91,3 +91,29 @@ def test_transcribe_json_has_segments_with_ms_and_words(mandarin_clip: tuple[Pat
     seg = doc["segments"][0]
     assert isinstance(seg["start_ms"], int) and seg["end_ms"] > seg["start_ms"]
     assert seg["words"] and seg["text"]
+
+
+def test_the_exit_status_says_whose_fault_it_is(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """2: the user's (nothing to retry); 4: a tool failed (run again); a bug keeps its traceback."""
+    from localize.errors import ToolError
+
+    broken = tmp_path / "ep01.mp4"
+    broken.write_bytes(b"\x00\x00\x00\x18ftypmp42 not really a video")
+    assert main(["ocr", str(broken)]) == 2  # a file ffmpeg cannot read: the user's
+    assert "not a media file" in capsys.readouterr().err
+
+    def crashes(path: object) -> None:
+        raise ToolError("ffprobe", ["ffprobe", str(path)], -11, "Segmentation fault", path=str(path))
+
+    monkeypatch.setattr("localize.media.probe", crashes)
+    assert main(["ocr", str(broken)]) == 4
+    err = capsys.readouterr().err
+    assert "ffprobe failed" in err and "Segmentation fault" in err and "run the same command again" in err
+
+    def bug(path: object) -> None:
+        raise ZeroDivisionError("a bug")
+
+    monkeypatch.setattr("localize.media.probe", bug)
+    with pytest.raises(ZeroDivisionError):
+        main(["ocr", str(broken)])

@@ -38,7 +38,7 @@ from localize.dub.fit import DEFAULT_MIN_GAP_MS, plan_placements, slots_for
 from localize.dub.mix import MixOptions, PlacedClip, export_audio, mix_dub
 from localize.dub.voices import Voice, voice_for
 from localize.dub.wav import Audio, pcm16_format, read_wav, resample, trim_silence, write_wav
-from localize.errors import LocalizeError
+from localize.errors import UserError
 from localize.markets import Market
 from localize.timecode import format_timecode
 from localize.types import DubPlacement, DubTrack, Finding, Line, Severity, Translation
@@ -96,7 +96,7 @@ def dub_episode(translation: Translation, original_audio: Path, market: Market, 
     the encoded file itself.
     """
     if duration_ms <= 0:
-        raise LocalizeError(f"episode duration must be positive, got {duration_ms} ms")
+        raise UserError(f"episode duration must be positive, got {duration_ms} ms")
     options = options or DubOptions()
     voice = voice or voice_for(market)
     work_dir = Path(work_dir)

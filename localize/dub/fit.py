@@ -20,7 +20,6 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from localize.errors import LocalizeError
 from localize.types import DubPlacement
 
 DEFAULT_MAX_SPEED = 1.2
@@ -64,9 +63,9 @@ def plan_placements(slots: Sequence[Slot], natural_ms: Sequence[int], max_speed:
     placements overlap. The result is ordered like the slots after sorting by start.
     """
     if len(slots) != len(natural_ms):
-        raise LocalizeError(f"{len(slots)} slots but {len(natural_ms)} speech lengths")
+        raise ValueError(f"{len(slots)} slots but {len(natural_ms)} speech lengths")
     if max_speed < 1.0:
-        raise LocalizeError(f"max_speed {max_speed} must be at least 1.0 (speeding up only)")
+        raise ValueError(f"max_speed {max_speed} must be at least 1.0 (speeding up only)")
     hard = max(max_speed, hard_max_speed or max_speed)
     order = sorted(range(len(slots)), key=lambda i: (slots[i].start_ms, i))
     placements: list[DubPlacement] = []

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from localize.dub.wav import Audio, write_wav
-from localize.errors import LocalizeError, MissingDependencyError
+from localize.errors import MissingDependencyError, UserError
 from localize.fsutil import atomic_path
 from localize.types import DubPlacement
 
@@ -136,7 +136,7 @@ def export_audio(audio: Audio, out: Path, options: MixOptions | None = None) -> 
     if suffix == ".wav":
         return write_wav(audio, out)
     if suffix not in (".m4a", ".mp4", ".aac"):
-        raise LocalizeError(f"cannot export dub audio as {out.name!r}; use .wav or .m4a")
+        raise UserError(f"cannot export dub audio as {out.name!r}; use .wav or .m4a")  # a name a user chose
     pcm = np.clip(np.round(audio.samples * 32768.0), -32768, 32767).astype("<i2")
     segment = _pydub().AudioSegment(data=pcm.tobytes(), sample_width=2, frame_rate=audio.sample_rate,
                                     channels=audio.channels)

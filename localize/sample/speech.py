@@ -21,7 +21,6 @@ from scipy.signal import resample_poly
 
 from localize.dub.espeak import synthesize
 from localize.dub.wav import read_wav
-from localize.errors import LocalizeError
 from localize.sample.script import StoryLine, character
 
 SAMPLE_RATE = 48000
@@ -67,7 +66,7 @@ def speak(line: StoryLine, work_dir: Path, index: int) -> Clip:
                      words_per_minute=cast.words_per_minute, pitch=cast.pitch)
     samples = _level(_trim(_resample(*_read_wav(wav))))
     if samples.size == 0:
-        raise LocalizeError(f"espeak-ng produced silence for line {line.line_no}: {line.zh}")
+        raise ValueError(f"espeak-ng produced silence for line {line.line_no}: {line.zh}")
     return Clip(line, samples)
 
 
@@ -123,7 +122,7 @@ def plan_starts(clips: Sequence[Clip], episode: int) -> tuple[list[int], int]:
         spare = sum(g - MIN_GAP_MS for g in gaps)
         excess = fixed + sum(gaps) - MAX_EPISODE_MS
         if excess > spare:
-            raise LocalizeError(f"sample episode {episode} is too long: {fixed + sum(gaps)} ms of dialogue")
+            raise ValueError(f"sample episode {episode} is too long: {fixed + sum(gaps)} ms of dialogue")
         gaps = [g - -(-(g - MIN_GAP_MS) * excess // spare) for g in gaps]  # ceiling: at least `excess` in all
     starts = [LEAD_MS]
     for clip, gap in zip(clips, gaps, strict=False):
