@@ -134,6 +134,14 @@ STRETCHERS = ("auto", "rubberband", "atempo")
 
 
 @functools.cache
+def encode_aac(src: Path | str, dst: Path | str, bitrate: str = "128k") -> Path:
+    """A WAV (or any audio ffmpeg reads) as AAC in an MP4 container (.m4a), atomically."""
+    with atomic_path(dst) as tmp:
+        run_ffmpeg(["-i", str(src), "-c:a", "aac", "-b:a", bitrate, "-movflags", "+faststart", "-f", "mp4",
+                    str(tmp)], what=src)
+    return Path(dst)
+
+
 def has_filter(name: str) -> bool:
     """Whether this ffmpeg was built with the audio/video filter `name` (e.g. rubberband)."""
     done = subprocess.run([_tool("ffmpeg"), "-hide_banner", "-filters"], capture_output=True, text=True)

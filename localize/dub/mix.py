@@ -8,6 +8,7 @@ ffmpeg only to encode the AAC `.m4a` (format "ipod", see DESIGN.md section 5).
 from __future__ import annotations
 
 import logging
+import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,9 +16,9 @@ from typing import Any
 
 import numpy as np
 
+from localize import media
 from localize.dub.wav import Audio, write_wav
 from localize.errors import MissingDependencyError, UserError
-from localize.fsutil import atomic_path
 from localize.types import DubPlacement
 
 log = logging.getLogger("localize")
@@ -129,7 +130,7 @@ def mix_dub(original_wav: Path, clips: Sequence[PlacedClip], duration_ms: int,
 
 
 def export_audio(audio: Audio, out: Path, options: MixOptions | None = None) -> Path:
-    """Write `.wav` (16-bit PCM) or `.m4a` (AAC in MP4, pydub format "ipod"), atomically."""
+    """Write `.wav` (16-bit PCM) or `.m4a` (AAC in MP4, encoded by localize.media), atomically."""
     options = options or MixOptions()
     out = Path(out)
     suffix = out.suffix.lower()
@@ -137,11 +138,7 @@ def export_audio(audio: Audio, out: Path, options: MixOptions | None = None) -> 
         return write_wav(audio, out)
     if suffix not in (".m4a", ".mp4", ".aac"):
         raise UserError(f"cannot export dub audio as {out.name!r}; use .wav or .m4a")  # a name a user chose
-    pcm = np.clip(np.round(audio.samples * 32768.0), -32768, 32767).astype("<i2")
-    segment = _pydub().AudioSegment(data=pcm.tobytes(), sample_width=2, frame_rate=audio.sample_rate,
-                                    channels=audio.channels)
-    with atomic_path(out) as tmp:
+    with tempfile.TemporaryDirectory(prefix="localize-dub-") as work:
+        wav = write_wav(audio, Path(work) / "mix.wav")
         log.debug("encoding %s (AAC %s)", out, options.aac_bitrate)
-        handle = segment.export(str(tmp), format="ipod", codec="aac", bitrate=options.aac_bitrate)
-        handle.close()
-    return out
+        return media.encode_aac(wav, out, options.aac_bitrate)  # every ffmpeg call goes through localize.media
