@@ -18,11 +18,11 @@ from pathlib import Path
 from typing import Any
 
 from localize import media, qa, report
-from localize.asr import AsrOptions, transcribe
+from localize.asr import AsrOptions
 from localize.asr.dialects import AUTO
-from localize.asr.source import PictureOptions, PictureText, combine, episode_script, onnx_device, read_picture
-from localize.dub import DubOptions, dub_episode, dub_findings
-from localize.dub.dialogue import DialogueBed, DialogueOptions, me_stem_for, prepare_bed
+from localize.asr.source import PictureOptions, PictureText, combine, episode_script, onnx_device
+from localize.dub import DubOptions, dub_findings
+from localize.dub.dialogue import DialogueBed, DialogueOptions, me_stem_for
 from localize.dub.dub import Shorten, dub_facts
 from localize.dub.voices import voice_for
 from localize.errors import UserError
@@ -30,15 +30,15 @@ from localize.fsutil import write_bytes_atomic
 from localize.ledger import Ledger
 from localize.markets import Market, get_market
 from localize.paths import EpisodePaths
-from localize.picture.remove import CleanPicture, RemovalOptions, clean_picture
+from localize.picture.remove import CleanPicture, RemovalOptions
 from localize.speakers.diarize import DiarizeOptions
 from localize.speakers.stage import identify_speakers, market_cast
+from localize.stages import call
 from localize.store import ResultStore
-from localize.subtitle import CoverBox, deliver_subtitles
+from localize.subtitle import CoverBox
 from localize.subtitle.layout import DEFAULT_COVER
 from localize.subtitle.platforms import DEFAULT_PLATFORM
 from localize.transcript_io import write_transcript_json
-from localize.translate import translate_transcript
 from localize.translate.glossary import Glossary, compliance, glossary_files, load_glossaries
 from localize.translate.memory import TranslationMemory
 from localize.translation_io import write_translation_json
@@ -162,7 +162,7 @@ def clean_episode_picture(store: ResultStore, info: MediaInfo, picture: PictureT
         from localize.picture.ocr import load_engine
 
         engine = load_engine(device=onnx_device(settings.picture.device))
-        return clean_picture(info, band, picture.cues, paths.clean_picture, options, engine)
+        return call("clean-picture", info, band, picture.cues, paths.clean_picture, options, engine)
 
     return store.run("clean-picture", {"video": info.path, "band": band, "cues": picture.cues, "options": options},
                      work, [paths.clean_picture])
@@ -193,15 +193,16 @@ def episode_source(video: Path, settings: RunSettings, store: ResultStore, ledge
     info = media.require_audio(media.probe(video))
     asr_audio = timed("extract-audio", lambda: store.run(
         "extract-audio", {"video": video, "rate": 16000, "channels": 1},
-        lambda: media.extract_audio(video, paths.asr_audio, sample_rate=16000, channels=1), [paths.asr_audio]))
+        lambda: call("extract-audio", video, paths.asr_audio, sample_rate=16000, channels=1), [paths.asr_audio]))
     mix_audio = timed("extract-audio", lambda: store.run(
         "extract-audio", {"video": video, "rate": 48000, "channels": 2},
-        lambda: media.extract_audio(video, paths.mix_audio, sample_rate=48000, channels=2), [paths.mix_audio]))
+        lambda: call("extract-audio", video, paths.mix_audio, sample_rate=48000, channels=2), [paths.mix_audio]))
     heard = timed("transcribe", lambda: store.run(
-        "transcribe", {"audio": asr_audio, "options": settings.asr}, lambda: transcribe(asr_audio, settings.asr)))
+        "transcribe", {"audio": asr_audio, "options": settings.asr},
+        lambda: call("transcribe", asr_audio, settings.asr)))
     picture = timed("read-picture", lambda: store.run(  # the voice is evidence for where the dialogue is
         "read-picture", {"info": info, "options": settings.picture, "speech": heard.speech},
-        lambda: read_picture(info, settings.picture, speech=heard.speech)))
+        lambda: call("read-picture", info, settings.picture, speech=heard.speech)))
     transcript = combine(heard, picture, episode_script(video), detect_dialect=settings.asr.dialect == AUTO)
     fused = transcript  # characters from the season's registry (OUT/characters.json); script names win
     transcript = timed("diarize", lambda: identify_speakers(store, asr_audio, fused, settings.out_dir, paths.episode,
@@ -251,8 +252,8 @@ def _translate(store: ResultStore, transcript: Transcript, market: Market, gloss
     # The files (not a loaded Glossary) are the input, so the content of each layer is part of the key;
     # of the memory, the key holds its approved entries for these lines (see memory_digest).
     def work() -> Translation:
-        return translate_transcript(transcript, market, glossary=load_glossaries(glossaries),
-                                    memory=TranslationMemory(memory) if memory else None)
+        return call("translate", transcript, market, glossary=load_glossaries(glossaries),
+                    memory=TranslationMemory(memory) if memory else None)
 
     inputs = {"transcript": transcript, "market": market, "glossary": glossaries,
               "memory": memory_digest(memory, transcript, market)}
@@ -302,7 +303,7 @@ def dialogue_bed(store: ResultStore, source: EpisodeSource, paths: EpisodePaths)
     options = DialogueOptions()
 
     def work() -> DialogueBed:
-        return prepare_bed(source.mix_audio, paths.work / "dialogue", me_stem=me_stem, options=options)
+        return call("dialogue", source.mix_audio, paths.work / "dialogue", me_stem=me_stem, options=options)
 
     bed = store.run("dialogue", {"audio": source.mix_audio, "me": me_stem, "options": options}, work)
     return bed if all(p.is_file() for p in bed.files) else work()  # its files were removed since
@@ -338,10 +339,10 @@ def market_delivery(source: EpisodeSource, market: Market, settings: RunSettings
     subtitles = timed("subtitles", lambda: store.run(
         "subtitles", {"translation": translation, "market": market, "info": info, "cover": source.cover,
                       "episode": paths.episode, "clear_of": clear_of, "platform": settings.platform},
-        lambda: deliver_subtitles(translation.lines, market, fps=info.fps or 25.0, duration_ms=info.duration_ms,
-                                  out_dir=folder.folder, stem=paths.episode, cover=source.cover,
-                                  clear_of=clear_of, platform=settings.platform,
-                                  frame=(info.width, info.height) if info.width and info.height else None),
+        lambda: call("subtitles", translation.lines, market, fps=info.fps or 25.0, duration_ms=info.duration_ms,
+                     out_dir=folder.folder, stem=paths.episode, cover=source.cover,
+                     clear_of=clear_of, platform=settings.platform,
+                     frame=(info.width, info.height) if info.width and info.height else None),
         folder.subtitles))
     record(subtitles.files)  # at once: an interrupted run must not look like hand edits next time
     bed = timed("dialogue", lambda: dialogue_bed(store, source, paths))
@@ -349,10 +350,10 @@ def market_delivery(source: EpisodeSource, market: Market, settings: RunSettings
     dub = timed("dub", lambda: store.run(
         "dub", {"translation": translation, "audio": source.mix_audio, "market": market, "bed": bed,
                 "glossary": glossaries, "takes": takes, "cast": cast},
-        lambda: dub_episode(translation, source.mix_audio, market, folder.dub, paths.dub_work(market.code),
-                            voice=voice_for(market, cast) if cast else None,
-                            duration_ms=info.duration_ms, options=DubOptions(write_wav=False), bed=bed,
-                            shorten=dub_shortener(translation, market, glossaries), takes=takes),
+        lambda: call("dub", translation, source.mix_audio, market, folder.dub, paths.dub_work(market.code),
+                     voice=voice_for(market, cast) if cast else None,
+                     duration_ms=info.duration_ms, options=DubOptions(write_wav=False), bed=bed,
+                     shorten=dub_shortener(translation, market, glossaries), takes=takes),
         [folder.dub]))
     record([dub.path])
     files = [*subtitles.files, dub.path]
@@ -360,7 +361,7 @@ def market_delivery(source: EpisodeSource, market: Market, settings: RunSettings
         picture = source.clean.path if source.clean and source.clean.path else source.video
         files.append(timed("preview", lambda: store.run(
             "preview", {"video": picture, "dub": folder.dub, "ass": folder.ass},
-            lambda: media.render_preview(picture, folder.dub, folder.ass, folder.preview), [folder.preview])))
+            lambda: call("preview", picture, folder.dub, folder.ass, folder.preview), [folder.preview])))
         record(files[-1:])
     qa_report = qa.build_report(paths.episode, market.code, qa.source_findings(source.transcript),
                                 subtitles.findings, qa.translation_findings(translation), dub_findings(dub, market))

@@ -12,11 +12,14 @@ call where the pipeline runs it (localize/pipeline.py).
 
 from __future__ import annotations
 
+import importlib
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
 from hashlib import sha256
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from localize.code_graph import ROOT, dependency_files
 
@@ -60,6 +63,38 @@ STAGES: tuple[Stage, ...] = (
           "the 9:16 preview: clean picture, the market's subtitles burned in, the dub"),
 )
 BY_NAME: dict[str, Stage] = {stage.name: stage for stage in STAGES}
+
+
+_REPLACED: dict[str, Callable[..., Any]] = {}  # stage -> a stand-in (tests: fast stages without models)
+
+
+def call(name: str, *args: Any, **kwargs: Any) -> Any:
+    """Run a stage's function (the table's `work`, or a stand-in put there by `replaced`)."""
+    stand_in = _REPLACED.get(name)
+    if stand_in is not None:
+        return stand_in(*args, **kwargs)
+    module, _, function = get_stage(name).work.partition(":")
+    return getattr(importlib.import_module(module), function)(*args, **kwargs)
+
+
+@contextmanager
+def replaced(stand_ins: Mapping[str, Callable[..., Any]]) -> Iterator[None]:
+    """Run these stages' stand-ins instead of their functions while the block runs (this process).
+
+    For tests of the season's logic without models: a stand-in takes the same arguments and returns
+    the same type. Their keys still hold the stage's real code, so a result made by a stand-in is
+    kept apart only by the store folder a test uses.
+    """
+    unknown = set(stand_ins) - set(BY_NAME)
+    if unknown:
+        raise KeyError(f"no stage {sorted(unknown)} in localize.stages.STAGES")
+    before = dict(_REPLACED)
+    _REPLACED.update(stand_ins)
+    try:
+        yield
+    finally:
+        _REPLACED.clear()
+        _REPLACED.update(before)
 
 
 def get_stage(name: str) -> Stage:

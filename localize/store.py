@@ -84,6 +84,9 @@ class ResultStore:
 
     def run(self, stage: str, inputs: dict[str, Any], work: Callable[[], T], outputs: Sequence[Path] = ()) -> T:
         key = content_key(stage, inputs)
+        if outputs:  # the same work writing elsewhere (two markets' identical previews) is another record
+            where = "|".join(f"{path.parent.name}/{path.name}" for path in outputs)
+            key = f"{key}-{hashlib.sha256(where.encode()).hexdigest()[:8]}"
         record = self.record_path(stage, key)
         saved = self._load(record, outputs)
         if saved is not None:

@@ -9,6 +9,8 @@ import atexit
 import os
 import shutil
 import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -82,3 +84,12 @@ def tiny_episode(tmp_path_factory: pytest.TempPathFactory) -> Path:
     for p in [*parts, speech]:
         p.unlink()
     return video
+
+
+@pytest.fixture
+def stand_ins() -> Iterator[Callable[[dict[str, Callable[..., Any]]], None]]:
+    """`stand_ins({"transcribe": fake})`: the stage table runs `fake` for that stage until the test ends."""
+    from localize.stages import replaced
+
+    with ExitStack() as stack:
+        yield lambda mapping: stack.enter_context(replaced(mapping))

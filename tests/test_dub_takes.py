@@ -14,7 +14,6 @@ from typing import Any
 import numpy as np
 import pytest
 
-import localize.pipeline
 from localize import media
 from localize.asr.source import PictureOptions
 from localize.dub.takes import find_takes, parse_take_name, take_name
@@ -103,8 +102,7 @@ def _refuse(*_args: Any, **_kwargs: Any) -> Any:
 
 
 @pytest.mark.slow
-def test_script_then_takes_end_to_end(season: Path, market: Market, tmp_path: Path,
-                                      monkeypatch: pytest.MonkeyPatch) -> None:
+def test_script_then_takes_end_to_end(season: Path, market: Market, tmp_path: Path, stand_ins: Any) -> None:
     from localize.cli import main
     from localize.dub.espeak import synthesize
 
@@ -132,8 +130,7 @@ def test_script_then_takes_end_to_end(season: Path, market: Market, tmp_path: Pa
     long_text = " ".join(["I will come with you, wait for me, I am almost ready now."] * 3)
     shutil.copy(synthesize(long_text, "en-us", tmp_path / "c.wav", words_per_minute=150), takes / lines[2]["file"])
 
-    monkeypatch.setattr(localize.pipeline, "transcribe", _refuse)
-    monkeypatch.setattr(localize.pipeline, "translate_transcript", _refuse)
+    stand_ins({"transcribe": _refuse, "translate": _refuse})
     assert main(["dub", "import", str(takes), "--out", str(season), "--market", "en-US", "-q"]) == 0
 
     report = json.loads((season / "en-US" / "ep01.qa.json").read_text(encoding="utf-8"))

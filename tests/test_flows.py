@@ -6,6 +6,7 @@ import json
 import os
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -14,7 +15,6 @@ os.environ["PREFECT_LOCAL_STORAGE_PATH"] = tempfile.mkdtemp(prefix="localize-pre
 
 from prefect.testing.utilities import prefect_test_harness
 
-import localize.pipeline
 from flows.season import find_episodes, localize_season
 from localize import media
 from localize.errors import LocalizeError
@@ -31,7 +31,7 @@ def harness():
 
 
 def test_season_flow_writes_every_delivery_and_reuses_model_work(
-    tiny_episode: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tiny_episode: Path, tmp_path: Path, stand_ins: Any
 ) -> None:
     out = tmp_path / "out"
     market = get_market("en-US")
@@ -57,9 +57,7 @@ def test_season_flow_writes_every_delivery_and_reuses_model_work(
     def refuse(*_args, **_kwargs):
         raise AssertionError("model work repeated for an unchanged season")
 
-    monkeypatch.setattr(localize.pipeline, "transcribe", refuse)
-    monkeypatch.setattr(localize.pipeline, "translate_transcript", refuse)
-    monkeypatch.setattr(localize.pipeline, "dub_episode", refuse)
+    stand_ins({"transcribe": refuse, "translate": refuse, "dub": refuse})
     again = localize_season(tiny_episode.parent, [market], out)
     assert again.results[0].report.findings == result.results[0].report.findings
 

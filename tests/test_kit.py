@@ -16,7 +16,6 @@ from typing import Any
 
 import pytest
 
-import localize.pipeline
 from localize import media
 from localize.asr.source import PictureOptions
 from localize.errors import InputFormatError, LocalizeError
@@ -96,7 +95,7 @@ def _refuse_asr(*_args: Any, **_kwargs: Any) -> Any:
     raise AssertionError("speech recognition ran again")
 
 
-def test_kit_round_trip_through_xliff(season: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_kit_round_trip_through_xliff(season: Path, tmp_path: Path, stand_ins: Any) -> None:
     out = season
     kit, files = export_kit(out, "en-US", fmt="xliff", to=tmp_path)
     assert files == (tmp_path / "en-US.xlf",)
@@ -114,7 +113,7 @@ def test_kit_round_trip_through_xliff(season: Path, tmp_path: Path, monkeypatch:
     edited = Kit(parsed.market, tuple(_edit(line, edits) for line in parsed.lines), parsed.out_dir)
     files[0].write_bytes(write_xliff(edited))
 
-    monkeypatch.setattr(localize.pipeline, "transcribe", _refuse_asr)
+    stand_ins({"transcribe": _refuse_asr})
     CALLS.clear()
     result = import_kit(files[0], reviewer="anna")
 
@@ -151,7 +150,7 @@ def test_kit_round_trip_through_xliff(season: Path, tmp_path: Path, monkeypatch:
     assert again.edits == () and again.episodes == () and again.unchanged == len(kit.lines)
 
 
-def test_kit_round_trip_through_csv(season: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_kit_round_trip_through_csv(season: Path, tmp_path: Path, stand_ins: Any) -> None:
     out = season
     _, files = export_kit(out, "en-US", fmt="csv", to=tmp_path / "kit.csv")
     data = files[0].read_bytes()
@@ -166,7 +165,7 @@ def test_kit_round_trip_through_csv(season: Path, tmp_path: Path, monkeypatch: p
     files[0].write_bytes(buffer.getvalue().encode("utf-8-sig"))
     before = _delivery(out, "ep01")
 
-    monkeypatch.setattr(localize.pipeline, "transcribe", _refuse_asr)
+    stand_ins({"transcribe": _refuse_asr})
     CALLS.clear()
     result = import_kit(files[0], out_dir=out, reviewer="ben")
 

@@ -67,3 +67,19 @@ def test_a_damaged_record_means_the_work_is_done_again(tmp_path: Path) -> None:
     record = next(tmp_path.glob("translate-*.pkl"))
     record.write_bytes(b"not a pickle")
     assert store.run("translate", keyed("translate", transcript="你好"), lambda: "hi") == "hi"
+
+
+def test_the_same_work_written_to_two_places_is_reused_in_both(tmp_path: Path) -> None:
+    """Two markets' previews made from identical inputs (same picture, dub and subtitles) are two records."""
+    store = ResultStore(tmp_path / "results")
+    outputs = [tmp_path / market / "ep01.mp4" for market in ("es-419", "es-ES")]
+
+    def make(path: Path) -> Path:
+        path.parent.mkdir(exist_ok=True)
+        path.write_bytes(b"preview")
+        return path
+
+    for _ in range(2):
+        for out in outputs:
+            store.run("preview", keyed("preview", video="ep01"), lambda out=out: make(out), [out])
+    assert store.ran["preview"] == 2 and store.reused["preview"] == 2

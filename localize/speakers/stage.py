@@ -8,8 +8,9 @@ from pathlib import Path
 from localize.errors import MissingDependencyError, ModelError
 from localize.markets import Market
 from localize.speakers.assign import assign_speakers
-from localize.speakers.diarize import Diarization, DiarizeOptions, diarize_file, model_identity
+from localize.speakers.diarize import Diarization, DiarizeOptions, model_identity
 from localize.speakers.registry import CharacterRegistry
+from localize.stages import call
 from localize.store import ResultStore
 from localize.types import Transcript
 
@@ -24,7 +25,7 @@ def identify_speakers(store: ResultStore, audio_16k: Path, transcript: Transcrip
     try:
         diarization: Diarization = store.run(
             "diarize", {"audio": audio_16k, "options": options, "model": model_identity()},
-            lambda: diarize_file(audio_16k, options))
+            lambda: call("diarize", audio_16k, options))
     except (MissingDependencyError, ModelError) as exc:
         log.warning("%s: speakers not identified (%s); lines keep the script's speakers", episode, exc)
         return transcript

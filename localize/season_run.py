@@ -1,0 +1,250 @@
+"""The season run: every episode's source, then every episode x market delivery, then the summary.
+
+The one place that owns a run's bookkeeping in OUT: the result store (finished stages), the ledger
+(files written, so a person's edit is never overwritten), the journal (`localize status`) and the
+season summary. How the work is spread is the caller's: a `Submitter` runs each piece and hands back
+something with `.result()`. `ThreadSubmitter` (here) uses a pool of threads and retries a tool's
+failure; the Prefect flow (flows/season.py) submits the same pieces as Prefect tasks, on threads or
+on Dask. Tests run whole seasons through `ThreadSubmitter` with stand-in stages (localize.stages).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections import Counter
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol, TypeVar
+
+from localize import media
+from localize.asr.source import episode_script
+from localize.errors import UnknownNameError, UserError, is_retryable, whose_fault
+from localize.fsutil import remove_partials
+from localize.journal import Entry, Journal
+from localize.ledger import Ledger
+from localize.market_check import require_markets
+from localize.markets import Market
+from localize.paths import SeasonPaths
+from localize.pipeline import EpisodeSource, MarketResult, RunSettings, Step, episode_source, market_delivery
+from localize.progress import Progress
+from localize.report import write_season_summary
+from localize.store import ResultStore
+from localize.translate import engine_names
+from localize.translate.consistency import Inconsistency, inconsistencies
+from localize.translate.glossary import glossary_files, load_glossaries
+from localize.translation_io import read_translation_json
+
+log = logging.getLogger("localize")
+T = TypeVar("T")
+
+VIDEO_SUFFIXES = (".mp4", ".mov", ".mkv", ".webm", ".m4v")
+TOOL_RETRIES = 2  # a tool's failure (ffmpeg, espeak-ng crashed) is tried again this many times
+
+
+class Handle(Protocol[T]):  # type: ignore[misc]
+    def result(self) -> T: ...
+
+
+class Submitter(Protocol):
+    """How a season's pieces of work are run: each call returns at once with a handle to its result."""
+
+    def source(self, store: ResultStore, video: Path, settings: RunSettings, ledger: Ledger,
+               on_step: Step | None) -> Handle[EpisodeSource]: ...
+
+    def market(self, store: ResultStore, source: Handle[EpisodeSource], market: Market, settings: RunSettings,
+               ledger: Ledger, on_step: Step | None) -> Handle[MarketResult]: ...
+
+
+class ThreadSubmitter:
+    """Pieces on a pool of `workers` threads in this process; a tool's failure is tried again.
+
+    Sources are submitted before the markets that wait on them, so a market's thread only ever waits
+    for a source already running or done.
+    """
+
+    def __init__(self, workers: int | None = None) -> None:
+        self.pool = ThreadPoolExecutor(max_workers=workers or default_workers(), thread_name_prefix="localize")
+
+    def source(self, store: ResultStore, video: Path, settings: RunSettings, ledger: Ledger,
+               on_step: Step | None) -> Future[EpisodeSource]:
+        return self.pool.submit(_retried, lambda: episode_source(video, settings, store, ledger, on_step))
+
+    def market(self, store: ResultStore, source: Handle[EpisodeSource], market: Market, settings: RunSettings,
+               ledger: Ledger, on_step: Step | None) -> Future[MarketResult]:
+        return self.pool.submit(
+            _retried, lambda: market_delivery(source.result(), market, settings, store, ledger, on_step))
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=True)
+
+
+def _retried(work: Callable[[], T]) -> T:
+    for attempt in range(TOOL_RETRIES + 1):
+        try:
+            return work()
+        except Exception as exc:
+            if attempt == TOOL_RETRIES or not is_retryable(exc):
+                raise
+            log.warning("%s; trying again (%d of %d)", exc, attempt + 1, TOOL_RETRIES)
+    raise AssertionError("unreachable")
+
+
+def default_workers() -> int:
+    """Concurrent pieces: the cores, at least 2 (ffmpeg waits overlap model work), at most 4 (memory)."""
+    return max(2, min(os.cpu_count() or 2, 4))
+
+
+def find_episodes(season_dir: Path) -> list[Path]:
+    """Episode videos in a season folder, in name order (ep01.mp4, ep02.mp4...)."""
+    if not season_dir.is_dir():
+        raise UserError(f"{season_dir}: not a folder (a season is a folder of episode videos)")
+    found = sorted(p for p in season_dir.iterdir() if p.suffix.lower() in VIDEO_SUFFIXES and p.is_file())
+    if not found:
+        raise UserError(f"{season_dir}: no episode videos ({', '.join(VIDEO_SUFFIXES)}) found")
+    stems = [p.stem for p in found]
+    twins = sorted({p.name for p in found if stems.count(p.stem) > 1})
+    if twins:
+        raise UserError(f"{season_dir}: {', '.join(twins)} would write the same deliveries; keep one per episode")
+    return found
+
+
+def preflight(season_dir: Path, markets: Sequence[Market], out_dir: Path, force: bool = False,
+              glossary_dir: Path | None = None) -> list[Path]:
+    """Everything that can be checked in seconds, before hours of work: videos, scripts, glossaries,
+    engines, delivery files edited by a person."""
+    require_markets(markets)  # a font, voice, examples or segmenter missing: named now, before any work
+    episodes = find_episodes(season_dir)
+    for video in episodes:
+        media.require_audio(media.probe(video))
+        episode_script(video)  # a malformed script stops the run here, naming file and line
+    for market in markets:
+        if market.engine.name not in engine_names():
+            raise UnknownNameError(f"translation engine for {market.code}", market.engine.name, engine_names())
+        # A malformed glossary (the market's or the series' own) fails now, not after hours of ASR.
+        load_glossaries(glossary_files(market.code, glossary_dir, season_dir))
+    if out_dir.exists() and not out_dir.is_dir():
+        raise UserError(f"{out_dir}: --out must be a folder")
+    if not force:
+        Ledger(out_dir).check(SeasonPaths(out_dir).planned([v.stem for v in episodes], [m.code for m in markets]))
+    return episodes
+
+
+@dataclass(frozen=True)
+class Failure:
+    episode: str
+    market: str
+    error: str
+    fault: str  # "user", "tool" or "bug"
+
+
+@dataclass(frozen=True)
+class SeasonResult:
+    out_dir: Path
+    results: tuple[MarketResult, ...]
+    seconds: float
+    failures: tuple[Failure, ...] = ()
+    ran: dict[str, int] = field(default_factory=dict)  # stage -> times its work really ran
+    reused: dict[str, int] = field(default_factory=dict)  # stage -> times a finished result was reused
+
+    @property
+    def errors(self) -> int:
+        return sum(r.report.errors for r in self.results)
+
+    @property
+    def needs_review(self) -> tuple[MarketResult, ...]:
+        """Deliveries written with error findings (a flagged line, a broken rule): for a person first."""
+        return tuple(r for r in self.results if r.report.errors)
+
+
+def run_season(episodes: Sequence[Path], markets: Sequence[Market], settings: RunSettings, submit: Submitter,
+               *, show_progress: bool = False, in_process: bool = True) -> SeasonResult:
+    """Every episode for every market, through `submit`; a piece that fails is journalled with its error
+    and the others go on. Writes OUT/<market>/<episode>.*, the journal and OUT/season-summary.{json,html}.
+
+    `in_process=False` (workers in other processes): no live progress text, which cannot travel to them.
+    """
+    started = time.perf_counter()
+    out_dir = settings.out_dir
+    paths = SeasonPaths(out_dir)
+    if removed := remove_partials(out_dir):
+        log.info("%s: removed %d half-written files a stopped run left", out_dir, removed)
+    ledger = Ledger(out_dir)
+    store = ResultStore(paths.results)
+    journal = Journal(paths.journal)
+    journal.start([v.stem for v in episodes], [m.code for m in markets])
+    results: list[MarketResult] = []
+    failures: list[Failure] = []
+    stage_seconds: Counter[str] = Counter()
+    with Progress(total=len(episodes) * len(markets), enabled=show_progress) as progress:
+        describe = progress.describe if in_process else None
+        sources = {video.stem: submit.source(store, video, settings, ledger, None) for video in episodes}
+        chains = [(video.stem, market, submit.market(store, sources[video.stem], market, settings, ledger, describe))
+                  for video in episodes for market in markets]
+        for episode, market, handle in chains:
+            try:
+                sources[episode].result()  # an episode whose source failed: report the source's own error
+                result = handle.result()
+            except Exception as exc:
+                failure = Failure(episode, market.code, str(exc) or type(exc).__name__, whose_fault(exc))
+                failures.append(failure)
+                journal.record(Entry(episode, market.code, "failed", error=failure.error, fault=failure.fault))
+                log.error("%s [%s] failed (%s): %s", episode, market.code, failure.fault, failure.error)
+            else:
+                results.append(result)
+                stage_seconds.update(result.seconds)
+                state = "done" if result.ran else "cached"
+                journal.record(Entry(episode, market.code, state, round(sum(result.seconds.values()), 1),
+                                     stages={k: round(v, 2) for k, v in result.seconds.items()}))
+            progress.advance()
+    for source in sources.values():
+        done = _finished(source)
+        if done is not None:
+            stage_seconds.update(done.seconds)
+    rows = [_summary_row(r) for r in results] + [_failure_row(f) for f in failures]
+    differing = season_inconsistencies(paths, results)
+    for found in differing:
+        log.warning("[%s] the same line translated differently: %s", found.market, found.message)
+    ledger.record(write_season_summary(rows, out_dir, stage_seconds=dict(stage_seconds), inconsistent=differing))
+    seconds = time.perf_counter() - started
+    journal.finish(seconds, dict(stage_seconds))
+    return SeasonResult(out_dir, tuple(results), seconds, tuple(failures), dict(store.ran), dict(store.reused))
+
+
+def _finished(handle: Handle[EpisodeSource]) -> EpisodeSource | None:
+    try:
+        return handle.result()
+    except Exception:
+        return None  # already reported with each of its markets
+
+
+def _summary_row(r: MarketResult) -> dict[str, Any]:
+    return {
+        "episode": r.episode, "market": r.market, "status": "passed" if r.report.errors == 0 else "needs review",
+        "passed": r.report.errors == 0,
+        "errors": r.report.errors, "findings": len(r.report.findings),
+        "dub_lufs": round(r.dub.integrated_lufs, 1) if r.dub else None,
+        "qa": f"{r.market}/{r.episode}.qa.html",
+    }
+
+
+def _failure_row(f: Failure) -> dict[str, Any]:
+    return {"episode": f.episode, "market": f.market, "status": "failed", "passed": False, "errors": None,
+            "findings": None,
+            "dub_lufs": None, "qa": f"failed ({f.fault}): {f.error}"}
+
+
+def season_inconsistencies(paths: SeasonPaths, results: Sequence[MarketResult]) -> list[Inconsistency]:
+    """Per market, the lines of this run's deliveries said the same way but translated differently."""
+    episodes: dict[str, list[str]] = {}
+    for result in results:
+        episodes.setdefault(result.market, []).append(result.episode)
+    found: list[Inconsistency] = []
+    for market, names in sorted(episodes.items()):
+        translations = {name: read_translation_json(paths.episode(name).lines(market)) for name in names
+                        if paths.episode(name).lines(market).is_file()}
+        found += inconsistencies(market, translations)
+    return found
