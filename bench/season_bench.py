@@ -1,6 +1,6 @@
 """Season-scale benchmark: the same work run four ways, side by side in one run.
 
-1. direct    the pipeline's stage functions called in plain loops (no Prefect), one at a time
+1. direct    the season run on one thread (localize.season_run, no Prefect), one piece at a time
 2. prefect-1 the Prefect season flow with 1 worker (same order of work: the overhead ratio 2/1)
 3. prefect-N the Prefect season flow with the default workers (concurrency ratio N/1)
 4. warm      run 3 again on the same OUT (every stage reused: warm/cold ratio)
@@ -43,24 +43,24 @@ def warm_models(markets: list[str]) -> None:
 
 def run_one(mode: str, season: Path, out: Path, markets: list[str]) -> dict[str, float]:
     """One configuration in this process; returns its wall seconds and peak memory."""
-    from localize.ledger import Ledger
     from localize.markets import parse_markets
-    from localize.paths import SeasonPaths
-    from localize.pipeline import RunSettings, episode_source, market_delivery
-    from localize.store import ResultStore
+    from localize.pipeline import RunSettings
+    from localize.season_run import ThreadSubmitter, run_season
 
     chosen = parse_markets(",".join(markets))
     episodes = sorted(season.glob("ep*.mp4"))
     warm_models(markets)
     started = time.perf_counter()
     if mode == "direct":
-        settings = RunSettings(out_dir=out)
-        store, ledger = ResultStore(SeasonPaths(out).results), Ledger(out)
-        for video in episodes:
-            source = episode_source(video, settings, store, ledger)
-            for market in chosen:
-                market_delivery(source, market, settings, store, ledger)
+        submit = ThreadSubmitter(workers=1)
+        try:
+            run_season(episodes, chosen, RunSettings(out_dir=out), submit)
+        finally:
+            submit.close()
     else:
+        from flows.settings import configure_prefect
+
+        configure_prefect()  # before Prefect is imported
         from flows.season import season_flow
 
         runner, workers = {"prefect-1": ("threads", 1), "prefect-N": ("threads", None),

@@ -10,17 +10,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from flows.settings import configure_prefect
+from prefect import task
+from prefect.cache_policies import NO_CACHE
 
-configure_prefect()
-
-from prefect import task  # noqa: E402
-from prefect.cache_policies import NO_CACHE  # noqa: E402
-
-from localize.errors import is_retryable  # noqa: E402
-from localize.ledger import Ledger  # noqa: E402
-from localize.markets import Market  # noqa: E402
-from localize.pipeline import (  # noqa: E402
+from localize.errors import is_retryable
+from localize.ledger import Ledger
+from localize.markets import Market
+from localize.pipeline import (
     EpisodeSource,
     MarketResult,
     RunSettings,
@@ -28,7 +24,7 @@ from localize.pipeline import (  # noqa: E402
     episode_source,
     market_delivery,
 )
-from localize.store import ResultStore  # noqa: E402
+from localize.store import ResultStore
 
 
 def _retry(_task: Any, _run: Any, state: Any) -> bool:

@@ -14,22 +14,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from flows.settings import configure_prefect
+from prefect import flow
 
-configure_prefect()
-
-from prefect import flow  # noqa: E402
-
-from flows.season import SeasonResult, preflight, season_flow  # noqa: E402
-from localize.asr import AsrOptions  # noqa: E402
-from localize.asr.dialects import check_dialect  # noqa: E402
-from localize.asr.source import PictureOptions  # noqa: E402
-from localize.config import CONFIG_NAME, Config, load_config  # noqa: E402
-from localize.errors import InputFormatError, UserError  # noqa: E402
-from localize.markets import Market, parse_markets  # noqa: E402
-from localize.picture.band import BandSpec  # noqa: E402
-from localize.plugins import load_plugins  # noqa: E402
-from localize.subtitle.platforms import get_platform  # noqa: E402
+from flows.season import SeasonResult, preflight, season_flow
+from localize.asr import AsrOptions
+from localize.asr.dialects import check_dialect
+from localize.asr.source import PictureOptions
+from localize.config import CONFIG_NAME, Config, load_config
+from localize.errors import InputFormatError, UserError
+from localize.markets import Market, parse_markets
+from localize.picture.band import BandSpec
+from localize.plugins import load_plugins
+from localize.subtitle.platforms import get_platform
 
 DEVICES = ("auto", "cpu", "cuda")
 

@@ -13,22 +13,18 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from flows.settings import configure_prefect
+from prefect import flow
+from prefect.task_runners import ThreadPoolTaskRunner
 
-configure_prefect()
-
-from prefect import flow  # noqa: E402
-from prefect.task_runners import ThreadPoolTaskRunner  # noqa: E402
-
-from flows.episode import RunSettings, market_task, source_task  # noqa: E402
-from localize.asr import AsrOptions  # noqa: E402
-from localize.asr.source import PictureOptions  # noqa: E402
-from localize.errors import UnknownNameError  # noqa: E402
-from localize.ledger import Ledger  # noqa: E402
-from localize.markets import Market  # noqa: E402
-from localize.picture.remove import RemovalOptions  # noqa: E402
-from localize.pipeline import Step  # noqa: E402
-from localize.season_run import (  # noqa: E402
+from flows.episode import RunSettings, market_task, source_task
+from localize.asr import AsrOptions
+from localize.asr.source import PictureOptions
+from localize.errors import UnknownNameError
+from localize.ledger import Ledger
+from localize.markets import Market
+from localize.picture.remove import RemovalOptions
+from localize.pipeline import Step
+from localize.season_run import (
     Failure,
     SeasonResult,
     default_workers,
@@ -36,10 +32,10 @@ from localize.season_run import (  # noqa: E402
     preflight,
     run_season,
 )
-from localize.store import ResultStore  # noqa: E402
-from localize.subtitle import CoverBox  # noqa: E402
-from localize.subtitle.layout import DEFAULT_COVER  # noqa: E402
-from localize.subtitle.platforms import DEFAULT_PLATFORM  # noqa: E402
+from localize.store import ResultStore
+from localize.subtitle import CoverBox
+from localize.subtitle.layout import DEFAULT_COVER
+from localize.subtitle.platforms import DEFAULT_PLATFORM
 
 log = logging.getLogger("localize")
 # What callers of the flow also use, from the season run.

@@ -90,6 +90,9 @@ EXIT_TOOL = 4  # an external program failed (errors.ToolError): running again ma
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from flows.settings import configure_prefect
+
+    configure_prefect()  # before Prefect is imported: a project-local PREFECT_HOME, analytics off
     from flows.launch import RunRequest, execute, prepare
 
     request = RunRequest(season=args.season, markets=args.markets, out=args.out, config=args.config,

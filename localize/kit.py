@@ -19,7 +19,6 @@ engine again, unless the translator fixed it.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import logging
 from collections.abc import Callable
@@ -31,13 +30,13 @@ from localize.dub.fit import slots_for
 from localize.errors import InputFormatError, LocalizeError, OutputExistsError, UserError
 from localize.fsutil import write_bytes_atomic
 from localize.markets import Market, get_market
-from localize.paths import EpisodePaths, SeasonPaths
+from localize.paths import SeasonPaths
 from localize.translate.kit_format import Kit, KitLine, line_id, parse_line_id, read_csv, write_csv
 from localize.translation_io import read_translation_json
 from localize.types import Line, Translation
 
 if TYPE_CHECKING:
-    from localize.pipeline import DeliveryInputs
+    pass
 
 log = logging.getLogger("localize")
 
@@ -245,9 +244,7 @@ def _current(path: Path, line: KitLine, translations: dict[str, Translation], ou
 def import_kit(path: Path, *, out_dir: Path | None = None, market: str | None = None, reviewer: str = "",
                force: bool = False, on_step: Callable[[str], None] | None = None) -> ImportResult:
     """Approve the kit's edited lines in the run's translation memory and redo the affected deliveries."""
-    from localize.ledger import Ledger
-    from localize.pipeline import load_delivery_inputs, market_delivery
-    from localize.store import ResultStore
+    from localize.season_run import check_unedited, delivery_inputs, redeliver
     from localize.translate.memory import APPROVED, Entry, TranslationMemory, normalize
 
     kit = read_kit(path)
@@ -255,9 +252,7 @@ def import_kit(path: Path, *, out_dir: Path | None = None, market: str | None = 
     out = _out_dir(path, kit, out_dir)
     try:
         translations = season_translations(out, code)
-    except UserError:
-        raise
-    except LocalizeError as exc:
+    except LocalizeError as exc:  # OUT lacks what the kit needs: say which kit it was
         raise UserError(f"{path}: {exc}") from None
     edits, unchanged, empty = check_kit(path, kit, out, code, translations)
     if not edits:
@@ -265,39 +260,24 @@ def import_kit(path: Path, *, out_dir: Path | None = None, market: str | None = 
     edited = {normalize(e.line.source) for e in edits}
     touched = [ep for ep, t in translations.items()
                if any(e.episode == ep for e in edits) or any(normalize(line.source) in edited for line in t.lines)]
-    season = SeasonPaths(out)
-    inputs = {ep: _moved(load_delivery_inputs(season.episode(ep).delivery_inputs(code)), out, ep) for ep in touched}
+    inputs = delivery_inputs(out, code, touched)
     memories = {i.settings.memory for i in inputs.values()}
     memory_path = next(iter(memories)) if len(memories) == 1 else None
     if memory_path is None:
         raise UserError(f"{out}: the season run used {'no translation memory' if None in memories else 'several'} "
                         "([memory] in localize.toml); approvals need the memory the run reads: enable it, run "
                         "the season, then import")
-    ledger = Ledger(out)
     if not force:
-        for ep, given in inputs.items():
-            ledger.check(season.episode(ep).market(code).deliveries(given.settings.preview))
+        check_unedited(out, code, inputs)
     TranslationMemory(memory_path).add(
         Entry(e.line.source, e.line.target or "", code, APPROVED, engine=reviewer or DEFAULT_REVIEWER,
               series=inputs[e.episode].source.video.parent.name, episode=e.episode, line=str(e.index))
         for e in edits)
-    store = ResultStore(season.results)
-    files: list[Path] = []
-    for ep in touched:
-        given = inputs[ep]
-        result = market_delivery(given.source, given.market, given.settings, store, ledger, on_step)
-        files += result.files
+    done = redeliver(out, inputs, on_step=on_step)  # the journal and the season summary are updated too
     notes = tuple(f"{ep}: re-rendered too, it has an approved line" for ep in touched
                   if not any(e.episode == ep for e in edits))
-    return ImportResult(path, code, out, tuple(edits), unchanged, empty, memory_path, tuple(touched), tuple(files),
-                        dict(store.ran), notes)
-
-
-def _moved(inputs: DeliveryInputs, out: Path, episode: str) -> DeliveryInputs:
-    """The saved inputs with OUT's paths where OUT is now (the folder may have moved since the run)."""
-    settings = dataclasses.replace(inputs.settings, out_dir=out)
-    source = dataclasses.replace(inputs.source, mix_audio=EpisodePaths(out, episode).mix_audio)
-    return dataclasses.replace(inputs, source=source, settings=settings)
+    return ImportResult(path, code, out, tuple(edits), unchanged, empty, memory_path, tuple(touched), done.files,
+                        done.ran, notes)
 
 
 def _market(path: Path, kit: Kit, wanted: str | None) -> str:

@@ -10,11 +10,13 @@ on Dask. Tests run whole seasons through `ThreadSubmitter` with stand-in stages 
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import logging
 import os
 import time
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,7 +31,16 @@ from localize.ledger import Ledger
 from localize.market_check import require_markets
 from localize.markets import Market
 from localize.paths import SeasonPaths
-from localize.pipeline import EpisodeSource, MarketResult, RunSettings, Step, episode_source, market_delivery
+from localize.pipeline import (
+    DeliveryInputs,
+    EpisodeSource,
+    MarketResult,
+    RunSettings,
+    Step,
+    episode_source,
+    load_delivery_inputs,
+    market_delivery,
+)
 from localize.progress import Progress
 from localize.report import write_season_summary
 from localize.store import ResultStore
@@ -37,6 +48,7 @@ from localize.translate import engine_names
 from localize.translate.consistency import Inconsistency, inconsistencies
 from localize.translate.glossary import glossary_files, load_glossaries
 from localize.translation_io import read_translation_json
+from localize.types import Translation
 
 log = logging.getLogger("localize")
 T = TypeVar("T")
@@ -205,7 +217,7 @@ def run_season(episodes: Sequence[Path], markets: Sequence[Market], settings: Ru
         if done is not None:
             stage_seconds.update(done.seconds)
     rows = [_summary_row(r) for r in results] + [_failure_row(f) for f in failures]
-    differing = season_inconsistencies(paths, results)
+    differing = season_inconsistencies(out_dir, [(r.episode, r.market) for r in results])
     for found in differing:
         log.warning("[%s] the same line translated differently: %s", found.market, found.message)
     ledger.record(write_season_summary(rows, out_dir, stage_seconds=dict(stage_seconds), inconsistent=differing))
@@ -237,14 +249,80 @@ def _failure_row(f: Failure) -> dict[str, Any]:
             "dub_lufs": None, "qa": f"failed ({f.fault}): {f.error}"}
 
 
-def season_inconsistencies(paths: SeasonPaths, results: Sequence[MarketResult]) -> list[Inconsistency]:
-    """Per market, the lines of this run's deliveries said the same way but translated differently."""
-    episodes: dict[str, list[str]] = {}
-    for result in results:
-        episodes.setdefault(result.market, []).append(result.episode)
-    found: list[Inconsistency] = []
-    for market, names in sorted(episodes.items()):
-        translations = {name: read_translation_json(paths.episode(name).lines(market)) for name in names
-                        if paths.episode(name).lines(market).is_file()}
-        found += inconsistencies(market, translations)
+def season_inconsistencies(out_dir: Path, delivered: Iterable[tuple[str, str]]) -> list[Inconsistency]:
+    """Per market, the lines of these (episode, market) deliveries said the same way but translated differently."""
+    translations: dict[str, dict[str, Translation]] = {}
+    for episode, market in sorted(set(delivered)):
+        lines = SeasonPaths(out_dir).episode(episode).lines(market)
+        if lines.is_file():
+            translations.setdefault(market, {})[episode] = read_translation_json(lines)
+    return [found for market, by_episode in sorted(translations.items())
+            for found in inconsistencies(market, by_episode)]
+
+
+# -- re-rendering deliveries after the run (kit import, recorded takes, the review page) -----------
+
+
+def delivery_inputs(out_dir: Path, market: str, episodes: Sequence[str]) -> dict[str, DeliveryInputs]:
+    """What each episode's delivery for `market` was made from (saved by the run), with OUT's paths
+    where OUT is now (the folder may have moved since the run)."""
+    paths = SeasonPaths(out_dir)
+    found = {}
+    for episode in episodes:
+        given = load_delivery_inputs(paths.episode(episode).delivery_inputs(market))
+        settings = dataclasses.replace(given.settings, out_dir=out_dir)
+        source = dataclasses.replace(given.source, mix_audio=paths.episode(episode).mix_audio)
+        found[episode] = dataclasses.replace(given, source=source, settings=settings)
     return found
+
+
+def check_unedited(out_dir: Path, market: str, inputs: dict[str, DeliveryInputs]) -> None:
+    """Refuse (naming the file) when a person edited a delivery that re-rendering would overwrite."""
+    paths, ledger = SeasonPaths(out_dir), Ledger(out_dir)
+    for episode, given in inputs.items():
+        ledger.check(paths.episode(episode).market(market).deliveries(given.settings.preview))
+
+
+@dataclass(frozen=True)
+class Redelivery:
+    results: tuple[MarketResult, ...]
+    ran: dict[str, int]  # stage -> times its work ran (the rest was reused)
+
+    @property
+    def files(self) -> tuple[Path, ...]:
+        return tuple(f for r in self.results for f in r.files)
+
+
+def redeliver(out_dir: Path, inputs: dict[str, DeliveryInputs], *, takes: dict[str, dict[int, Path]] | None = None,
+              on_step: Step | None = None) -> Redelivery:
+    """Make these episodes' deliveries again from their saved inputs (finished stages are reused: a post-edit
+    redoes translation onwards, a take the dub onwards), and record them in the journal and the summary."""
+    paths = SeasonPaths(out_dir)
+    ledger, store, journal = Ledger(out_dir), ResultStore(paths.results), Journal(paths.journal)
+    results = []
+    for episode in sorted(inputs):
+        given = inputs[episode]
+        result = market_delivery(given.source, given.market, given.settings, store, ledger, on_step,
+                                 takes=(takes or {}).get(episode))
+        journal.record(Entry(episode, result.market, "done" if result.ran else "cached",
+                             round(sum(result.seconds.values()), 1),
+                             stages={k: round(v, 2) for k, v in result.seconds.items()}))
+        results.append(result)
+    _update_summary(out_dir, results, ledger)
+    return Redelivery(tuple(results), dict(store.ran))
+
+
+def _update_summary(out_dir: Path, results: Sequence[MarketResult], ledger: Ledger) -> None:
+    """The season summary with these deliveries' rows replaced (the others as the run left them)."""
+    path = out_dir / "season-summary.json"
+    try:
+        previous = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        previous = {}
+    fresh = {(r.episode, r.market): _summary_row(r) for r in results}
+    rows = [fresh.pop((row.get("episode"), row.get("market")), row) for row in previous.get("deliveries", [])]
+    rows += list(fresh.values())
+    differing = season_inconsistencies(out_dir, [(str(row["episode"]), str(row["market"])) for row in rows
+                                                 if row.get("status") != "failed"])
+    ledger.record(write_season_summary(rows, out_dir, stage_seconds=previous.get("stage_seconds", {}),
+                                       inconsistent=differing))

@@ -26,6 +26,9 @@ os.environ.setdefault("LOCALIZE_PREFECT_HOME", str(REPO / ".prefect-test"))
 # Fresh task-result storage per test session: a flow's first run really does the model work.
 _RESULTS = tempfile.mkdtemp(prefix="localize-prefect-results-")
 os.environ["PREFECT_LOCAL_STORAGE_PATH"] = _RESULTS
+from flows.settings import configure_prefect  # noqa: E402  (before any test module imports Prefect)
+
+configure_prefect()
 atexit.register(shutil.rmtree, _RESULTS, ignore_errors=True)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -44,3 +45,15 @@ def test_every_external_program_is_run_by_its_one_adapter() -> None:
     assert {Path(p).name for p in runners} <= allowed, runners
     exports = [path for path in (REPO / "localize").rglob("*.py") if ".export(" in path.read_text(encoding="utf-8")]
     assert exports == []  # pydub's export runs its own ffmpeg, outside media.run_ffmpeg
+
+
+def test_importing_the_flows_changes_no_setting_and_writes_nothing(tmp_path: Path) -> None:
+    """Prefect is configured by whoever runs a flow (`localize run`, the tests' conftest), not on import."""
+    probe = ("import os, sys; before = dict(os.environ); import flows.season, flows.launch, localize.season_run; "
+             "changed = sorted(k for k in os.environ if os.environ.get(k) != before.get(k)); "
+             "sys.exit(f'environment changed: {changed}' if changed else 0)")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "LOCALIZE_PREFECT"))}
+    env["PYTHONPATH"] = str(REPO)
+    done = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert list(tmp_path.iterdir()) == []  # no ./.prefect

@@ -193,10 +193,8 @@ def find_takes(takes_dir: Path, known: dict[str, set[int]]) -> tuple[dict[str, d
 def import_takes(takes_dir: Path, out_dir: Path, market: str, *, force: bool = False,
                  on_step: Callable[[str], None] | None = None) -> TakesResult:
     """Dub every episode that has takes with them (synthetic voice for the rest) and re-render its deliveries."""
-    from localize.kit import _moved, season_translations
-    from localize.ledger import Ledger
-    from localize.pipeline import load_delivery_inputs, market_delivery
-    from localize.store import ResultStore
+    from localize.kit import season_translations
+    from localize.season_run import check_unedited, delivery_inputs, redeliver
 
     code = get_market(market).code
     translations = season_translations(out_dir, code)
@@ -205,20 +203,11 @@ def import_takes(takes_dir: Path, out_dir: Path, market: str, *, force: bool = F
     if not found:
         raise UserError(f"{takes_dir}: no takes for {code} of {out_dir} (expected files such as "
                         f"{take_name(next(iter(known), 'ep01'), 0)})")
-    season = SeasonPaths(out_dir)
-    ledger = Ledger(out_dir)
-    inputs = {ep: _moved(load_delivery_inputs(season.episode(ep).delivery_inputs(code)), out_dir, ep)
-              for ep in found}
+    inputs = delivery_inputs(out_dir, code, sorted(found))
     if not force:
-        for ep, given in inputs.items():
-            ledger.check(season.episode(ep).market(code).deliveries(given.settings.preview))
-    store = ResultStore(season.results)
-    files: list[Path] = []
-    for ep in sorted(found):
-        given = inputs[ep]
-        result = market_delivery(given.source, given.market, given.settings, store, ledger, on_step,
-                                 takes={i: p.resolve() for i, p in found[ep].items()})
-        files += result.files
+        check_unedited(out_dir, code, inputs)
+    done = redeliver(out_dir, inputs, takes={ep: {i: p.resolve() for i, p in takes.items()}
+                                             for ep, takes in found.items()}, on_step=on_step)
     missing = {ep: tuple(sorted(known[ep] - set(found[ep]))) for ep in sorted(found)}
     return TakesResult(code, tuple(sorted(found)), sum(len(t) for t in found.values()), missing, tuple(ignored),
-                       tuple(files), dict(store.ran))
+                       done.files, done.ran)
