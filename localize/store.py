@@ -17,7 +17,8 @@ import logging
 import pickle
 import threading
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from enum import Enum
 from pathlib import Path
 from typing import Any, TypeVar
@@ -26,6 +27,8 @@ from localize.fsutil import sha256_file, write_bytes_atomic
 from localize.stages import code_version, get_stage
 
 T = TypeVar("T")
+_RECORD_LOCKS: dict[str, threading.Lock] = {}  # record path -> lock, shared by every store of this process
+_RECORD_LOCKS_GUARD = threading.Lock()
 log = logging.getLogger("localize")
 
 def _canonical(value: Any) -> Any:
@@ -88,6 +91,10 @@ class ResultStore:
             where = "|".join(f"{path.parent.name}/{path.name}" for path in outputs)
             key = f"{key}-{hashlib.sha256(where.encode()).hexdigest()[:8]}"
         record = self.record_path(stage, key)
+        with self._holding(record):  # the same work asked twice at once (two markets, one episode) runs once
+            return self._run(stage, record, work, outputs)
+
+    def _run(self, stage: str, record: Path, work: Callable[[], T], outputs: Sequence[Path]) -> T:
         saved = self._load(record, outputs)
         if saved is not None:
             with self._lock:
@@ -101,6 +108,14 @@ class ResultStore:
         with self._lock:
             self.ran[stage] += 1
         return value
+
+    @contextmanager
+    def _holding(self, record: Path) -> Iterator[None]:
+        """One lock per record, for the threads of this process (processes apart may still both work)."""
+        with _RECORD_LOCKS_GUARD:
+            lock = _RECORD_LOCKS.setdefault(str(record), threading.Lock())
+        with lock:
+            yield
 
     @staticmethod
     def _load(record: Path, outputs: Sequence[Path]) -> Any:

@@ -83,3 +83,26 @@ def test_the_same_work_written_to_two_places_is_reused_in_both(tmp_path: Path) -
         for out in outputs:
             store.run("preview", keyed("preview", video="ep01"), lambda out=out: make(out), [out])
     assert store.ran["preview"] == 2 and store.reused["preview"] == 2
+
+
+def test_the_same_work_asked_twice_at_once_runs_once(tmp_path: Path) -> None:
+    """Two markets of one episode ask for its dialogue bed together: one makes it, the other reuses it."""
+    import threading
+    import time
+
+    calls: list[int] = []
+
+    def work() -> str:
+        calls.append(1)
+        time.sleep(0.2)
+        return "bed"
+
+    stores = [ResultStore(tmp_path), ResultStore(tmp_path)]  # each market's own (scoped) store
+    threads = [threading.Thread(target=store.run, args=("dialogue", keyed("dialogue", audio="ep01"), work))
+               for store in stores]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(calls) == 1 and sum(s.ran["dialogue"] for s in stores) == 1
+    assert sum(s.reused["dialogue"] for s in stores) == 1
