@@ -17,13 +17,12 @@ from typing import Any
 from prefect import flow
 
 from flows.season import SeasonResult, preflight, season_flow
-from localize.asr import AsrOptions
 from localize.asr.dialects import check_dialect
-from localize.asr.source import PictureOptions
 from localize.config import CONFIG_NAME, Config, load_config
 from localize.errors import InputFormatError, UserError
 from localize.markets import Market, parse_markets
 from localize.picture.band import BandSpec
+from localize.pipeline import RunSettings
 from localize.plugins import load_plugins
 from localize.subtitle.platforms import get_platform
 
@@ -59,9 +58,7 @@ class PreparedRun:
     request: RunRequest
     config: Config
     markets: tuple[Market, ...]
-    asr: AsrOptions
-    picture: PictureOptions
-    glossary_dir: Path | None
+    settings: RunSettings  # what every stage reads: localize.toml with the request's flags applied
     episodes: tuple[Path, ...]
 
 
@@ -106,7 +103,9 @@ def prepare(request: RunRequest) -> PreparedRun:
         config = dataclasses.replace(config, platform=request.platform)
     glossaries = glossary_dir(request.glossaries)
     episodes = preflight(request.season, markets, request.out, request.force, glossaries)
-    return PreparedRun(request, config, markets, asr, picture, glossaries, tuple(episodes))
+    settings = config.run_settings(request.out, glossary_dir=glossaries, preview=request.preview, asr=asr,
+                                   picture=picture)
+    return PreparedRun(request, config, markets, settings, tuple(episodes))
 
 
 def execute(run: PreparedRun) -> SeasonResult:
@@ -114,11 +113,8 @@ def execute(run: PreparedRun) -> SeasonResult:
     request = run.request
     flow_on_runner, in_process = season_flow(request.runner, request.workers)
     result: SeasonResult = flow_on_runner(
-        request.season, run.markets, request.out, asr=run.asr, episodes=run.episodes,
-        glossary_dir=run.glossary_dir, preview=request.preview, show_progress=request.show_progress and in_process,
-        force=request.force, cover=run.config.cover, cover_auto=run.config.cover_auto, picture=run.picture,
-        in_process=in_process, memory=run.config.memory_for(request.out), removal=run.config.removal,
-        platform=run.config.platform)
+        request.season, run.markets, request.out, run.settings, episodes=run.episodes,
+        show_progress=request.show_progress and in_process, force=request.force, in_process=in_process)
     return result
 
 

