@@ -330,6 +330,20 @@ def cmd_markets(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_findings(args: argparse.Namespace) -> int:
+    from localize.findings import catalogue
+
+    rows = sorted(catalogue().values(), key=lambda c: (c.stage, c.code))
+    if args.json:
+        print(json.dumps([{"code": c.code, "severity": c.severity.value, "stage": c.stage, "meaning": c.meaning}
+                          for c in rows], ensure_ascii=False, indent=2))
+        return 0
+    width = max(len(c.code) for c in rows)
+    for c in rows:
+        print(f"{c.code:<{width}}  {c.severity.value:<7}  {c.stage:<13}  {c.meaning}")
+    return 0
+
+
 def cmd_engines(args: argparse.Namespace) -> int:
     from localize.translate import engine_names
 
@@ -549,6 +563,12 @@ def build_parser() -> argparse.ArgumentParser:
     mk = sub.add_parser("markets", help="list markets and their subtitle, voice and loudness rules")
     _add_common(mk)
     mk.set_defaults(func=cmd_markets)
+
+    fi = sub.add_parser("findings", help="every code a QA report can carry: its severity and what it means",
+                        description="The codes in the QA reports (OUT/<market>/<episode>.qa.json, `localize qa`), "
+                                    "with their usual severity (errors hold a delivery for review) and meaning.")
+    fi.add_argument("--json", action="store_true", help="as JSON, for tools")
+    fi.set_defaults(func=cmd_findings)
 
     en = sub.add_parser("engines", help="list translation engines and how to choose one per market")
     en.set_defaults(func=cmd_engines)

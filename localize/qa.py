@@ -5,7 +5,18 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from localize.asr.flags import source_flag
+from localize.translate.glossary import FORBIDDEN, KINDS
 from localize.types import Finding, QAReport, Severity, TextBand, Transcript, Translation
+
+# Codes this module adds to the stages' own: severity and meaning.
+CODES: dict[str, tuple[Severity, str]] = {
+    "mt-shortened": (Severity.INFO, "the line was rendered shorter to be read in its time"),
+    "mt-retried": (Severity.INFO, "the engine was asked again: its earlier answers failed the checks"),
+    "mt-term-placed": (Severity.INFO, "glossary terms the engine left out, placed back by term repair"),
+    **{f"glossary-{kind}": (Severity.ERROR, "a word the market forbids is used" if kind == FORBIDDEN
+                            else f"a glossary {kind} not rendered as approved ({meaning})")
+       for kind, meaning in KINDS.items()},
+}
 
 
 def _short(text: str, limit: int = 60) -> str:
@@ -26,7 +37,7 @@ def translation_findings(translation: Translation) -> list[Finding]:
             ))
         if line.before_shortening:
             findings.append(Finding(
-                code="mt-shortened", severity=Severity.INFO, stage="translate",
+                code="mt-shortened", severity=CODES["mt-shortened"][0], stage="translate",
                 start_ms=line.start_ms, end_ms=line.end_ms,
                 message=f"line {line.index + 1}: rendered shorter to be read in its time "
                         f"({len(line.before_shortening)} -> {len(line.target)} characters; was "
@@ -34,14 +45,14 @@ def translation_findings(translation: Translation) -> list[Finding]:
             ))
         if line.terms_placed:
             findings.append(Finding(
-                code="mt-term-placed", severity=Severity.INFO, stage="translate",
+                code="mt-term-placed", severity=CODES["mt-term-placed"][0], stage="translate",
                 start_ms=line.start_ms, end_ms=line.end_ms,
                 message=f"line {line.index + 1}: glossary terms the engine's answer left out, placed by term "
                         f"repair: {', '.join(line.terms_placed)} — now {_short(line.target)!r}",
             ))
         if line.attempts > 1:
             findings.append(Finding(
-                code="mt-retried", severity=Severity.INFO, stage="translate",
+                code="mt-retried", severity=CODES["mt-retried"][0], stage="translate",
                 start_ms=line.start_ms, end_ms=line.end_ms,
                 message=f"line {line.index + 1}: asked {line.attempts} times (earlier answers failed the checks)",
             ))
@@ -49,7 +60,7 @@ def translation_findings(translation: Translation) -> list[Finding]:
     for miss in translation.glossary_misses:
         hit = by_index.get(miss.line_index)
         findings.append(Finding(
-            code=f"glossary-{miss.kind}", severity=Severity.ERROR, stage="glossary",
+            code=f"glossary-{miss.kind}", severity=CODES[f"glossary-{miss.kind}"][0], stage="glossary",
             start_ms=hit.start_ms if hit else None, end_ms=hit.end_ms if hit else None,
             message=f"line {miss.line_index + 1}: {miss.message}",
         ))

@@ -93,17 +93,27 @@ def lint_file(path: Path | str, options: LintOptions) -> LintResult:
     return LintResult(report, read, thumbnails)
 
 
+# Codes a subtitle file's check adds to the subtitle rules' (localize.subtitle.lint.CODES).
+CODES: dict[str, tuple[Severity, str]] = {
+    "malformed-cue": (Severity.WARNING, "a cue the file's reader could not read (skipped)"),
+    "chinese-left": (Severity.ERROR, "Chinese characters left in a cue of another language"),
+    "glossary-untranslated": (Severity.ERROR, "a glossary term left in Chinese"),
+    "glossary-forbidden": (Severity.ERROR, "a word the market forbids"),
+    "outside-safe-area": (Severity.ERROR, "text outside the platform's safe area"),
+}
+
+
 def _where(number: int, cue: Cue) -> str:
     return f"cue {number} at {format_timecode(cue.start_ms)}"
 
 
-def _finding(code: str, severity: Severity, message: str, cue: Cue | None = None) -> Finding:
-    return Finding(code=code, severity=severity, message=message, stage=STAGE,
+def _finding(code: str, message: str, cue: Cue | None = None) -> Finding:
+    return Finding(code=code, severity=CODES[code][0], message=message, stage=STAGE,
                    start_ms=cue.start_ms if cue else None, end_ms=cue.end_ms if cue else None)
 
 
 def _read_findings(read: SubtitleRead) -> list[Finding]:
-    return [_finding("malformed-cue", Severity.WARNING,
+    return [_finding("malformed-cue",
                      f"line {p.line_no}: {p.problem} (skipped)" if p.line_no else f"{p.problem} (skipped)")
             for p in read.problems]
 
@@ -118,13 +128,13 @@ def _text_findings(cues: Sequence[Cue], market: Market, glossary: Glossary | Non
         text = " ".join(cue.lines)
         flag = chinese_left(text, market.language)
         if flag is not None and market.language != "zh":
-            findings.append(_finding(flag.code, Severity.ERROR, f"{_where(number, cue)}: {flag.message}", cue))
+            findings.append(_finding(flag.code, f"{_where(number, cue)}: {flag.message}", cue))
         if glossary is not None:
             for miss in glossary.verify(number - 1, text, text):
                 code = "glossary-forbidden" if miss.kind == "forbidden" else "glossary-untranslated"
                 message = miss.message if miss.kind == "forbidden" else \
                     f"glossary term {miss.source_term} left in Chinese; should be rendered {miss.expected!r}"
-                findings.append(_finding(code, Severity.ERROR, f"{_where(number, cue)}: {message}", cue))
+                findings.append(_finding(code, f"{_where(number, cue)}: {message}", cue))
     return findings
 
 
@@ -135,7 +145,7 @@ def _placement_findings(path: Path, platform: str) -> list[Finding]:
         if where:
             cue = Cue(placement.start_ms, placement.end_ms, placement.lines)
             text = " / ".join(placement.lines)
-            findings.append(_finding("outside-safe-area", Severity.ERROR,
+            findings.append(_finding("outside-safe-area",
                                      f"event at {format_timecode(placement.start_ms)}: text {where} of the "
                                      f"{platform} safe area: {text!r}", cue))
     return findings

@@ -16,6 +16,7 @@ from stub_engines import EchoEngine
 
 import localize.store
 from localize import media
+from localize.findings import catalogue
 from localize.journal import read_status
 from localize.markets import EngineSpec, Market, get_market, with_engine
 from localize.paths import SeasonPaths
@@ -76,6 +77,7 @@ def test_a_season_delivers_every_episode_and_market_and_a_rerun_does_nothing_aga
         season: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
     first = run(season, out, markets())
+    assert not first.failures, first.failures
     assert sorted((r.episode, r.market) for r in first.results) == [
         ("ep01", "en-US"), ("ep01", "es-419"), ("ep02", "en-US"), ("ep02", "es-419")]
     for market in ("en-US", "es-419"):
@@ -94,6 +96,7 @@ def test_a_season_delivers_every_episode_and_market_and_a_rerun_does_nothing_aga
     status = read_status(SeasonPaths(out).journal)
     assert status is not None and {e.state for e in status.entries} == {"cached"}
     assert [r.report.findings for r in again.results] == [r.report.findings for r in first.results]
+    assert {f.code for r in first.results for f in r.report.findings} <= set(catalogue())  # every code defined
 
 
 def test_a_failing_market_does_not_stop_the_others_and_the_next_run_does_only_what_failed(

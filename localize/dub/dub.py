@@ -20,6 +20,7 @@ import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -260,18 +261,35 @@ def timecode(ms: int) -> str:
     return format_timecode(max(0, ms))
 
 
+# Every code the dub finds: severity and what it means for a reviewer.
+CODES: dict[str, tuple[Severity, str]] = {
+    "dub-skipped": (Severity.WARNING, "a line not voiced: its translation is unusable"),
+    "dub-take-missing": (Severity.WARNING, "no recorded take for the line: the synthetic voice speaks it"),
+    "dub-shortened": (Severity.INFO, "the line is spoken in a shorter wording to fit its time"),
+    "dub-truncated": (Severity.ERROR, "speech cut: the line does not fit even at the speed limit"),
+    "dub-too-fast": (Severity.WARNING, "spoken faster than the market's speed limit"),
+    "dub-borrowed": (Severity.WARNING, "the line runs past the original into the silence after it"),
+    "dub-loudness": (Severity.WARNING, "the dub's loudness is off the market's target"),
+    "dub-true-peak": (Severity.ERROR, "the dub's true peak is over the market's limit"),
+}
+
+
+def _finding(code: str, message: str = "", **where: Any) -> Finding:
+    return Finding(code=code, severity=CODES[code][0], stage="dub", message=message, **where)
+
+
 def dub_findings(track: DubTrack, market: Market) -> list[Finding]:
     """QA findings: lines that did not fit at the market's max speed, shortened lines, missing takes,
     and loudness off target."""
     findings = [f for p in track.placements for f in _placement_findings(p, market)]
     findings.extend(
-        Finding(code="dub-skipped", severity=Severity.WARNING, stage="dub",
+        _finding("dub-skipped",
                 message=f"line {index + 1} not voiced: its translation is unusable (see the translate findings)")
         for index in track.skipped
     )
     by_index = {p.line_index: p for p in track.placements}
     findings.extend(
-        Finding(code="dub-take-missing", severity=Severity.WARNING, stage="dub",
+        _finding("dub-take-missing",
                 start_ms=by_index[index].start_ms if index in by_index else None,
                 end_ms=by_index[index].end_ms if index in by_index else None,
                 message=f"line {index + 1}: no recorded take; the synthetic voice speaks it")
@@ -283,26 +301,23 @@ def dub_findings(track: DubTrack, market: Market) -> list[Finding]:
 
 def _placement_findings(p: DubPlacement, market: Market) -> list[Finding]:
     span = f"{timecode(p.start_ms)}-{timecode(p.end_ms)}"
-    where = {"start_ms": p.start_ms, "end_ms": p.end_ms, "stage": "dub"}
+    where = {"start_ms": p.start_ms, "end_ms": p.end_ms}
     found = []
     if p.shortened:
-        found.append(Finding(code="dub-shortened", severity=Severity.INFO, **where,  # type: ignore[arg-type]
+        found.append(_finding("dub-shortened", **where,
                              message=f"line {p.line_index + 1} at {span}: spoken shorter to fit: {p.text!r}"))
     if p.truncated_ms > 0:
-        found.append(Finding(
-            code="dub-truncated", severity=Severity.ERROR, **where,  # type: ignore[arg-type]
+        found.append(_finding("dub-truncated", **where,
             message=(f"line {p.line_index + 1} at {span}: {p.truncated_ms} ms of speech cut even at "
                      f"{p.speed:.2f}x and {p.borrowed_ms} ms borrowed; shorten the translation"
                      + (" or record the take again shorter" if p.voice == TAKE_VOICE else ""))))
     elif p.speed > market.max_dub_speed + _SPEED_EPSILON:
-        found.append(Finding(
-            code="dub-too-fast", severity=Severity.WARNING, **where,  # type: ignore[arg-type]
+        found.append(_finding("dub-too-fast", **where,
             message=(f"line {p.line_index + 1} at {span}: spoken at {p.speed:.2f}x, past the "
                      f"{market.max_dub_speed:.2f}x limit, even with {p.borrowed_ms} ms borrowed and "
                      f"{p.early_ms} ms early; shorten the translation")))
     elif p.borrowed_ms > 0:
-        found.append(Finding(
-            code="dub-borrowed", severity=Severity.WARNING, **where,  # type: ignore[arg-type]
+        found.append(_finding("dub-borrowed", **where,
             message=(f"line {p.line_index + 1} at {span}: too long at {market.max_dub_speed:.2f}x, runs "
                      f"{p.borrowed_ms} ms past the original line"
                      + (f" and starts {p.early_ms} ms early" if p.early_ms else "")
@@ -335,14 +350,12 @@ def _loudness_findings(track: DubTrack, market: Market) -> Sequence[Finding]:
     findings = []
     off = track.integrated_lufs - market.loudness_lufs
     if not math.isfinite(off) or abs(off) > _LOUDNESS_TOLERANCE_LU:
-        findings.append(Finding(
-            code="dub-loudness", severity=Severity.WARNING, stage="dub",
+        findings.append(_finding("dub-loudness",
             message=(f"dub measures {track.integrated_lufs:.1f} LUFS; {market.code} expects "
                      f"{market.loudness_lufs:.1f} ± {_LOUDNESS_TOLERANCE_LU:.0f} LU"),
         ))
     if track.true_peak_dbtp > market.true_peak_dbtp:
-        findings.append(Finding(
-            code="dub-true-peak", severity=Severity.ERROR, stage="dub",
+        findings.append(_finding("dub-true-peak",
             message=(f"dub true peak {track.true_peak_dbtp:.2f} dBTP exceeds the "
                      f"{market.true_peak_dbtp:.1f} dBTP limit of {market.code}"),
         ))

@@ -38,6 +38,19 @@ CODES = (
     GARBLED,
 )
 
+# What each check means for a reviewer (a finding "mt-<code>"); an error unless its flag says otherwise.
+MEANINGS: dict[str, str] = {
+    EMPTY: "no text in the translation",
+    CHINESE_LEFT: "Chinese characters left in the translation",
+    WRONG_SCRIPT: "letters of another script (a warning for a few Latin words in a non-Latin line)",
+    CJK_PUNCTUATION: "full-width punctuation left in (a warning)",
+    REPETITION: "the engine looped; the line was cut where the loop starts",
+    TOO_LONG: "far longer than the Chinese could mean",
+    COPIED_SOURCE: "the Chinese copied instead of translated",
+    EXAMPLE_DRIFT: "one of the prompt's examples repeated instead of a translation",
+    GARBLED: "undecodable or control characters",
+}
+
 MIN_HAN_WITHOUT_KANA = 5  # Japanese lines this long always have kana; "社長！" or "林暁" may not
 MAX_SAME_WORD_RUN = 4  # "no, no, no, no" is drama; a fifth in a row is a loop
 MAX_PHRASE_REPEATS = 2  # a phrase of 3+ words said three times is a loop
