@@ -1,4 +1,4 @@
-"""`localize dub script|import`: voice actors' takes (the work is in localize.dub.takes).
+"""`localize dub script|import`: voice actors' takes (the work is in localize.takes).
 
 `add_dub_parser(sub)` is called by `localize.cli.build_parser`.
 """
@@ -25,7 +25,7 @@ each episode with takes; lines without a take keep the synthetic voice and are f
 
 
 def cmd_dub_script(args: argparse.Namespace) -> int:
-    from localize.dub.takes import export_script
+    from localize.takes import export_script
 
     lines, files = export_script(args.out, args.market, args.to)
     characters = len({s.character for s in lines})
@@ -35,8 +35,8 @@ def cmd_dub_script(args: argparse.Namespace) -> int:
 
 
 def cmd_dub_import(args: argparse.Namespace) -> int:
-    from localize.dub.takes import import_takes
     from localize.plugins import load_plugins
+    from localize.takes import import_takes
 
     load_plugins()  # the run's engine or voice may be a plugin's
     result = import_takes(args.takes, args.out, args.market, force=args.force,

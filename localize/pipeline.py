@@ -25,13 +25,13 @@ from localize.dub import DubOptions, dub_findings
 from localize.dub.dialogue import DialogueBed, DialogueOptions, me_stem_for
 from localize.dub.dub import Shorten, dub_facts
 from localize.dub.voices import voice_for
-from localize.errors import UserError
+from localize.errors import MissingDependencyError, ModelError, UserError
 from localize.fsutil import write_bytes_atomic
 from localize.ledger import Ledger
 from localize.markets import Market, get_market
 from localize.paths import EpisodePaths
 from localize.picture.remove import CleanPicture, RemovalOptions
-from localize.speakers.diarize import DiarizeOptions
+from localize.speakers.diarize import Diarization, DiarizeOptions, model_identity
 from localize.speakers.stage import identify_speakers, market_cast
 from localize.stages import call
 from localize.store import ResultStore
@@ -205,8 +205,8 @@ def episode_source(video: Path, settings: RunSettings, store: ResultStore, ledge
         lambda: call("read-picture", info, settings.picture, speech=heard.speech)))
     transcript = combine(heard, picture, episode_script(video), detect_dialect=settings.asr.dialect == AUTO)
     fused = transcript  # characters from the season's registry (OUT/characters.json); script names win
-    transcript = timed("diarize", lambda: identify_speakers(store, asr_audio, fused, settings.out_dir, paths.episode,
-                                                            settings.speakers))
+    transcript = timed("diarize", lambda: identify_speakers(
+        fused, diarized(store, asr_audio, fused, settings.speakers, paths.episode), settings.out_dir, paths.episode))
     # A picture set aside against the speech (transcript.band is then None) is not cleaned either.
     shown = picture if transcript.band is not None else PictureText()
     clean = timed("clean-picture", lambda: clean_episode_picture(store, info, shown, settings, paths))
@@ -217,6 +217,19 @@ def episode_source(video: Path, settings: RunSettings, store: ResultStore, ledge
                          cover_for(transcript, settings.cover, settings.picture, settings.cover_auto,
                                    settings.removal.mode),
                          timed.seconds, clean)
+
+
+def diarized(store: ResultStore, audio_16k: Path, transcript: Transcript, options: DiarizeOptions,
+             episode: str) -> Diarization | None:
+    """Who speaks when (the diarize stage), or None: turned off, nothing said, or its weights missing."""
+    if not options.enabled or not transcript.segments:
+        return None
+    try:
+        return store.run("diarize", {"audio": audio_16k, "options": options, "model": model_identity()},
+                         lambda: call("diarize", audio_16k, options))
+    except (MissingDependencyError, ModelError) as exc:
+        log.warning("%s: speakers not identified (%s); lines keep the script's speakers", episode, exc)
+        return None
 
 
 def glossary_paths(settings: RunSettings, market: Market, season_dir: Path) -> tuple[Path, ...]:
@@ -324,7 +337,7 @@ def market_delivery(source: EpisodeSource, market: Market, settings: RunSettings
                     ledger: Ledger | None = None, on_step: Step | None = None,
                     takes: dict[int, Path] | None = None) -> MarketResult:
     """One market's subtitles, dub, preview and QA report for one episode (`takes`: line index -> a
-    voice actor's WAV, localize.dub.takes; the other lines are synthetic)."""
+    voice actor's WAV, localize.takes; the other lines are synthetic)."""
     store = season_store.scoped()
     paths = EpisodePaths(settings.out_dir, source.video.stem)
     folder = paths.market(market.code)

@@ -16,7 +16,6 @@ import pytest
 
 from localize import media
 from localize.asr.source import PictureOptions
-from localize.dub.takes import find_takes, parse_take_name, take_name
 from localize.dub.wav import Audio, read_wav, write_wav
 from localize.errors import UserError
 from localize.ledger import Ledger
@@ -24,6 +23,7 @@ from localize.markets import EngineSpec, Market, get_market, with_engine
 from localize.paths import SeasonPaths
 from localize.pipeline import RunSettings, episode_source, market_delivery
 from localize.store import ResultStore
+from localize.takes import find_takes, parse_take_name, take_name
 from localize.translate import engines
 
 ENGINE = "takes-stub"

@@ -111,3 +111,24 @@ def test_the_architecture_notes_draw_every_stage_of_the_table() -> None:
     for stage in STAGES:
         assert f"`{stage.name}`" in notes, f"docs/architecture.md does not mention the stage {stage.name}"
         assert ", ".join(stage.inputs) in notes, f"docs/architecture.md: inputs of {stage.name} out of date"
+
+
+# Modules that run or use a whole season: only they may import the run's bookkeeping.
+ABOVE = {"localize/pipeline.py", "localize/season_run.py", "localize/kit.py", "localize/takes.py",
+         "localize/config.py", "localize/cli.py", "localize/cli_dub.py", "localize/cli_kit.py", "localize/cli_cast.py",
+         "localize/cli_memory.py", "localize/cli_glossary.py"}
+BOOKKEEPING = {"localize.store", "localize.ledger", "localize.journal", "localize.pipeline", "localize.season_run"}
+
+
+def test_no_module_below_the_season_run_imports_its_bookkeeping() -> None:
+    """The library's stages never reach up to the store, ledger, journal, pipeline or season run."""
+    offenders = []
+    for file in sorted((ROOT / "localize").rglob("*.py")):
+        name = file.relative_to(ROOT).as_posix()
+        if name in ABOVE:
+            continue
+        for node in ast.walk(ast.parse(file.read_text(encoding="utf-8"))):
+            modules = ([alias.name for alias in node.names] if isinstance(node, ast.Import)
+                       else [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            offenders += [f"{name} imports {module}" for module in modules if module in BOOKKEEPING]
+    assert offenders == []

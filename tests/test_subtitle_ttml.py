@@ -275,7 +275,7 @@ def test_random_corruptions_of_real_files_never_crash(tmp_path: Path, seed: int)
 
 
 @pytest.mark.parametrize("fmt", ["srt", "vtt"])
-@pytest.mark.parametrize("text", ["—>", "a → b", "wait —> go"])
+@pytest.mark.parametrize("text", ["—>", "a → b", "wait —> go", "0—>"])
 def test_an_arrow_in_the_text_is_text_not_a_timing_line(tmp_path: Path, fmt: str, text: str) -> None:
     """Found by the round-trip property: "—>" is read as "-->" only after a time (an input method's timing line)."""
     path = write_subtitles([Cue(0, 1000, (text,))], tmp_path / f"ep.{fmt}", fmt, language="en")

@@ -1,33 +1,25 @@
-"""The speakers stage as the pipeline runs it: diarize through the result store, then assign characters."""
+"""The speakers stage as the pipeline runs it: the episode's diarization (kept by the pipeline's store)
+assigned to the season's characters, and each market's cast."""
 
 from __future__ import annotations
 
 import logging
 from pathlib import Path
 
-from localize.errors import MissingDependencyError, ModelError
 from localize.markets import Market
 from localize.speakers.assign import assign_speakers
-from localize.speakers.diarize import Diarization, DiarizeOptions, model_identity
+from localize.speakers.diarize import Diarization
 from localize.speakers.registry import CharacterRegistry
-from localize.stages import call
-from localize.store import ResultStore
 from localize.types import Transcript
 
 log = logging.getLogger("localize")
 
 
-def identify_speakers(store: ResultStore, audio_16k: Path, transcript: Transcript, out_dir: Path, episode: str,
-                      options: DiarizeOptions) -> Transcript:
-    """Each segment's character (script names first), linked to the season's registry in `out_dir`."""
-    if not options.enabled or not transcript.segments:
-        return transcript
-    try:
-        diarization: Diarization = store.run(
-            "diarize", {"audio": audio_16k, "options": options, "model": model_identity()},
-            lambda: call("diarize", audio_16k, options))
-    except (MissingDependencyError, ModelError) as exc:
-        log.warning("%s: speakers not identified (%s); lines keep the script's speakers", episode, exc)
+def identify_speakers(transcript: Transcript, diarization: Diarization | None, out_dir: Path,
+                      episode: str) -> Transcript:
+    """Each segment's character (script names first), linked to the season's registry in `out_dir`;
+    without a diarization (turned off, or its weights missing) the transcript as it is."""
+    if diarization is None or not transcript.segments:
         return transcript
     return assign_speakers(transcript, diarization, CharacterRegistry.in_folder(out_dir), episode)
 

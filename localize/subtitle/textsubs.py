@@ -155,8 +155,9 @@ def _blocks(text: str) -> list[list[tuple[int, str]]]:
     for no, line in enumerate(text.split("\n"), 1):
         if line.strip():
             ascii_line = timing_text(line)
-            # "—>" or "→" after a time is a timing line typed by an input method; in text ("—>") it stays text.
-            timed = "-->" in line or re.search(r"\d\s*-->", ascii_line) is not None
+            # "—>" or "→" after a time ("00:01,500 —>") is a timing line typed by an input method; in text
+            # ("—>", "0—>") it stays text.
+            timed = "-->" in line or re.search(r"\d[:.,]\d+\s*-->", ascii_line) is not None
             current.append((no, (ascii_line if timed else line).rstrip()))
         elif current:
             blocks.append(current)
