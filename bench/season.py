@@ -1,8 +1,8 @@
 """Season benchmark: wall time per pipeline stage, ASR CER and real-time factor, translation chrF and QA.
 
-The work is the pipeline's own (localize.pipeline.episode_source / market_delivery), run on the
-built-in sample season with a fresh OUT and a fresh ResultStore, so every stage really runs; stage
-seconds are the sums of EpisodeSource.seconds and MarketResult.seconds. Models are loaded first,
+The work is the season run's own (localize.season_run.run_season, one worker so stage times do not
+overlap), on the built-in sample season with a fresh OUT and a fresh result store, so every stage
+really runs; stage seconds are the run's own per-stage sums. Models are loaded first,
 timed apart. Only the .mp4 files are copied into the season folder the run reads, so no script
 is beside a video and the transcript comes from the speech and the picture alone; the scripts and
 the reference translations are read from the generated sample folder.
@@ -36,15 +36,15 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from localize import media  # noqa: E402
 from localize.asr import load_model, transcribe  # noqa: E402
-from localize.ledger import Ledger  # noqa: E402
 from localize.markets import parse_markets  # noqa: E402
-from localize.paths import EpisodePaths, SeasonPaths  # noqa: E402
+from localize.paths import EpisodePaths  # noqa: E402
 from localize.picture.ocr import load_engine  # noqa: E402
-from localize.pipeline import RunSettings, episode_source, market_delivery  # noqa: E402
+from localize.pipeline import RunSettings  # noqa: E402
 from localize.sample import generate_season  # noqa: E402
 from localize.scoring import cer, chrf  # noqa: E402
-from localize.store import ResultStore  # noqa: E402
+from localize.season_run import ThreadSubmitter, run_season  # noqa: E402
 from localize.translate.checks import REPETITION, check_line  # noqa: E402
 from localize.translate.glossary import default_directory  # noqa: E402
 from localize.translate.hf_adapter import load_causal_lm  # noqa: E402
@@ -115,8 +115,20 @@ def main() -> int:
             load_causal_lm(model)
         setup["MT model load"] = time.perf_counter() - t0
 
-        store, ledger = ResultStore(SeasonPaths(out).results), Ledger(out)
-        pipeline_wall = 0.0
+        submit = ThreadSubmitter(workers=1)
+        try:
+            season = run_season(videos, markets, settings, submit, show_progress=True)
+        finally:
+            submit.close()
+        if season.failures:
+            for failure in season.failures:
+                print(f"FAILED {failure.episode} [{failure.market}] ({failure.fault}): {failure.error}")
+            return 1
+        pipeline_wall = season.seconds
+        stages.update(season.stage_seconds)
+        reused = sum(season.reused.values())
+        qa_errors = season.errors
+        lufs = [r.dub.integrated_lufs for r in season.results if r.dub]
         audio_ms = 0
         fused_cer: list[tuple[str, str]] = []
         asr_seconds = dict.fromkeys(BEAMS, 0.0)
@@ -125,21 +137,14 @@ def main() -> int:
         unaligned: Counter[str] = Counter()
         facts: dict[str, Counter[str]] = {m.code: Counter() for m in markets}
         repetitions: Counter[str] = Counter()
-        qa_errors = 0
-        lufs: list[float] = []
         for video in videos:
             ep = video.stem
             script = read_tsv(args.season / f"{ep}.script.tsv")
             reference = "".join(row["text"] for row in script)
-            t0 = time.perf_counter()
-            source = episode_source(video, settings, store, ledger)
-            pipeline_wall += time.perf_counter() - t0
-            for name, seconds in source.seconds.items():
-                stages[name] += seconds
-            audio_ms += source.info.duration_ms
-            fused_cer.append(("".join(s.text for s in source.transcript.segments), reference))
-
             paths = EpisodePaths(out, ep)
+            audio_ms += media.probe(video).duration_ms
+            fused = json.loads(paths.transcript.read_text(encoding="utf-8"))
+            fused_cer.append(("".join(s["text"] for s in fused["segments"]), reference))
             for beam in BEAMS:
                 t0 = time.perf_counter()
                 heard = transcribe(paths.asr_audio, dataclasses.replace(settings.asr, beam_size=beam))
@@ -147,14 +152,6 @@ def main() -> int:
                 asr_cer[beam].append(("".join(s.text for s in heard.segments), reference))
 
             for market in markets:
-                t0 = time.perf_counter()
-                result = market_delivery(source, market, settings, store, ledger)
-                pipeline_wall += time.perf_counter() - t0
-                for name, seconds in result.seconds.items():
-                    stages[name] += seconds
-                qa_errors += result.report.errors
-                if result.dub:
-                    lufs.append(result.dub.integrated_lufs)
                 qa = json.loads(paths.market(market.code).qa_json.read_text(encoding="utf-8"))
                 for key in ("lines", "lines_retried", "lines_with_errors", "lines_shortened"):
                     facts[market.code][key] += int(qa[key])
@@ -167,7 +164,6 @@ def main() -> int:
                 mt_pairs[market.code][0].extend(hyps)
                 mt_pairs[market.code][1].extend(
                     row["text"] for row in read_tsv(args.season / f"{ep}.ref.{market.language}.tsv"))
-        reused = sum(store.reused.values())
 
     stage_total = sum(stages.values())
     audio_s = audio_ms / 1000

@@ -161,6 +161,7 @@ class SeasonResult:
     failures: tuple[Failure, ...] = ()
     ran: dict[str, int] = field(default_factory=dict)  # stage -> times its work really ran
     reused: dict[str, int] = field(default_factory=dict)  # stage -> times a finished result was reused
+    stage_seconds: dict[str, float] = field(default_factory=dict)  # stage -> seconds, all pieces together
 
     @property
     def errors(self) -> int:
@@ -223,7 +224,8 @@ def run_season(episodes: Sequence[Path], markets: Sequence[Market], settings: Ru
     ledger.record(write_season_summary(rows, out_dir, stage_seconds=dict(stage_seconds), inconsistent=differing))
     seconds = time.perf_counter() - started
     journal.finish(seconds, dict(stage_seconds))
-    return SeasonResult(out_dir, tuple(results), seconds, tuple(failures), dict(store.ran), dict(store.reused))
+    return SeasonResult(out_dir, tuple(results), seconds, tuple(failures), dict(store.ran), dict(store.reused),
+                        dict(stage_seconds))
 
 
 def _finished(handle: Handle[EpisodeSource]) -> EpisodeSource | None:

@@ -16,6 +16,7 @@ from localize import media
 from localize.asr.source import PictureText
 from localize.dub.dialogue import DialogueBed
 from localize.markets import Market
+from localize.speakers.diarize import Diarization, SpeakerTurn, Voiceprint
 from localize.types import DubTrack, Segment, Transcript, Translation
 
 CALLS: Counter[str] = Counter()
@@ -63,5 +64,24 @@ def render_preview(video: Path, audio: Path, ass: Path, dst: Path, **_: Any) -> 
     return Path(dst)
 
 
-STAND_INS = {"transcribe": transcribe, "read-picture": read_picture, "dialogue": prepare_bed, "dub": dub_episode,
-             "preview": render_preview}
+# Each episode's voices, as unit vectors along axes: ep01 and ep02 share the voice on axis 0 (the same
+# character), every other voice is its own. A third episode shares axis 1 with ep01.
+VOICES = {"ep01": (0, 1), "ep02": (0, 2), "ep03": (1, 3)}
+
+
+def diarize(audio: Path, options: Any = None) -> Diarization:
+    _count("diarize")
+    episode = Path(audio).parent.name
+    duration = media.probe(audio).duration_ms
+    half = duration // 2
+    voices = []
+    for number, axis in enumerate(VOICES.get(episode, (9,)), start=1):
+        embedding = [0.0] * 16
+        embedding[axis] = 1.0
+        voices.append(Voiceprint(f"S{number}", tuple(embedding), 3000, 120.0 + 90 * (axis % 2)))
+    turns = (SpeakerTurn(0, half, "S1"), SpeakerTurn(half, duration, voices[-1].label))
+    return Diarization(turns, tuple(voices), model="stand-in")
+
+
+STAND_INS = {"diarize": diarize, "transcribe": transcribe, "read-picture": read_picture, "dialogue": prepare_bed,
+             "dub": dub_episode, "preview": render_preview}

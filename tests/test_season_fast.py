@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -63,9 +64,10 @@ def markets(es_engine: str = EchoEngine.name) -> list[Market]:
             with_engine(get_market("es-419"), EngineSpec(es_engine, "none"))]
 
 
-def run(season: Path, out: Path, chosen: Sequence[Market]) -> SeasonResult:
-    episodes = preflight(season, chosen, out)
-    settings = RunSettings(out_dir=out, speakers=DiarizeOptions(enabled=False))
+def run(season: Path, out: Path, chosen: Sequence[Market], only: Sequence[str] = (),
+        speakers: bool = False) -> SeasonResult:
+    episodes = [video for video in preflight(season, chosen, out) if not only or video.stem in only]
+    settings = RunSettings(out_dir=out, speakers=DiarizeOptions(enabled=speakers))
     submit = ThreadSubmitter(workers=2)
     try:
         return run_season(episodes, chosen, settings, submit)
@@ -153,3 +155,27 @@ def test_a_glossary_edit_rerenders_that_markets_deliveries_only(season: Path, tm
         series.rmdir()
     assert again.ran["translate"] == 2 and "transcribe" not in again.ran
     assert {r.market for r in again.results if r.ran} == {"es-419"}
+
+
+def test_two_runs_over_different_episodes_leave_the_same_characters_whatever_the_order(
+        season: Path, tmp_path: Path) -> None:
+    def season_in(out: Path, *runs: Sequence[str], together: bool = False) -> dict[str, Any]:
+        if together:  # two runs at once, each over its own episodes, sharing OUT
+            with ThreadPoolExecutor(2) as pool:
+                done = [pool.submit(run, season, out, markets()[:1], only, True) for only in runs]
+                assert not any(handle.result().failures for handle in done)
+        for only in runs if not together else ():
+            assert not run(season, out, markets()[:1], only, speakers=True).failures
+        return json.loads((out / "characters.json").read_text(encoding="utf-8"))
+
+    first_ep01 = season_in(tmp_path / "a", ["ep01"], ["ep02"])
+    first_ep02 = season_in(tmp_path / "b", ["ep02"], ["ep01"])
+    at_once = season_in(tmp_path / "c", ["ep01"], ["ep02"], together=True)
+    assert first_ep01 == first_ep02 == at_once
+    characters = first_ep01["characters"]
+    assert [c["name"] for c in characters] == ["Speaker 1", "Speaker 2", "Speaker 3"]
+    assert characters[0]["heard"] == ["ep01:S1", "ep02:S1"]  # the voice both episodes share: one character
+    assert all(c["voices"]["en-US"] for c in characters)  # cast, one voice each
+    assert len({c["voices"]["en-US"] for c in characters}) == 3
+    transcript = json.loads((tmp_path / "b" / "source" / "ep02.transcript.json").read_text(encoding="utf-8"))
+    assert transcript["segments"][0]["speaker"] == "Speaker 1"

@@ -261,3 +261,32 @@ def test_sample_season_lines_get_the_scripts_characters_without_the_script(sampl
     assert score.share >= 0.9, score
     assert score.split() == [], score.labels  # each character one label, the same in every episode
     assert len(score.labels) >= 4
+
+
+def test_the_registry_is_the_same_whatever_order_the_episodes_come_in(tmp_path: Path) -> None:
+    season = {"ep01": [(_voice("S1", 0, 210), "林晓"), (_voice("S2", 1, 100), None)],
+              "ep02": [(_voice("S1", 1, 102), None), (_voice("S2", 2, 150), None)],
+              "ep03": [(_voice("S1", 2, 151), None), (_voice("S2", 3, 120), None), (_voice("S3", 0, 208), None)]}
+    written = set()
+    for order in (("ep01", "ep02", "ep03"), ("ep03", "ep02", "ep01"), ("ep02", "ep03", "ep01")):
+        registry = CharacterRegistry.in_folder(tmp_path / "-".join(order))
+        for episode in order:
+            registry.link(episode, season[episode], lines=[(None, v.label) for v, _ in season[episode]])
+        written.add(registry.path.read_text(encoding="utf-8"))
+    assert len(written) == 1  # byte for byte
+    characters = CharacterRegistry.in_folder(tmp_path / "ep01-ep02-ep03").characters()
+    assert [c.name for c in characters] == ["林晓", "Speaker 1", "Speaker 2", "Speaker 3"]
+    assert characters[2].lines == {"ep02": 1, "ep03": 1} and characters[0].lines == {"ep01": 1, "ep03": 1}
+
+
+def test_a_rename_survives_episodes_that_come_in_before_it(tmp_path: Path) -> None:
+    registry = CharacterRegistry.in_folder(tmp_path)
+    registry.link("ep02", [(_voice("S1", 1, 100), None), (_voice("S2", 2, 150), None)])
+    registry.rename("Speaker 2", "王桂芳")  # the voice of base 2, auto-named while only ep02 was known
+    # ep01 arrives later: in episode order its voices come first (base 3 "Speaker 1", base 1 "Speaker 2")
+    registry.link("ep01", [(_voice("S1", 3, 120), None), (_voice("S2", 1, 101), None)])
+    names = {c.name: c for c in registry.characters()}
+    assert set(names) == {"Speaker 1", "Speaker 2", "王桂芳"}
+    assert names["王桂芳"].named_by == "person" and names["王桂芳"].heard == ("ep02:S2",)
+    assert names["Speaker 1"].heard == ("ep01:S1",) and names["Speaker 2"].heard == ("ep01:S2", "ep02:S1")
+    assert registry.link("ep02", [(_voice("S1", 1, 100), None), (_voice("S2", 2, 150), None)])["S2"].name == "王桂芳"

@@ -61,14 +61,14 @@ def script_names(segments: Sequence[Segment], turns: Sequence[SpeakerTurn], min_
 
 def assign_speakers(transcript: Transcript, diarization: Diarization, registry: CharacterRegistry, episode: str,
                     *, use_script: bool = True, options: LinkOptions | None = None) -> Transcript:
-    """The transcript with each segment's character, the registry linked and its line counts updated."""
+    """The transcript with each segment's character; the episode's voices and lines go into the registry."""
     segments = transcript.segments if use_script else tuple(replace(s, speaker=None) for s in transcript.segments)
     named = script_names(segments, diarization.turns)
-    matches = registry.link(episode, [(voice, named.get(voice.label)) for voice in diarization.voices], options)
     labels = segment_labels(segments, diarization.turns)
+    matches = registry.link(episode, [(voice, named.get(voice.label)) for voice in diarization.voices], options,
+                            lines=[(s.speaker, label) for s, label in zip(segments, labels, strict=True)])
     out = [_labelled(segment, matches.get(label) if label else None) for segment, label in zip(
         segments, labels, strict=True)]
-    registry.count_lines(episode, Counter(s.speaker for s in out if s.speaker))
     return replace(transcript, segments=tuple(out))
 
 
