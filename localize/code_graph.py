@@ -10,12 +10,16 @@ package on the way (Python runs them on import). Read with `ast`, nothing is imp
 from __future__ import annotations
 
 import ast
+import threading
 from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]  # the repository: localize/ and flows/ sit here
 PACKAGES = ("localize", "flows")
+# CPython 3.11's parser is not safe to run from several threads at once ("AST constructor recursion
+# depth mismatch"): the season run's threads reach here together on their first stage.
+_PARSING = threading.Lock()
 
 
 def module_file(module: str, root: Path = ROOT) -> Path | None:
@@ -33,7 +37,9 @@ def _imported(file: Path, module: str, root: Path) -> Iterable[str]:
     """The project modules `file` (the module `module`) imports: `import a.b`, `from a import b` (a module
     b, else a's own namespace), relative imports resolved; at any depth of the file."""
     package = module if file.name == "__init__.py" else module.rpartition(".")[0]
-    for node in ast.walk(ast.parse(file.read_bytes(), filename=str(file))):
+    with _PARSING:
+        tree = ast.parse(file.read_bytes(), filename=str(file))
+    for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             yield from (alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom):
