@@ -59,6 +59,7 @@ def localize_season(season_dir: Path, markets: Sequence[Market], out_dir: Path, 
     `settings`: the one settings object every stage reads (`Config.run_settings`; default: the built-in
     ones, delivering to `out_dir`). Before any work, runs `preflight` (bad videos, scripts, glossaries,
     unknown engines, and delivery files edited by a person or not written by localize, unless `force`);
+    a delivery a reviewer approved is kept as it is, unless `force`;
     a caller that already ran it passes `episodes`. `in_process=False` (Dask workers in other
     processes): no live progress text, which cannot travel to them.
     """
@@ -66,7 +67,7 @@ def localize_season(season_dir: Path, markets: Sequence[Market], out_dir: Path, 
     if episodes is None:
         episodes = preflight(season_dir, markets, out_dir, force, settings.glossary_dir)
     return run_season(episodes, markets, settings, PrefectSubmitter(), show_progress=show_progress,
-                      in_process=in_process)
+                      in_process=in_process, keep_approved=not force)
 
 
 RUNNERS = ("threads", "dask", "dask:ADDRESS")

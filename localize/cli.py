@@ -128,6 +128,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
+    from localize.decisions import Decisions
     from localize.journal import read_status
     from localize.paths import SeasonPaths
 
@@ -135,8 +136,10 @@ def cmd_status(args: argparse.Namespace) -> int:
     status = read_status(paths.journal)
     if status is None:
         raise UserError(f"{args.out}: no season run recorded here (expected {paths.journal})")
+    decisions = Decisions(args.out).all()
     if args.format == "json":
-        print(json.dumps(dataclasses.asdict(status), ensure_ascii=False, indent=2))
+        print(json.dumps({**dataclasses.asdict(status), "review": [dataclasses.asdict(d) for d in decisions.values()]},
+                         ensure_ascii=False, indent=2))
         return 0
     ended = f"finished {status.finished} in {status.seconds:.0f} s" if status.finished else "did not finish"
     print(f"last run: started {status.started}, {ended}")
@@ -150,10 +153,14 @@ def cmd_status(args: argparse.Namespace) -> int:
     for entry in status.entries:
         if entry.state == "failed":
             print(f"{entry.episode} [{entry.market}] failed ({entry.fault}): {entry.error}")
+    for (episode, market), decision in sorted(decisions.items()):
+        said = f": {decision.comment}" if decision.comment else ""
+        who = f" by {decision.reviewer}" if decision.reviewer else ""
+        print(f"{episode} [{market}] {decision.decision}{who} at {decision.at}{said}")
     if status.stage_seconds:
         print("time per stage: " + ", ".join(f"{k} {v:.0f} s" for k, v in status.stage_seconds.items()))
-    counts = {state: sum(1 for e in status.entries if e.state == state) for state in ("done", "cached", "failed",
-                                                                                      "pending")}
+    counts = {state: sum(1 for e in status.entries if e.state == state)
+              for state in ("done", "cached", "approved", "failed", "pending")}
     print(", ".join(f"{n} {state}" for state, n in counts.items()))
     return 1 if counts["failed"] or counts["pending"] else 0
 
@@ -620,6 +627,9 @@ def build_parser() -> argparse.ArgumentParser:
     from localize.cli_dub import add_dub_parser
 
     add_dub_parser(sub)  # dub script / import (voice actors' takes)
+    from localize.cli_review import add_review_parser
+
+    add_review_parser(sub)  # review: the web page where QA watches, fixes and approves
     return parser
 
 

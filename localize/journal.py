@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-STATES = ("done", "cached", "failed", "pending")
+STATES = ("done", "cached", "approved", "failed", "pending")  # approved: kept as a reviewer approved it
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -244,9 +244,6 @@ def _current(path: Path, line: KitLine, translations: dict[str, Translation], ou
 def import_kit(path: Path, *, out_dir: Path | None = None, market: str | None = None, reviewer: str = "",
                force: bool = False, on_step: Callable[[str], None] | None = None) -> ImportResult:
     """Approve the kit's edited lines in the run's translation memory and redo the affected deliveries."""
-    from localize.season_run import check_unedited, delivery_inputs, redeliver
-    from localize.translate.memory import APPROVED, Entry, TranslationMemory, normalize
-
     kit = read_kit(path)
     code = _market(path, kit, market)
     out = _out_dir(path, kit, out_dir)
@@ -257,27 +254,59 @@ def import_kit(path: Path, *, out_dir: Path | None = None, market: str | None = 
     edits, unchanged, empty = check_kit(path, kit, out, code, translations)
     if not edits:
         return ImportResult(path, code, out, (), unchanged, empty, None, ())
-    edited = {normalize(e.line.source) for e in edits}
+    applied = approve_lines(out, code, [Approval(e.episode, e.index, e.line.source, e.line.target or "")
+                                        for e in edits], translations, reviewer=reviewer or DEFAULT_REVIEWER,
+                            force=force, on_step=on_step)
+    return ImportResult(path, code, out, tuple(edits), unchanged, empty, applied.memory, applied.episodes,
+                        applied.files, applied.ran, applied.notes)
+
+
+@dataclass(frozen=True)
+class Approval:
+    """A person's translation of one line of a delivery (line `index` of the episode's translation)."""
+
+    episode: str
+    index: int
+    source: str
+    target: str
+
+
+@dataclass(frozen=True)
+class Applied:
+    memory: Path
+    episodes: tuple[str, ...]  # re-rendered
+    files: tuple[Path, ...]
+    ran: dict[str, int]
+    notes: tuple[str, ...]
+
+
+def approve_lines(out: Path, code: str, approvals: Sequence[Approval], translations: dict[str, Translation], *,
+                  reviewer: str, force: bool = False, on_step: Callable[[str], None] | None = None) -> Applied:
+    """Store each approval in the translation memory the run used and redo the market's deliveries of the
+    episodes that have those lines (the same Chinese line elsewhere takes the approval too)."""
+    from localize.season_run import check_unedited, delivery_inputs, redeliver
+    from localize.translate.memory import APPROVED, Entry, TranslationMemory, normalize
+
+    edited = {normalize(a.source) for a in approvals}
     touched = [ep for ep, t in translations.items()
-               if any(e.episode == ep for e in edits) or any(normalize(line.source) in edited for line in t.lines)]
+               if any(a.episode == ep for a in approvals) or any(normalize(line.source) in edited for line in t.lines)]
     inputs = delivery_inputs(out, code, touched)
     memories = {i.settings.memory for i in inputs.values()}
     memory_path = next(iter(memories)) if len(memories) == 1 else None
     if memory_path is None:
         raise UserError(f"{out}: the season run used {'no translation memory' if None in memories else 'several'} "
                         "([memory] in localize.toml); approvals need the memory the run reads: enable it, run "
-                        "the season, then import")
+                        "the season, then approve")
     if not force:
         check_unedited(out, code, inputs)
     TranslationMemory(memory_path).add(
-        Entry(e.line.source, e.line.target or "", code, APPROVED, engine=reviewer or DEFAULT_REVIEWER,
-              series=inputs[e.episode].source.video.parent.name, episode=e.episode, line=str(e.index))
-        for e in edits)
+        Entry(a.source, a.target, code, APPROVED, engine=reviewer,
+              series=inputs[a.episode].source.video.parent.name, episode=a.episode, line=str(a.index))
+        for a in approvals)
     done = redeliver(out, inputs, on_step=on_step)  # the journal and the season summary are updated too
     notes = tuple(f"{ep}: re-rendered too, it has an approved line" for ep in touched
-                  if not any(e.episode == ep for e in edits))
-    return ImportResult(path, code, out, tuple(edits), unchanged, empty, memory_path, tuple(touched), done.files,
-                        done.ran, notes)
+                  if not any(a.episode == ep for a in approvals))
+    return Applied(memory_path, tuple(touched), done.files, done.ran, notes)
 
 
 def _market(path: Path, kit: Kit, wanted: str | None) -> str:

@@ -24,6 +24,7 @@ from typing import Any, Protocol, TypeVar
 
 from localize import media
 from localize.asr.source import episode_script
+from localize.decisions import Decisions
 from localize.errors import UnknownNameError, UserError, is_retryable, whose_fault
 from localize.fsutil import remove_partials
 from localize.journal import Entry, Journal
@@ -174,9 +175,12 @@ class SeasonResult:
 
 
 def run_season(episodes: Sequence[Path], markets: Sequence[Market], settings: RunSettings, submit: Submitter,
-               *, show_progress: bool = False, in_process: bool = True) -> SeasonResult:
+               *, show_progress: bool = False, in_process: bool = True, keep_approved: bool = True) -> SeasonResult:
     """Every episode for every market, through `submit`; a piece that fails is journalled with its error
     and the others go on. Writes OUT/<market>/<episode>.*, the journal and OUT/season-summary.{json,html}.
+
+    A delivery a reviewer approved (OUT/review.json) is kept as it is, unless `keep_approved` is False
+    (`localize run --force`).
 
     `in_process=False` (workers in other processes): no live progress text, which cannot travel to them.
     """
@@ -189,14 +193,20 @@ def run_season(episodes: Sequence[Path], markets: Sequence[Market], settings: Ru
     store = ResultStore(paths.results)
     journal = Journal(paths.journal)
     journal.start([v.stem for v in episodes], [m.code for m in markets])
+    kept = Decisions(out_dir).approved() if keep_approved else set()
+    todo = [(video, market) for video in episodes for market in markets if (video.stem, market.code) not in kept]
+    for video, market in ((v, m) for v in episodes for m in markets if (v.stem, m.code) in kept):
+        journal.record(Entry(video.stem, market.code, "approved"))
+        log.info("%s [%s]: approved by a reviewer, kept as it is (--force makes it again)", video.stem, market.code)
     results: list[MarketResult] = []
     failures: list[Failure] = []
     stage_seconds: Counter[str] = Counter()
-    with Progress(total=len(episodes) * len(markets), enabled=show_progress) as progress:
+    with Progress(total=len(todo), enabled=show_progress) as progress:
         describe = progress.describe if in_process else None
-        sources = {video.stem: submit.source(store, video, settings, ledger, None) for video in episodes}
+        sources = {video.stem: submit.source(store, video, settings, ledger, None)
+                   for video in dict.fromkeys(video for video, _ in todo)}
         chains = [(video.stem, market, submit.market(store, sources[video.stem], market, settings, ledger, describe))
-                  for video in episodes for market in markets]
+                  for video, market in todo]
         for episode, market, handle in chains:
             try:
                 sources[episode].result()  # an episode whose source failed: report the source's own error
@@ -218,7 +228,9 @@ def run_season(episodes: Sequence[Path], markets: Sequence[Market], settings: Ru
         if done is not None:
             stage_seconds.update(done.seconds)
     rows = [_summary_row(r) for r in results] + [_failure_row(f) for f in failures]
-    differing = season_inconsistencies(out_dir, [(r.episode, r.market) for r in results])
+    rows += _kept_rows(out_dir, [(v.stem, m.code) for v in episodes for m in markets if (v.stem, m.code) in kept])
+    differing = season_inconsistencies(out_dir, [(str(row["episode"]), str(row["market"])) for row in rows
+                                                 if row.get("status") != "failed"])
     for found in differing:
         log.warning("[%s] the same line translated differently: %s", found.market, found.message)
     ledger.record(write_season_summary(rows, out_dir, stage_seconds=dict(stage_seconds), inconsistent=differing))
@@ -243,6 +255,19 @@ def _summary_row(r: MarketResult) -> dict[str, Any]:
         "dub_lufs": round(r.dub.integrated_lufs, 1) if r.dub else None,
         "qa": f"{r.market}/{r.episode}.qa.html",
     }
+
+
+def _kept_rows(out_dir: Path, pairs: Sequence[tuple[str, str]]) -> list[dict[str, Any]]:
+    """The summary rows of approved deliveries this run kept: as the last summary had them, now approved."""
+    if not pairs:
+        return []
+    try:
+        previous = json.loads((out_dir / "season-summary.json").read_text(encoding="utf-8"))["deliveries"]
+    except (OSError, ValueError, KeyError, TypeError):
+        previous = []
+    by_pair = {(row.get("episode"), row.get("market")): row for row in previous if isinstance(row, dict)}
+    return [{**by_pair.get(pair, {"episode": pair[0], "market": pair[1], "qa": f"{pair[1]}/{pair[0]}.qa.html"}),
+             "status": "approved"} for pair in pairs]
 
 
 def _failure_row(f: Failure) -> dict[str, Any]:

@@ -21,7 +21,8 @@ command -v "$python" >/dev/null 2>&1 || python=python3
 apt_packages=(ffmpeg espeak-ng fonts-noto-cjk fonts-noto-core fontconfig libgl1 libglib2.0-0)
 # --dev: two more Chinese subtitle fonts (WenQuanYi Zen Hei, AR PL UMing) that bench/source_eval.py burns in
 # to measure reading other fonts than the Noto ones the glyph recovery draws its templates from.
-if [[ "${1:-}" == "--dev" ]]; then apt_packages+=(fonts-wqy-zenhei fonts-arphic-uming); fi
+# and Chromium, which the review page's end-to-end test drives through Playwright (tests/test_review_browser.py)
+if [[ "${1:-}" == "--dev" ]]; then apt_packages+=(fonts-wqy-zenhei fonts-arphic-uming chromium); fi
 # Debian's own Python needs its venv package; a Python built elsewhere (pyenv...) brings ensurepip.
 "$python" -c 'import ensurepip' >/dev/null 2>&1 || apt_packages+=(python3.11-venv)
 if ! dpkg -s "${apt_packages[@]}" >/dev/null 2>&1; then
