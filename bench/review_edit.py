@@ -1,0 +1,130 @@
+"""Review page: the time from a reviewer's edit to the new .srt (and to the whole delivery re-rendered).
+
+Runs the built-in sample season (real models, one market, previews on) through the season run into a
+fresh OUT with its own translation memory, starts the review app for real on 127.0.0.1 (uvicorn), and
+edits lines through its HTTP API as the page does: each edit is timed from the request to the moment
+the .srt on disk holds the new words, and to the end of the re-render (dub and preview too). The same
+edit is then made with `localize kit import`'s function (kit.approve_lines) for comparison, side by side.
+
+    .venv/bin/python bench/review_edit.py [--episodes 1] [--market en-US] [--edits 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import socket
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from localize.kit import Approval, approve_lines, season_translations  # noqa: E402
+from localize.markets import parse_markets  # noqa: E402
+from localize.paths import SeasonPaths  # noqa: E402
+from localize.pipeline import RunSettings  # noqa: E402
+from localize.review.app import create_app  # noqa: E402
+from localize.sample import generate_season  # noqa: E402
+from localize.season_run import ThreadSubmitter, run_season  # noqa: E402
+
+
+def post(url: str, body: dict[str, object]) -> dict[str, object]:
+    request = urllib.request.Request(url, json.dumps(body).encode(), {"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=30) as answer:
+        return dict(json.loads(answer.read()))
+
+
+def get(url: str) -> dict[str, object]:
+    with urllib.request.urlopen(url, timeout=30) as answer:
+        return dict(json.loads(answer.read()))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--season", type=Path, default=REPO / "bench" / ".cache" / "sample-season")
+    parser.add_argument("--episodes", type=int, default=1)
+    parser.add_argument("--market", default="en-US")
+    parser.add_argument("--edits", type=int, default=3)
+    args = parser.parse_args()
+    import uvicorn
+
+    generate_season(args.season, episodes=max(args.episodes, 1))
+    markets = parse_markets(args.market)
+    with tempfile.TemporaryDirectory(prefix="localize-review-bench-") as tmp:
+        season_dir, out = Path(tmp) / "season", Path(tmp) / "out"
+        season_dir.mkdir()
+        videos = [Path(shutil.copy2(v, season_dir / v.name)) for v in sorted(args.season.glob("ep*.mp4"))]
+        videos = videos[: args.episodes]
+        settings = RunSettings(out_dir=out, memory=Path(tmp) / "memory.sqlite")
+        started = time.perf_counter()
+        submit = ThreadSubmitter()
+        try:
+            run = run_season(videos, markets, settings, submit, show_progress=True)
+        finally:
+            submit.close()
+        print(f"season run (cold, models loaded inside): {time.perf_counter() - started:.1f} s, "
+              f"{len(run.results)} deliveries, {len(run.failures)} failed")
+        code = markets[0].code
+        episode = videos[0].stem
+        srt = SeasonPaths(out).episode(episode).market(code).subtitle("srt")
+        lines = season_translations(out, code)[episode].lines
+
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        server = uvicorn.Server(uvicorn.Config(create_app(out), host="127.0.0.1", port=port, log_level="warning"))
+        thread = threading.Thread(target=server.run, daemon=True)
+        thread.start()
+        while not server.started:
+            time.sleep(0.05)
+        base = f"http://127.0.0.1:{port}"
+        page: list[tuple[float, float]] = []
+        for number in range(args.edits):
+            line = lines[number % len(lines)]
+            words = f"Edited {number}: {line.target[:40]}"
+            t0 = time.perf_counter()
+            job = post(base + "/api/edit", {"market": code, "episode": episode, "index": line.index, "target": words})
+            to_srt = None
+            while True:
+                if to_srt is None and words in srt.read_text(encoding="utf-8"):
+                    to_srt = time.perf_counter() - t0
+                state = get(f"{base}/api/jobs/{job['id']}")
+                if state["state"] in ("done", "failed"):
+                    break
+                time.sleep(0.05)
+            whole = time.perf_counter() - t0
+            if state["state"] == "failed":
+                print(f"edit {number} failed: {state['message']}")
+                return 1
+            to_srt = to_srt if to_srt is not None else whole
+            page.append((to_srt, whole))
+            print(f"review page edit {number}: new .srt after {to_srt:.2f} s, delivery re-rendered after {whole:.2f} s")
+        server.should_exit = True
+        thread.join(10)
+
+        direct = []
+        for number in range(args.edits):
+            line = lines[number % len(lines)]
+            t0 = time.perf_counter()
+            edited = Approval(episode, line.index, line.source, f"Direct {number}: {line.target[:40]}")
+            approve_lines(out, code, [edited], season_translations(out, code), reviewer="bench", force=True)
+            direct.append(time.perf_counter() - t0)
+        mean_srt = sum(s for s, _ in page) / len(page)
+        mean_whole = sum(w for _, w in page) / len(page)
+        mean_direct = sum(direct) / len(direct)
+        print(f"\nsample season, {episode} [{code}], {args.edits} edits each way:")
+        print(f"  edit -> new .srt (review page, HTTP)        {mean_srt:6.2f} s mean")
+        print(f"  edit -> delivery re-rendered (review page)  {mean_whole:6.2f} s mean")
+        print(f"  approve_lines alone (kit import's path)     {mean_direct:6.2f} s mean "
+              f"(page / direct: {mean_whole / mean_direct:.2f})")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
