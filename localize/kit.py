@@ -281,9 +281,12 @@ class Applied:
 
 
 def approve_lines(out: Path, code: str, approvals: Sequence[Approval], translations: dict[str, Translation], *,
-                  reviewer: str, force: bool = False, on_step: Callable[[str], None] | None = None) -> Applied:
+                  reviewer: str, force: bool = False, on_step: Callable[[str], None] | None = None,
+                  all_or_nothing: bool = False) -> Applied:
     """Store each approval in the translation memory the run used and redo the market's deliveries of the
-    episodes that have those lines (the same Chinese line elsewhere takes the approval too)."""
+    episodes that have those lines (the same Chinese line elsewhere takes the approval too).
+
+    `all_or_nothing`: a failed re-render leaves every delivery as it was (the approvals stay stored)."""
     from localize.season_run import check_unedited, delivery_inputs, redeliver
     from localize.translate.memory import APPROVED, Entry, TranslationMemory, normalize
 
@@ -303,7 +306,7 @@ def approve_lines(out: Path, code: str, approvals: Sequence[Approval], translati
         Entry(a.source, a.target, code, APPROVED, engine=reviewer,
               series=inputs[a.episode].source.video.parent.name, episode=a.episode, line=str(a.index))
         for a in approvals)
-    done = redeliver(out, inputs, on_step=on_step)  # the journal and the season summary are updated too
+    done = redeliver(out, inputs, on_step=on_step, all_or_nothing=all_or_nothing)  # journal and summary too
     notes = tuple(f"{ep}: re-rendered too, it has an approved line" for ep in touched
                   if not any(a.episode == ep for a in approvals))
     return Applied(memory_path, tuple(touched), done.files, done.ran, notes)

@@ -14,10 +14,13 @@ import dataclasses
 import json
 import logging
 import os
+import shutil
 import time
+import uuid
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
@@ -321,9 +324,16 @@ class Redelivery:
 
 
 def redeliver(out_dir: Path, inputs: dict[str, DeliveryInputs], *, takes: dict[str, dict[int, Path]] | None = None,
-              on_step: Step | None = None) -> Redelivery:
+              on_step: Step | None = None, all_or_nothing: bool = False) -> Redelivery:
     """Make these episodes' deliveries again from their saved inputs (finished stages are reused: a post-edit
-    redoes translation onwards, a take the dub onwards), and record them in the journal and the summary."""
+    redoes translation onwards, a take the dub onwards), and record them in the journal and the summary.
+
+    `all_or_nothing`: if any of it fails, every file it may have replaced is put back as it was (the
+    review page: a reviewer never sees half a re-render)."""
+    if all_or_nothing:
+        markets = {given.market.code for given in inputs.values()}
+        with _put_back_on_failure(out_dir, markets):
+            return redeliver(out_dir, inputs, takes=takes, on_step=on_step)
     paths = SeasonPaths(out_dir)
     ledger, store, journal = Ledger(out_dir), ResultStore(paths.results), Journal(paths.journal)
     results = []
@@ -353,3 +363,38 @@ def _update_summary(out_dir: Path, results: Sequence[MarketResult], ledger: Ledg
                                                  if row.get("status") != "failed"])
     ledger.record(write_season_summary(rows, out_dir, stage_seconds=previous.get("stage_seconds", {}),
                                        inconsistent=differing))
+
+
+@contextmanager
+def _put_back_on_failure(out_dir: Path, markets: set[str]) -> Iterator[None]:
+    """Link aside each file a re-render of these markets may replace (every write replaces a file, so the
+    link keeps the old one); if the block fails, put them back, remove what it added, tell the ledger."""
+    paths = SeasonPaths(out_dir)
+    at_stake = [paths.summary_json, paths.summary_html]
+    for episode in paths.episodes():
+        for market in sorted(markets):
+            at = paths.episode(episode)
+            at_stake += [at.lines(market), *at.market(market).deliveries()]
+    backup = paths.results.parent / f"put-back-{uuid.uuid4().hex[:12]}"
+    existed = {}
+    for path in at_stake:
+        existed[path] = path.is_file()
+        if existed[path]:
+            kept = backup / path.relative_to(out_dir)
+            kept.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                os.link(path, kept)
+            except OSError:
+                shutil.copy2(path, kept)
+    try:
+        yield
+    except BaseException:
+        for path, was in existed.items():
+            if was:
+                os.replace(backup / path.relative_to(out_dir), path)
+            elif path.is_file():
+                path.unlink()  # made by the failed re-render
+        Ledger(out_dir).record([path for path, was in existed.items() if was])
+        raise
+    finally:
+        shutil.rmtree(backup, ignore_errors=True)

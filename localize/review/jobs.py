@@ -1,18 +1,15 @@
 """A reviewer's edit made real in the background: approved in the translation memory, the delivery made again.
 
 One worker thread takes the edits in the order they came, so two quick edits of one line end with
-the second everywhere. Before a re-render, every file it may replace (the market's deliveries, the
-line files, the season summary) is linked aside; if the re-render fails, they are put back and the
-ledger told, so the delivery is exactly the one before the edit. The approval stays in the memory
-(the reviewer's work is not lost) and the page says what failed.
+the second everywhere. A re-render is all or nothing (localize.season_run.redeliver): if it fails,
+every delivery is exactly the one before the edit. The approval stays in the memory (the reviewer's
+work is not lost) and the page says what failed.
 """
 
 from __future__ import annotations
 
 import itertools
 import logging
-import os
-import shutil
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -22,11 +19,8 @@ from pathlib import Path
 from localize.decisions import Decisions
 from localize.errors import UserError
 from localize.kit import Approval, approve_lines, season_translations
-from localize.ledger import Ledger
-from localize.paths import SeasonPaths
 
 log = logging.getLogger("localize")
-BACKUP = "review-backup"
 
 
 @dataclass
@@ -72,21 +66,17 @@ class Rerenders:
     def _run(self, job: Job, approval: Approval, reviewer: str) -> None:
         started = time.perf_counter()
         job.state = "running"
-        backup = self.out / ".work" / BACKUP / job.id
-        saved = _set_aside(self.out, job.market, backup)
         try:
             def step(text: str) -> None:
                 job.step = text
 
             applied = approve_lines(self.out, job.market, [approval], season_translations(self.out, job.market),
-                                    reviewer=reviewer or "review page", on_step=step)
-        except Exception as exc:  # any failure: the delivery goes back to what it was
-            _put_back(self.out, saved, backup)
+                                    reviewer=reviewer or "review page", on_step=step, all_or_nothing=True)
+        except Exception as exc:  # any failure: the deliveries are as they were
             job.state, job.message = "failed", (f"{exc or type(exc).__name__}; the delivery is as it was, and the "
                                                 "approved line is kept for the next run")
             log.error("review edit of %s [%s] line %d failed: %s", job.episode, job.market, approval.index + 1, exc)
         else:
-            shutil.rmtree(backup, ignore_errors=True)
             decisions = Decisions(self.out)
             for episode in applied.episodes:
                 decisions.clear(episode, job.market, f"line {approval.index + 1} of {job.episode} edited")
@@ -95,40 +85,3 @@ class Rerenders:
 
     def close(self) -> None:
         self._pool.shutdown(wait=True)
-
-
-def _files_at_stake(out: Path, market: str) -> list[Path]:
-    paths = SeasonPaths(out)
-    found = [paths.summary_json, paths.summary_html]
-    for episode in paths.episodes():
-        at = paths.episode(episode)
-        found += [at.lines(market), *at.market(market).deliveries()]
-    return found
-
-
-def _set_aside(out: Path, market: str, backup: Path) -> dict[Path, bool]:
-    """Link each file a re-render may replace into `backup` (writes replace files, so the link keeps the
-    old one); path -> whether it existed."""
-    saved = {}
-    for path in _files_at_stake(out, market):
-        saved[path] = path.is_file()
-        if saved[path]:
-            kept = backup / path.relative_to(out)
-            kept.parent.mkdir(parents=True, exist_ok=True)
-            try:
-                os.link(path, kept)
-            except OSError:
-                shutil.copy2(path, kept)
-    return saved
-
-
-def _put_back(out: Path, saved: dict[Path, bool], backup: Path) -> None:
-    restored = []
-    for path, existed in saved.items():
-        if existed:
-            os.replace(backup / path.relative_to(out), path)
-            restored.append(path)
-        elif path.is_file():
-            path.unlink()  # made by the failed re-render: not part of the delivery before
-    Ledger(out).record(restored)  # the files are localize's again, as they were
-    shutil.rmtree(backup, ignore_errors=True)
