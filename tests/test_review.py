@@ -157,3 +157,24 @@ def test_an_approved_delivery_is_kept_by_later_runs_unless_forced(out: Path, sea
     assert "ep01 [en-US] approved by Anna" in printed and "sent back" in printed
     forced = review_season.deliver(season, out, force=True)
     assert {r.episode for r in forced.results} == {"ep01", "ep02"}
+
+
+def test_characters_can_be_renamed_and_recast_from_the_page(out: Path) -> None:
+    from localize.speakers.diarize import Voiceprint
+    from localize.speakers.registry import CharacterRegistry
+
+    registry = CharacterRegistry.in_folder(out)
+    registry.link("ep01", [(Voiceprint("S1", (1.0, 0.0), 4000, 210.0), None)])
+    with TestClient(create_app(out)) as client:
+        assert "Speaker 1" in client.get(f"/episode/{MARKET}/ep01").text
+        renamed = client.post("/api/cast", json={"action": "rename", "old": "Speaker 1", "new": "林晓"})
+        assert renamed.status_code == 200, renamed.text
+        unknown = client.post("/api/cast", json={"action": "voice", "character": "林晓", "market": MARKET,
+                                                 "voice": "no-such-voice"})
+        assert unknown.status_code == 400 and "no-such-voice" in unknown.json()["detail"]
+        chosen = client.post("/api/cast", json={"action": "voice", "character": "林晓", "market": MARKET,
+                                                "voice": "espeak:en-us+f3"})
+        assert chosen.status_code == 200, chosen.text
+        assert "espeak:en-us+f3" in client.get(f"/episode/{MARKET}/ep01").text
+    character = registry.find("林晓")
+    assert character.voices[MARKET] == "espeak:en-us+f3" and MARKET in character.chosen
