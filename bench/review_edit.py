@@ -6,7 +6,10 @@ edits lines through its HTTP API as the page does: each edit is timed from the r
 the .srt on disk holds the new words, and to the end of the re-render (dub and preview too). The same
 edit is then made with `localize kit import`'s function (kit.approve_lines) for comparison, side by side.
 
-    .venv/bin/python bench/review_edit.py [--episodes 1] [--market en-US] [--edits 3]
+    .venv/bin/python bench/review_edit.py [--episodes 1] [--market en-US] [--edits 3] [--screenshots DIR]
+
+With --screenshots (Playwright and Debian's chromium, the dev install), the season page and the first
+episode's page are saved as PNG before the edits.
 """
 
 from __future__ import annotations
@@ -45,12 +48,33 @@ def get(url: str) -> dict[str, object]:
         return dict(json.loads(answer.read()))
 
 
+def screenshots(base: str, market: str, episode: str, folder: Path) -> None:
+    from playwright.sync_api import sync_playwright
+
+    folder.mkdir(parents=True, exist_ok=True)
+    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+             "--disable-component-update", "--disable-sync"]
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=shutil.which("chromium") or "/usr/bin/chromium",
+                                             args=flags)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.goto(base + "/")
+        page.screenshot(path=str(folder / "season-page.png"), full_page=True)
+        page.goto(f"{base}/episode/{market}/{episode}")
+        page.wait_for_function("(p => !p || p.readyState >= 1)(document.getElementById('player'))")
+        page.wait_for_timeout(1500)  # the frames of the flagged lines
+        page.screenshot(path=str(folder / "episode-page.png"), full_page=True)
+        browser.close()
+    print(f"screenshots in {folder}")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--season", type=Path, default=REPO / "bench" / ".cache" / "sample-season")
     parser.add_argument("--episodes", type=int, default=1)
     parser.add_argument("--market", default="en-US")
     parser.add_argument("--edits", type=int, default=3)
+    parser.add_argument("--screenshots", type=Path, help="save the season and episode pages here (PNG)")
     args = parser.parse_args()
     import uvicorn
 
@@ -84,6 +108,8 @@ def main() -> int:
         while not server.started:
             time.sleep(0.05)
         base = f"http://127.0.0.1:{port}"
+        if args.screenshots:
+            screenshots(base, code, episode, args.screenshots)
         page: list[tuple[float, float]] = []
         for number in range(args.edits):
             line = lines[number % len(lines)]
@@ -92,7 +118,7 @@ def main() -> int:
             job = post(base + "/api/edit", {"market": code, "episode": episode, "index": line.index, "target": words})
             to_srt = None
             while True:
-                if to_srt is None and words in srt.read_text(encoding="utf-8"):
+                if to_srt is None and " ".join(words.split()) in " ".join(srt.read_text(encoding="utf-8").split()):
                     to_srt = time.perf_counter() - t0
                 state = get(f"{base}/api/jobs/{job['id']}")
                 if state["state"] in ("done", "failed"):
@@ -115,6 +141,10 @@ def main() -> int:
             edited = Approval(episode, line.index, line.source, f"Direct {number}: {line.target[:40]}")
             approve_lines(out, code, [edited], season_translations(out, code), reviewer="bench", force=True)
             direct.append(time.perf_counter() - t0)
+        journal = SeasonPaths(out).journal.read_text(encoding="utf-8").splitlines()
+        last = [json.loads(raw) for raw in journal if '"stages"' in raw][-1]
+        print("last re-render, seconds per stage: "
+              + ", ".join(f"{name} {seconds:.2f}" for name, seconds in (last.get("stages") or {}).items()))
         mean_srt = sum(s for s, _ in page) / len(page)
         mean_whole = sum(w for _, w in page) / len(page)
         mean_direct = sum(direct) / len(direct)
