@@ -29,11 +29,11 @@ from localize.errors import MissingDependencyError, ModelError, UserError
 from localize.fsutil import write_bytes_atomic
 from localize.ledger import Ledger
 from localize.markets import Market, get_market
-from localize.paths import EpisodePaths
+from localize.paths import WORK, EpisodePaths
 from localize.picture.remove import CleanPicture, RemovalOptions
 from localize.speakers.diarize import Diarization, DiarizeOptions, model_identity
 from localize.speakers.stage import identify_speakers, market_cast
-from localize.stages import call
+from localize.stages import call, code_version
 from localize.store import ResultStore
 from localize.subtitle import CoverBox
 from localize.subtitle.layout import DEFAULT_COVER
@@ -322,6 +322,12 @@ def dialogue_bed(store: ResultStore, source: EpisodeSource, paths: EpisodePaths)
     return bed if all(p.is_file() for p in bed.files) else work()  # its files were removed since
 
 
+def speech_cache(out_dir: Path) -> Path:
+    """The season's synthesized speech, kept per version of the dub stage's code (a new voice engine,
+    a new cache)."""
+    return out_dir / WORK / f"speech-{code_version('dub')[:12]}"
+
+
 def dub_shortener(translation: Translation, market: Market, glossaries: tuple[Path, ...]) -> Shorten:
     """The dub's length-aware request: the market's translation engine, loaded only if a line needs it."""
     def ask(budgets: dict[int, int]) -> Translation:
@@ -365,7 +371,8 @@ def market_delivery(source: EpisodeSource, market: Market, settings: RunSettings
                 "glossary": glossaries, "takes": takes, "cast": cast},
         lambda: call("dub", translation, source.mix_audio, market, folder.dub, paths.dub_work(market.code),
                      voice=voice_for(market, cast) if cast else None,
-                     duration_ms=info.duration_ms, options=DubOptions(write_wav=False), bed=bed,
+                     duration_ms=info.duration_ms, options=DubOptions(write_wav=False, speech_cache=speech_cache(
+                         settings.out_dir)), bed=bed,
                      shorten=dub_shortener(translation, market, glossaries), takes=takes),
         [folder.dub]))
     record([dub.path])

@@ -112,3 +112,31 @@ def test_real_dub_of_generated_episode(tmp_path: Path) -> None:
     # line 5 kept its Chinese: not voiced, the original stays audible, QA says so
     assert track.skipped == (4,) and 4 not in {p.line_index for p in track.placements}
     assert "dub-skipped" in codes
+
+
+class CountingVoice:
+    """A tone per line, its length from the text; counts what it was asked to say."""
+
+    def __init__(self) -> None:
+        self.said: list[str] = []
+
+    def synthesize(self, text: str, out_wav: Path, speaker: str | None = None) -> Path:
+        self.said.append(text)
+        return write_wav(Audio(_tone(220, 60 * len(text), 0.3, 22050)[:, None], 22050), out_wav)
+
+
+def test_an_edited_line_is_the_only_one_voiced_again(tmp_path: Path) -> None:
+    episode = tmp_path / "episode.wav"
+    write_wav(Audio(np.repeat(_tone(180, 6000, 0.2)[:, None], 2, axis=1), RATE), episode)
+    lines = [Line(0, 200, 1800, "你好。", "Hello there.", "A"), Line(1, 2500, 4000, "再见。", "Goodbye now.", "B"),
+             Line(2, 4400, 5800, "走吧。", "Let us go.", "A")]
+    options = DubOptions(write_wav=False, speech_cache=tmp_path / "speech")
+    voice = CountingVoice()
+    market = get_market("en-US")
+    dub_episode(Translation("en-US", "t", tuple(lines)), episode, market, tmp_path / "one.m4a", tmp_path / "w1",
+                duration_ms=6000, voice=voice, options=options)
+    assert voice.said == ["Hello there.", "Goodbye now.", "Let us go."]
+    lines[1] = Line(1, 2500, 4000, "再见。", "See you.", "B")
+    track = dub_episode(Translation("en-US", "t", tuple(lines)), episode, market, tmp_path / "two.m4a",
+                        tmp_path / "w2", duration_ms=6000, voice=voice, options=options)
+    assert voice.said[3:] == ["See you."] and len(track.placements) == 3

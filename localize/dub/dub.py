@@ -19,6 +19,7 @@ import math
 import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from hashlib import sha256
 from pathlib import Path
 from typing import Any
 
@@ -72,6 +73,9 @@ class DubOptions:
     mix: MixOptions = field(default_factory=MixOptions)
     dialogue: DialogueOptions = field(default_factory=DialogueOptions)
     write_wav: bool = True  # also deliver `<out>.wav` beside the .m4a
+    # Speech already synthesized, by voice, speaker and text (a folder; None: synthesize every line):
+    # an edited line is the only one voiced again, and a line said again in a later episode is reused.
+    speech_cache: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -227,11 +231,23 @@ def voice_label(voice: Voice, speaker: str | None) -> str:
 
 
 def _speak(voice: Voice, line: Line, text: str, work_dir: Path, options: DubOptions) -> _Spoken:
-    """Synthesize one line, trim the engine's padding; its speech length in ms."""
-    raw = voice.synthesize(text, _line_path(work_dir, line.index, "tts"), line.speaker)
-    speech = trim_silence(read_wav(raw), threshold_db=options.trim_db)
+    """Synthesize one line (or take it from the speech cache), trim the engine's padding; its length in ms."""
+    label = voice_label(voice, line.speaker)
+    cached = None
+    if options.speech_cache is not None:
+        kind = f"{type(voice).__module__}.{type(voice).__qualname__}"
+        key = sha256("\x1f".join((kind, label, line.speaker or "", text, str(options.trim_db))).encode()).hexdigest()
+        cached = Path(options.speech_cache) / f"{key[:32]}.wav"
+    if cached is not None and cached.is_file():
+        speech = read_wav(cached)
+    else:
+        raw = voice.synthesize(text, _line_path(work_dir, line.index, "tts"), line.speaker)
+        speech = trim_silence(read_wav(raw), threshold_db=options.trim_db)
+        if cached is not None:
+            cached.parent.mkdir(parents=True, exist_ok=True)
+            write_wav(speech, cached)
     write_wav(speech, _line_path(work_dir, line.index, "speech"))
-    return _Spoken(line, text, speech.duration_ms, voice_label(voice, line.speaker))
+    return _Spoken(line, text, speech.duration_ms, label)
 
 
 def _take(line: Line, take: Path, work_dir: Path, options: DubOptions) -> _Spoken:
