@@ -110,6 +110,9 @@ def cmd_run(args: argparse.Namespace) -> int:
           f"QA errors: {result.errors}. Summary: {result.out_dir / 'season-summary.html'}")
     for used in usage_lines(before):  # what the chat servers were asked, this run (threads runner)
         print(f"translation server: {used}")
+    from localize.cli_release import print_release
+
+    print_release(result.released)
     for failure in result.failures:
         print(f"failed: {failure.episode} [{failure.market}] ({failure.fault}): {failure.error}", file=sys.stderr)
     if result.failures:
@@ -630,6 +633,9 @@ def build_parser() -> argparse.ArgumentParser:
     from localize.cli_review import add_review_parser
 
     add_review_parser(sub)  # review: the web page where QA watches, fixes and approves
+    from localize.cli_release import add_release_parser
+
+    add_release_parser(sub)  # release: pack what passed the market's gate
     return parser
 
 

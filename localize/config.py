@@ -47,6 +47,14 @@ Example::
     enabled = true                              # false: the script's speakers only, no diarization
     threshold = 0.4                             # voice distance above which two voices stay apart
 
+    [release]                                   # the gate a delivery must pass to be released (every market)
+    min_glossary_compliance = 1.0               # also: max_cps, max_chars_per_line, max_dub_speed,
+    max_flagged_lines = 0                       # loudness_lufs, loudness_tolerance_lu, max_true_peak_dbtp,
+    forbidden_words = ["damn"]                  # max_residual_chinese (unset: the market's own figures)
+
+    [release.es-419]                            # one market's gate, over [release]
+    max_cps = 15.0
+
 Unknown sections, keys or markets are errors that name the file and key.
 """
 
@@ -64,6 +72,7 @@ from localize.errors import InputFormatError, LocalizeError, UnknownMarketError,
 from localize.markets import EngineSpec, Market, get_market, with_engine
 from localize.picture.band import BandSpec
 from localize.picture.remove import REMOVAL_MODES, RemovalOptions
+from localize.release import ReleaseRules, ReleaseSettings
 from localize.speakers.diarize import DiarizeOptions
 from localize.subtitle.layout import CoverBox
 from localize.subtitle.platforms import DEFAULT_PLATFORM, platform_names
@@ -89,6 +98,7 @@ class Config:
     memory_enabled: bool = True
     platform: str = DEFAULT_PLATFORM  # [layout] platform: the safe-area preset (localize.subtitle.platforms)
     speakers: DiarizeOptions = field(default_factory=DiarizeOptions)  # [speakers]: who speaks each line
+    release: ReleaseSettings = field(default_factory=ReleaseSettings)  # [release]: the gate per market
     path: Path | None = None
 
     def market(self, market: Market) -> Market:
@@ -104,7 +114,7 @@ class Config:
         return RunSettings(out_dir=out_dir, asr=asr or self.asr, picture=picture or self.picture,
                            glossary_dir=glossary_dir, memory=self.memory_for(out_dir), preview=preview,
                            cover=self.cover, cover_auto=self.cover_auto, removal=self.removal,
-                           speakers=self.speakers, platform=self.platform)
+                           speakers=self.speakers, platform=self.platform, release=self.release)
 
     def memory_for(self, out_dir: Path) -> Path | None:
         """The translation memory file of a run delivering to `out_dir`; None when [memory] enabled = false."""
@@ -132,7 +142,7 @@ def load_config(path: Path | None) -> Config:
         raise InputFormatError(path, 0, "config file not found") from None
     except tomllib.TOMLDecodeError as exc:
         raise InputFormatError(path, getattr(exc, "lineno", 0), f"not valid TOML: {exc}") from None
-    _check_keys(path, "", data, {"asr", "markets", "cover", "picture", "memory", "layout", "speakers"})
+    _check_keys(path, "", data, {"asr", "markets", "cover", "picture", "memory", "layout", "speakers", "release"})
     asr_table = _table(path, "asr", data.get("asr", {}))
     defaults = AsrOptions()
     _check_keys(path, "asr.", asr_table, {f.name for f in dataclasses.fields(AsrOptions)})
@@ -154,6 +164,7 @@ def load_config(path: Path | None) -> Config:
                   cover_auto="cover" not in data, picture=_picture(path, data.get("picture", {})),
                   removal=_removal(path, data.get("picture", {})), path=path,
                   platform=_platform(path, data.get("layout", {})), speakers=_speakers(path, data.get("speakers", {})),
+                  release=_release(path, data.get("release", {})),
                   **_memory(path, data.get("memory", {})))
 
 
@@ -167,6 +178,39 @@ def _speakers(path: Path, raw: Any) -> DiarizeOptions:
     for key, value in table.items():
         _check_type(path, f"speakers.{key}", value, type(getattr(defaults, key)))
     given: dict[str, Any] = {k: float(v) if isinstance(getattr(defaults, k), float) else v for k, v in table.items()}
+    return dataclasses.replace(defaults, **given)
+
+
+def _release(path: Path, raw: Any) -> ReleaseSettings:
+    table = _table(path, "release", raw)
+    every = _release_rules(path, "release", {k: v for k, v in table.items() if not isinstance(v, dict)}, {})
+    shared = {k: v for k, v in table.items() if not isinstance(v, dict)}
+    markets = {}
+    for code, sub in table.items():
+        if isinstance(sub, dict):
+            try:
+                market = get_market(code)
+            except UnknownMarketError as exc:
+                raise InputFormatError(path, 0, f"[release.{code}]: {exc}") from None
+            markets[market.code] = _release_rules(path, f"release.{code}", sub, shared)
+    return ReleaseSettings(every, markets)
+
+
+def _release_rules(path: Path, where: str, table: dict[str, Any], shared: dict[str, Any]) -> ReleaseRules:
+    defaults = ReleaseRules()
+    _check_keys(path, f"{where}.", table, {f.name for f in dataclasses.fields(ReleaseRules)})
+    given: dict[str, Any] = {}
+    for key, value in {**shared, **table}.items():
+        if key == "forbidden_words":
+            if not isinstance(value, list) or not all(isinstance(w, str) and w.strip() for w in value):
+                raise InputFormatError(path, 0, f"{where}.forbidden_words = {value!r}", 'a list of words: ["..."]')
+            given[key] = tuple(w.strip() for w in value)
+            continue
+        wanted = int if key == "max_flagged_lines" else (int if key == "max_chars_per_line" else float)
+        if isinstance(value, bool) or not isinstance(value, int | float) or (wanted is int and not isinstance(
+                value, int)):
+            raise InputFormatError(path, 0, f"{where}.{key} = {value!r}", f"a number ({wanted.__name__})")
+        given[key] = wanted(value)
     return dataclasses.replace(defaults, **given)
 
 

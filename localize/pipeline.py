@@ -31,6 +31,7 @@ from localize.ledger import Ledger
 from localize.markets import Market, get_market
 from localize.paths import WORK, EpisodePaths
 from localize.picture.remove import CleanPicture, RemovalOptions
+from localize.release import ReleaseSettings
 from localize.speakers.diarize import Diarization, DiarizeOptions, model_identity
 from localize.speakers.stage import identify_speakers, market_cast
 from localize.stages import call, code_version
@@ -63,6 +64,7 @@ class RunSettings:
     removal: RemovalOptions = field(default_factory=RemovalOptions)  # localize.toml [picture] removal
     speakers: DiarizeOptions = field(default_factory=DiarizeOptions)  # who speaks each line (localize.speakers)
     platform: str = DEFAULT_PLATFORM  # safe-area preset (localize.toml [layout] platform, --platform)
+    release: ReleaseSettings = field(default_factory=ReleaseSettings)  # the gate per market ([release])
 
 
 @dataclass(frozen=True)

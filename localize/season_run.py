@@ -46,6 +46,7 @@ from localize.pipeline import (
     market_delivery,
 )
 from localize.progress import Progress
+from localize.release import Verdict, write_manifests
 from localize.report import write_season_summary
 from localize.store import ResultStore
 from localize.translate import engine_names
@@ -165,6 +166,7 @@ class SeasonResult:
     failures: tuple[Failure, ...] = ()
     ran: dict[str, int] = field(default_factory=dict)  # stage -> times its work really ran
     reused: dict[str, int] = field(default_factory=dict)  # stage -> times a finished result was reused
+    released: dict[str, list[Verdict]] = field(default_factory=dict)  # market -> its deliveries' gate verdicts
     stage_seconds: dict[str, float] = field(default_factory=dict)  # stage -> seconds, all pieces together
 
     @property
@@ -237,10 +239,11 @@ def run_season(episodes: Sequence[Path], markets: Sequence[Market], settings: Ru
     for found in differing:
         log.warning("[%s] the same line translated differently: %s", found.market, found.message)
     ledger.record(write_season_summary(rows, out_dir, stage_seconds=dict(stage_seconds), inconsistent=differing))
+    released = write_manifests(out_dir, list(markets), settings.release)  # held ones never block the others
     seconds = time.perf_counter() - started
     journal.finish(seconds, dict(stage_seconds))
     return SeasonResult(out_dir, tuple(results), seconds, tuple(failures), dict(store.ran), dict(store.reused),
-                        dict(stage_seconds))
+                        released, dict(stage_seconds))
 
 
 def _finished(handle: Handle[EpisodeSource]) -> EpisodeSource | None:
@@ -346,7 +349,19 @@ def redeliver(out_dir: Path, inputs: dict[str, DeliveryInputs], *, takes: dict[s
                              stages={k: round(v, 2) for k, v in result.seconds.items()}))
         results.append(result)
     _update_summary(out_dir, results, ledger)
+    for given in {i.market.code: i for i in inputs.values()}.values():
+        write_manifests(out_dir, [given.market], given.settings.release)
     return Redelivery(tuple(results), dict(store.ran))
+
+
+def refresh_release(out_dir: Path, market: str) -> list[Verdict]:
+    """The market's release manifest again (after a reviewer's decision), with the rules its run used."""
+    episodes = [e for e in SeasonPaths(out_dir).episodes()
+                if SeasonPaths(out_dir).episode(e).delivery_inputs(market).is_file()]
+    if not episodes:
+        return []
+    given = delivery_inputs(out_dir, market, episodes[:1])[episodes[0]]
+    return write_manifests(out_dir, [given.market], given.settings.release)[given.market.code]
 
 
 def _update_summary(out_dir: Path, results: Sequence[MarketResult], ledger: Ledger) -> None:

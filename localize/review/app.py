@@ -26,6 +26,7 @@ from localize.errors import LocalizeError
 from localize.paths import SeasonPaths
 from localize.review import model, pages
 from localize.review.jobs import Rerenders
+from localize.season_run import refresh_release
 
 log = logging.getLogger("localize")
 COOKIE = "localize_review"
@@ -120,6 +121,7 @@ def create_app(out: Path, token: str | None = None) -> FastAPI:
             raise HTTPException(404, f"no {verdict.market} delivery of {verdict.episode} in this season")
         made = Decisions(out).decide(verdict.episode, verdict.market, verdict.decision, verdict.comment,
                                      verdict.reviewer)
+        refresh_release(out, verdict.market)  # an approved delivery is released, a sent back one held
         return {"decision": made.decision, "at": made.at}
 
     @app.post("/api/cast")
