@@ -38,8 +38,10 @@ def _retry(_task: Any, _run: Any, state: Any) -> bool:
 
 @task(name="source", retries=2, retry_delay_seconds=1, retry_condition_fn=_retry, cache_policy=NO_CACHE)
 def source_task(store: ResultStore, video: Path, settings: RunSettings, ledger: Ledger | None,
-                on_step: Step | None = None) -> EpisodeSource:
-    return episode_source(video, settings, store, ledger, on_step)
+                on_step: Step | None = None, replayed: dict[str, Any] | None = None) -> EpisodeSource:
+    """`replayed`: the earlier episodes' sources this one replays (failed ones arrive as states: left out)."""
+    given = {name: s for name, s in (replayed or {}).items() if isinstance(s, EpisodeSource)}
+    return episode_source(video, settings, store, ledger, on_step, given)
 
 
 @task(name="market", retries=2, retry_delay_seconds=1, retry_condition_fn=_retry, cache_policy=NO_CACHE)

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from prefect import flow
+from prefect import allow_failure, flow
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from flows.episode import RunSettings, market_task, source_task
@@ -41,12 +41,17 @@ class PrefectSubmitter:
     """The season's pieces as Prefect tasks on the flow's task runner (threads or Dask)."""
 
     def source(self, store: ResultStore, video: Path, settings: RunSettings, ledger: Ledger,
-               on_step: Step | None) -> Any:
-        return source_task.submit(store, video, settings, ledger, on_step)
+               on_step: Step | None, replayed: dict[str, Any]) -> Any:
+        # Prefect resolves the futures in `replayed`; a failed one would stop this task, so each is
+        # wrapped: its failure leaves that recap read as it is.
+        return source_task.submit(store, video, settings, ledger, on_step,
+                                  {name: allow_failure(f) for name, f in replayed.items()})
 
     def market(self, store: ResultStore, source: Any, market: Market, settings: RunSettings, ledger: Ledger,
-               on_step: Step | None) -> Any:
-        return market_task.submit(store, source, market, settings, ledger, on_step)  # Prefect waits on `source`
+               on_step: Step | None, after: Sequence[Any]) -> Any:
+        waits: Any = [allow_failure(f) for f in after]
+        return market_task.submit(store, source, market, settings, ledger, on_step,  # Prefect waits on `source`
+                                  wait_for=waits, return_state=False)
 
 
 @flow(name="localize-season", validate_parameters=False,

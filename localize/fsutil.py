@@ -7,6 +7,7 @@ import fcntl
 import hashlib
 import os
 import tempfile
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -63,11 +64,25 @@ def write_bytes_atomic(target: Path | str, data: bytes) -> Path:
     return target
 
 
+_DIGESTS: dict[tuple[str, int, int, int, int], str] = {}  # (path, inode, size, mtime, ctime) -> sha256
+_DIGESTS_LOCK = threading.Lock()
+
+
 def sha256_file(path: Path | str, chunk: int = 1 << 20) -> str:
+    """The file's SHA-256; remembered in this process while the file's inode, size, mtime and ctime stay
+    (any write changes the ctime, which no tool can set back), so a season run hashes each video once."""
+    info = os.stat(path)
+    key = (str(Path(path).resolve()), info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns)
+    with _DIGESTS_LOCK:
+        known = _DIGESTS.get(key)
+    if known is not None:
+        return known
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
         while block := handle.read(chunk):
             digest.update(block)
+    with _DIGESTS_LOCK:
+        _DIGESTS[key] = digest.hexdigest()
     return digest.hexdigest()
 
 

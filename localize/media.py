@@ -43,6 +43,38 @@ def run_ffmpeg(args: Sequence[str], what: Path | str = "") -> None:
         raise ToolError("ffmpeg", cmd, done.returncode, done.stderr, path=what or None)
 
 
+def ffmpeg_bytes(args: Sequence[str], what: Path | str = "") -> bytes:
+    """Run ffmpeg writing raw output to stdout ("-f ... -" last in `args`) and return that output."""
+    cmd = [_tool("ffmpeg"), "-hide_banner", "-nostdin", "-loglevel", "error", *args]
+    done = subprocess.run(cmd, capture_output=True)
+    if done.returncode != 0:
+        raise ToolError("ffmpeg", cmd, done.returncode, done.stderr.decode("utf-8", "replace"), path=what or None)
+    return done.stdout
+
+
+def mute(src: Path | str, dst: Path | str, spans: Sequence[tuple[int, int]]) -> Path:
+    """A copy of a WAV with these [start_ms, end_ms) spans silent (same format; written atomically)."""
+    between = "+".join(f"between(t,{a / 1000:.3f},{b / 1000:.3f})" for a, b in spans)
+    with atomic_path(dst) as tmp:
+        run_ffmpeg(["-i", str(src), "-af", f"volume=0:enable='{between}'", "-c:a", "pcm_s16le", str(tmp)], src)
+    return Path(dst)
+
+
+def pcm_samples(src: Path | str, sample_rate: int) -> np.ndarray:
+    """The sound of any media file as mono float samples at `sample_rate`."""
+    raw = ffmpeg_bytes(["-i", str(src), "-vn", "-ac", "1", "-ar", str(sample_rate), "-f", "s16le", "-"], src)
+    return np.frombuffer(raw, dtype="<i2").astype(np.float32) / 32768.0
+
+
+def gray_frame(video: Path | str, at_ms: int, width: int, height: int) -> np.ndarray | None:
+    """The frame at `at_ms`, scaled to `width`x`height` grayscale (uint8 rows), or None past the end."""
+    raw = ffmpeg_bytes(["-ss", f"{max(0, at_ms) / 1000:.3f}", "-i", str(video), "-frames:v", "1", "-vf",
+                        f"scale={width}:{height},format=gray", "-f", "rawvideo", "-"], video)
+    if len(raw) != width * height:
+        return None
+    return np.frombuffer(raw, dtype=np.uint8).reshape(height, width)
+
+
 def _parse_rate(rate: str | None) -> float | None:
     if not rate or rate in ("0/0", "0"):
         return None

@@ -22,6 +22,12 @@ WORK = ".work"
 SOURCE = "source"
 TRANSCRIPT_SUFFIX = ".transcript.json"
 KIT = "kit"
+VIDEO_SUFFIXES = (".mp4", ".mov", ".mkv", ".webm", ".m4v")  # what counts as an episode in a season folder
+
+
+def season_videos(season_dir: Path) -> list[Path]:
+    """The episode videos of a season folder, in name order (ep01.mp4, ep02.mp4...)."""
+    return sorted(p for p in season_dir.iterdir() if p.suffix.lower() in VIDEO_SUFFIXES and p.is_file())
 
 
 @dataclass(frozen=True)

@@ -12,8 +12,9 @@ import dataclasses
 import logging
 import pickle
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -29,8 +30,9 @@ from localize.errors import MissingDependencyError, ModelError, UserError
 from localize.fsutil import write_bytes_atomic
 from localize.ledger import Ledger
 from localize.markets import Market, get_market
-from localize.paths import WORK, EpisodePaths
+from localize.paths import WORK, EpisodePaths, season_videos
 from localize.picture.remove import CleanPicture, RemovalOptions
+from localize.recaps import Fingerprint, Recap, RecapOptions, with_recaps
 from localize.release import ReleaseSettings
 from localize.speakers.diarize import Diarization, DiarizeOptions, model_identity
 from localize.speakers.stage import identify_speakers, market_cast
@@ -65,6 +67,7 @@ class RunSettings:
     speakers: DiarizeOptions = field(default_factory=DiarizeOptions)  # who speaks each line (localize.speakers)
     platform: str = DEFAULT_PLATFORM  # safe-area preset (localize.toml [layout] platform, --platform)
     release: ReleaseSettings = field(default_factory=ReleaseSettings)  # the gate per market ([release])
+    recaps: RecapOptions = field(default_factory=RecapOptions)  # spans replaying an earlier episode, reused
 
 
 @dataclass(frozen=True)
@@ -78,6 +81,7 @@ class EpisodeSource:
     cover: CoverBox | None
     seconds: dict[str, float] = field(default_factory=dict)
     clean: CleanPicture | None = None  # the picture without its burned-in line: what previews show
+    recaps: tuple[Recap, ...] = ()  # spans replaying an earlier episode whose text was reused
 
 
 @dataclass(frozen=True)
@@ -188,8 +192,12 @@ class _Clock:
 
 
 def episode_source(video: Path, settings: RunSettings, store: ResultStore, ledger: Ledger | None = None,
-                   on_step: Step | None = None) -> EpisodeSource:
-    """Probe, audio, picture, speech and script, fused into the episode's Chinese transcript."""
+                   on_step: Step | None = None, replayed: Mapping[str, EpisodeSource] | None = None
+                   ) -> EpisodeSource:
+    """Probe, audio, picture, speech and script, fused into the episode's Chinese transcript.
+
+    `replayed`: the sources of earlier episodes this one replays (its recaps, `episode_recaps`): their
+    lines are taken as they are, and those spans are neither transcribed nor read from the picture."""
     paths = EpisodePaths(settings.out_dir, video.stem)
     timed = _Clock(paths.episode, on_step)
     info = media.require_audio(media.probe(video))
@@ -199,13 +207,19 @@ def episode_source(video: Path, settings: RunSettings, store: ResultStore, ledge
     mix_audio = timed("extract-audio", lambda: store.run(
         "extract-audio", {"video": video, "rate": 48000, "channels": 2},
         lambda: call("extract-audio", video, paths.mix_audio, sample_rate=48000, channels=2), [paths.mix_audio]))
+    recaps = timed("find-recaps", lambda: episode_recaps(video, settings, store))
+    earlier = {name: given.transcript for name, given in (replayed or {}).items()}
+    reused = tuple(r for r in recaps if r.episode in earlier)  # an episode not in this run: read as it is
+    spans = tuple((r.start_ms, r.end_ms) for r in reused)
+    heard_audio = media.mute(asr_audio, paths.work / "asr16k-recaps-muted.wav", spans) if spans else asr_audio
     heard = timed("transcribe", lambda: store.run(
-        "transcribe", {"audio": asr_audio, "options": settings.asr},
-        lambda: call("transcribe", asr_audio, settings.asr)))
+        "transcribe", {"audio": heard_audio, "options": settings.asr},
+        lambda: call("transcribe", heard_audio, settings.asr)))
     picture = timed("read-picture", lambda: store.run(  # the voice is evidence for where the dialogue is
-        "read-picture", {"info": info, "options": settings.picture, "speech": heard.speech},
-        lambda: call("read-picture", info, settings.picture, speech=heard.speech)))
+        "read-picture", {"info": info, "options": settings.picture, "speech": heard.speech, "skip": spans},
+        lambda: call("read-picture", info, settings.picture, speech=heard.speech, skip=spans)))
     transcript = combine(heard, picture, episode_script(video), detect_dialect=settings.asr.dialect == AUTO)
+    transcript = with_recaps(transcript, reused, earlier)
     fused = transcript  # characters from the season's registry (OUT/characters.json); script names win
     transcript = timed("diarize", lambda: identify_speakers(
         fused, diarized(store, asr_audio, fused, settings.speakers, paths.episode), settings.out_dir, paths.episode))
@@ -218,7 +232,29 @@ def episode_source(video: Path, settings: RunSettings, store: ResultStore, ledge
     return EpisodeSource(video, info, mix_audio, transcript,
                          cover_for(transcript, settings.cover, settings.picture, settings.cover_auto,
                                    settings.removal.mode),
-                         timed.seconds, clean)
+                         timed.seconds, clean, reused)
+
+
+def episode_recaps(video: Path, settings: RunSettings, store: ResultStore) -> tuple[Recap, ...]:
+    """The spans of `video` replaying an earlier episode of its season folder (fingerprints kept per video)."""
+    earlier = [v for v in season_videos(video.parent) if v.stem < video.stem]
+    if not settings.recaps.enabled or not earlier:
+        return ()
+    prints: dict[Path, Fingerprint] = {}
+    for v in [video, *earlier]:
+        prints[v] = store.run("fingerprint", {"video": v}, partial(call, "fingerprint", v))
+    return tuple(store.run(
+        "find-recaps", {"video": video, "earlier": [(v.stem, v) for v in earlier], "options": settings.recaps},
+        lambda: call("find-recaps", video, prints[video], [(v.stem, v, prints[v]) for v in earlier],
+                     settings.recaps)))
+
+
+def recap_facts(source: EpisodeSource) -> dict[str, Any]:
+    """What the episode's recaps saved: seconds not transcribed nor read, lines taken as they were."""
+    lines = sum(1 for s in source.transcript.segments if any(f.code == "recap" for f in s.flags))
+    return {"recap_seconds": round(sum(r.seconds for r in source.recaps), 1), "recap_lines_reused": lines,
+            "recaps": [f"{r.start_ms / 1000:.1f}-{r.end_ms / 1000:.1f} s replays {r.episode} from "
+                       f"{r.source_start_ms / 1000:.1f} s" for r in source.recaps]}
 
 
 def diarized(store: ResultStore, audio_16k: Path, transcript: Transcript, options: DiarizeOptions,
@@ -387,7 +423,8 @@ def market_delivery(source: EpisodeSource, market: Market, settings: RunSettings
         record(files[-1:])
     qa_report = qa.build_report(paths.episode, market.code, qa.source_findings(source.transcript),
                                 subtitles.findings, qa.translation_findings(translation), dub_findings(dub, market))
-    facts = _qa_facts(translation, dub, source.transcript, load_glossaries(glossaries), source.clean, market)
+    facts = {**_qa_facts(translation, dub, source.transcript, load_glossaries(glossaries), source.clean, market),
+             **recap_facts(source)}
     files.append(report.write_json(qa_report, folder.qa_json, facts))
     files.append(report.write_html(qa_report, folder.qa_html, facts))
     record(files[-2:])

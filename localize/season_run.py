@@ -34,13 +34,14 @@ from localize.journal import Entry, Journal
 from localize.ledger import Ledger
 from localize.market_check import require_markets
 from localize.markets import Market
-from localize.paths import SeasonPaths
+from localize.paths import VIDEO_SUFFIXES, SeasonPaths, season_videos
 from localize.pipeline import (
     DeliveryInputs,
     EpisodeSource,
     MarketResult,
     RunSettings,
     Step,
+    episode_recaps,
     episode_source,
     load_delivery_inputs,
     market_delivery,
@@ -58,7 +59,6 @@ from localize.types import Translation
 log = logging.getLogger("localize")
 T = TypeVar("T")
 
-VIDEO_SUFFIXES = (".mp4", ".mov", ".mkv", ".webm", ".m4v")
 TOOL_RETRIES = 2  # a tool's failure (ffmpeg, espeak-ng crashed) is tried again this many times
 
 
@@ -67,13 +67,19 @@ class Handle(Protocol[T]):  # type: ignore[misc]
 
 
 class Submitter(Protocol):
-    """How a season's pieces of work are run: each call returns at once with a handle to its result."""
+    """How a season's pieces of work are run: each call returns at once with a handle to its result.
+
+    `replayed`: the sources of the earlier episodes an episode replays (recaps), which its source waits
+    for and takes lines from; `after`: pieces a market's delivery waits for (the same market's delivery
+    of those episodes, so their translations and dub lines are there to reuse), failed or not.
+    """
 
     def source(self, store: ResultStore, video: Path, settings: RunSettings, ledger: Ledger,
-               on_step: Step | None) -> Handle[EpisodeSource]: ...
+               on_step: Step | None, replayed: dict[str, Handle[EpisodeSource]]) -> Handle[EpisodeSource]: ...
 
     def market(self, store: ResultStore, source: Handle[EpisodeSource], market: Market, settings: RunSettings,
-               ledger: Ledger, on_step: Step | None) -> Handle[MarketResult]: ...
+               ledger: Ledger, on_step: Step | None, after: Sequence[Handle[MarketResult]]
+               ) -> Handle[MarketResult]: ...
 
 
 class ThreadSubmitter:
@@ -87,16 +93,32 @@ class ThreadSubmitter:
         self.pool = ThreadPoolExecutor(max_workers=workers or default_workers(), thread_name_prefix="localize")
 
     def source(self, store: ResultStore, video: Path, settings: RunSettings, ledger: Ledger,
-               on_step: Step | None) -> Future[EpisodeSource]:
-        return self.pool.submit(_retried, lambda: episode_source(video, settings, store, ledger, on_step))
+               on_step: Step | None, replayed: dict[str, Handle[EpisodeSource]]) -> Future[EpisodeSource]:
+        return self.pool.submit(_retried, lambda: episode_source(video, settings, store, ledger, on_step,
+                                                                 finished(replayed)))
 
     def market(self, store: ResultStore, source: Handle[EpisodeSource], market: Market, settings: RunSettings,
-               ledger: Ledger, on_step: Step | None) -> Future[MarketResult]:
-        return self.pool.submit(
-            _retried, lambda: market_delivery(source.result(), market, settings, store, ledger, on_step))
+               ledger: Ledger, on_step: Step | None, after: Sequence[Handle[MarketResult]]
+               ) -> Future[MarketResult]:
+        def work() -> MarketResult:
+            finished(dict(enumerate(after)))
+            return market_delivery(source.result(), market, settings, store, ledger, on_step)
+
+        return self.pool.submit(_retried, work)
 
     def close(self) -> None:
         self.pool.shutdown(wait=True)
+
+
+def finished(handles: dict[Any, Handle[T]]) -> dict[Any, T]:
+    """Wait for these pieces; those that failed are left out (their own failure is reported with them)."""
+    done = {}
+    for key, handle in handles.items():
+        try:
+            done[key] = handle.result()
+        except Exception:  # reported where that piece is collected
+            continue
+    return done
 
 
 def _retried(work: Callable[[], T]) -> T:
@@ -119,7 +141,7 @@ def find_episodes(season_dir: Path) -> list[Path]:
     """Episode videos in a season folder, in name order (ep01.mp4, ep02.mp4...)."""
     if not season_dir.is_dir():
         raise UserError(f"{season_dir}: not a folder (a season is a folder of episode videos)")
-    found = sorted(p for p in season_dir.iterdir() if p.suffix.lower() in VIDEO_SUFFIXES and p.is_file())
+    found = season_videos(season_dir)
     if not found:
         raise UserError(f"{season_dir}: no episode videos ({', '.join(VIDEO_SUFFIXES)}) found")
     stems = [p.stem for p in found]
@@ -206,12 +228,21 @@ def run_season(episodes: Sequence[Path], markets: Sequence[Market], settings: Ru
     results: list[MarketResult] = []
     failures: list[Failure] = []
     stage_seconds: Counter[str] = Counter()
+    # Recaps first (fingerprints, seconds per episode): an episode's source waits for the ones it replays.
+    replays = {video.stem: {r.episode for r in episode_recaps(video, settings, store)} for video in episodes}
     with Progress(total=len(todo), enabled=show_progress) as progress:
         describe = progress.describe if in_process else None
-        sources = {video.stem: submit.source(store, video, settings, ledger, None)
-                   for video in dict.fromkeys(video for video, _ in todo)}
-        chains = [(video.stem, market, submit.market(store, sources[video.stem], market, settings, ledger, describe))
-                  for video, market in todo]
+        sources: dict[str, Handle[EpisodeSource]] = {}
+        for video in dict.fromkeys(video for video, _ in todo):
+            sources[video.stem] = submit.source(store, video, settings, ledger, None, {
+                name: sources[name] for name in sorted(replays[video.stem]) if name in sources})
+        handles: dict[tuple[str, str], Handle[MarketResult]] = {}
+        for video, market in todo:
+            after = [handles[(name, market.code)] for name in sorted(replays[video.stem])
+                     if (name, market.code) in handles]
+            handles[(video.stem, market.code)] = submit.market(store, sources[video.stem], market, settings, ledger,
+                                                               describe, after)
+        chains = [(video.stem, market, handles[(video.stem, market.code)]) for video, market in todo]
         for episode, market, handle in chains:
             try:
                 sources[episode].result()  # an episode whose source failed: report the source's own error

@@ -14,6 +14,8 @@ CODES: dict[str, tuple[Severity, str]] = {
     "no-speech": (Severity.WARNING, "text recognised over music or silence"),
     "script-unmatched": (Severity.WARNING, "a script line not found in the audio or picture; its times are estimated"),
     "speaker-uncertain": (Severity.WARNING, "the voice matches a season character only loosely; check who speaks"),
+    "recap": (Severity.INFO, "this line replays an earlier episode: its text (and its translation and dub, "
+                             "from the memory and the speech cache) are reused"),
     # About the whole episode (Transcript.notes):
     "band-chosen": (Severity.INFO, "the dialogue is read from this band of the picture"),
     "picture-set-aside": (Severity.WARNING, "the picture's text and the speech disagree over most of the episode; "

@@ -61,10 +61,12 @@ class SourceOptions:
 
 
 def read_picture(info: MediaInfo, options: PictureOptions = PictureOptions(),
-                 on_progress: Callable[[int, int], None] | None = None, speech: Sequence[Span] = ()) -> PictureText:
+                 on_progress: Callable[[int, int], None] | None = None, speech: Sequence[Span] = (),
+                 skip: Sequence[Span] = ()) -> PictureText:
     """Find the subtitle band and read every line burned into it (nothing for audio or clean masters).
 
     `speech` (voice activity, from the speech stage) is evidence for the band: dialogue comes and goes with it.
+    `skip`: spans not read (recaps, whose text is taken from the episode they replay).
     """
     if not options.enabled or not info.width or not info.height:
         return PictureText()
@@ -78,7 +80,7 @@ def read_picture(info: MediaInfo, options: PictureOptions = PictureOptions(),
     if band is None:
         log.info("%s: no burned-in subtitles found (no text that changes)", info.path.name)
         return PictureText()
-    return PictureText(band=band, cues=read_cues(info, band, engine, on_progress=on_progress))
+    return PictureText(band=band, cues=read_cues(info, band, engine, on_progress=on_progress, skip=skip))
 
 
 def onnx_device(device: str) -> str:

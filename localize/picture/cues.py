@@ -227,8 +227,10 @@ def _union(a: Box | None, b: Box | None) -> Box | None:
 
 
 def read_cues(info: MediaInfo, band: TextBand, engine: OcrEngine, options: CueOptions = CueOptions(),
-              on_progress: Callable[[int, int], None] | None = None) -> tuple[OcrCue, ...]:
-    """Every distinct burned-in line of the episode, with the frames it is on screen."""
+              on_progress: Callable[[int, int], None] | None = None,
+              skip: Sequence[tuple[int, int]] = ()) -> tuple[OcrCue, ...]:
+    """Every distinct burned-in line of the episode, with the frames it is on screen (frames inside a
+    `skip` span, in ms, are not read)."""
     if not info.width or not info.height:
         return ()
     fps = info.fps or 25.0
@@ -240,7 +242,9 @@ def read_cues(info: MediaInfo, band: TextBand, engine: OcrEngine, options: CueOp
         for number, grey in frames:
             if on_progress and number % 25 == 0:
                 on_progress(number, total)
-            yield number, grey
+            at = number * 1000 / fps
+            if not any(a <= at < b for a, b in skip):
+                yield number, grey
 
     cues = runs_to_cues(watch_band(reporting(), band, engine, options), fps, options)
     log.info("%s: %d burned-in lines read", info.path.name, len(cues))
