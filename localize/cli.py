@@ -90,10 +90,8 @@ EXIT_TOOL = 4  # an external program failed (errors.ToolError): running again ma
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from flows.settings import configure_prefect
-
-    configure_prefect()  # before Prefect is imported: a project-local PREFECT_HOME, analytics off
-    from flows.launch import RunRequest, execute, prepare
+    from localize import uptodate
+    from localize.run_request import RunRequest, prepare
 
     request = RunRequest(season=args.season, markets=args.markets, out=args.out, config=args.config,
                          glossaries=args.glossaries, dialect=args.dialect, device=args.device, no_ocr=args.no_ocr,
@@ -101,7 +99,20 @@ def cmd_run(args: argparse.Namespace) -> int:
                          workers=args.workers, show_progress=not args.quiet, platform=args.platform)
     # Checked here, before Prefect starts its temporary server, so mistakes read as one clear line.
     prepared = prepare(request)
+    last = uptodate.unchanged(prepared)
+    if last is not None:  # nothing it depends on changed: the deliveries are already what a run would make
+        print(f"nothing changed since the run that finished {last.finished}: {last.deliveries} deliveries in "
+              f"{request.out} are up to date; QA errors: {last.errors}. Summary: "
+              f"{request.out / 'season-summary.html'} (--force makes them again)")
+        from localize.cli_release import print_manifests
+
+        print_manifests(request.out, [m.code for m in prepared.markets])
+        return _needs_review_status(list(last.needs_review), args.allow_findings)
     _warn_if_demo(prepared.markets)
+    from flows.settings import configure_prefect
+
+    configure_prefect()  # before Prefect is imported: a project-local PREFECT_HOME, analytics off
+    from flows.launch import execute
     from localize.translate.openai_client import usage_lines, usage_totals
 
     before = usage_totals()
@@ -116,14 +127,20 @@ def cmd_run(args: argparse.Namespace) -> int:
     for failure in result.failures:
         print(f"failed: {failure.episode} [{failure.market}] ({failure.fault}): {failure.error}", file=sys.stderr)
     if result.failures:
+        uptodate.forget(prepared)
         print(f"{len(result.failures)} deliveries failed; run the same command again to retry them "
               f"(finished work is kept). `localize status {result.out_dir}` shows where each one stands.",
               file=sys.stderr)
         return 1
-    review = result.needs_review
-    if review and not args.allow_findings:
+    review = [f"{r.episode} [{r.market}]" for r in result.needs_review]
+    uptodate.remember(prepared, len(result.results), result.errors, review)
+    return _needs_review_status(review, args.allow_findings)
+
+
+def _needs_review_status(review: list[str], allow_findings: bool) -> int:
+    if review and not allow_findings:
         print(f"{len(review)} deliveries need review (lines flagged by the checks, broken subtitle rules): "
-              f"{', '.join(f'{r.episode} [{r.market}]' for r in review[:6])}{' ...' if len(review) > 6 else ''}. "
+              f"{', '.join(review[:6])}{' ...' if len(review) > 6 else ''}. "
               "Each QA report lists them; post-edit with `localize kit export`. Exit status 3 so a pipeline "
               "does not ship them; --allow-findings accepts them.", file=sys.stderr)
         return EXIT_NEEDS_REVIEW

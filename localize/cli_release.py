@@ -40,6 +40,20 @@ def print_release(released: dict[str, Any]) -> None:
               + "".join(f"; {v.episode} held ({v.reasons[0]})" for v in verdicts if not v.released))
 
 
+def print_manifests(out: Path, markets: list[str]) -> None:
+    """The same lines from the manifests the last run wrote (a run with nothing to do)."""
+    from localize.release import RELEASE
+
+    for market in markets:
+        try:
+            manifest = json.loads((out / RELEASE / f"{market}.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        total = len(manifest["released"]) + len(manifest["held"])
+        print(f"release {market}: {len(manifest['released'])} of {total} released"
+              + "".join(f"; {row['episode']} held ({row['reasons'][0]})" for row in manifest["held"]))
+
+
 def add_release_parser(sub: Any) -> None:
     release = sub.add_parser("release", help="pack what passed a market's release gate, with checksums",
                              description=RELEASE_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import hashlib
+import json
 import os
 import tempfile
 import threading
@@ -97,3 +98,20 @@ def file_lock(lock_file: Path) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def load_digests(path: Path) -> None:
+    """Remember the digests another process kept in `path` (save_digests): a warm run hashes nothing again."""
+    try:
+        rows = json.loads(Path(path).read_text(encoding="utf-8"))
+        known = {(str(r[0]), int(r[1]), int(r[2]), int(r[3]), int(r[4])): str(r[5]) for r in rows}
+    except (OSError, ValueError, TypeError, IndexError):
+        return
+    with _DIGESTS_LOCK:
+        _DIGESTS.update(known)
+
+
+def save_digests(path: Path, keep: int = 20_000) -> None:
+    with _DIGESTS_LOCK:
+        rows = [[*key, digest] for key, digest in list(_DIGESTS.items())[-keep:]]
+    write_text_atomic(path, json.dumps(rows))

@@ -46,6 +46,11 @@ def _canonical(value: Any) -> Any:
     return value
 
 
+def content_digest(value: Any) -> str:
+    """SHA-256 of a value as stage keys see it: files by their content, dataclasses by their fields."""
+    return hashlib.sha256(repr(_canonical(value)).encode()).hexdigest()
+
+
 def content_key(stage: str, inputs: dict[str, Any]) -> str:
     """The key of a stage's result: its name, its code (localize.stages.code_version) and its inputs."""
     declared = get_stage(stage).inputs
