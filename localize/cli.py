@@ -181,7 +181,7 @@ def cmd_status(args: argparse.Namespace) -> int:
         print("time per stage: " + ", ".join(f"{k} {v:.0f} s" for k, v in status.stage_seconds.items()))
     counts = {state: sum(1 for e in status.entries if e.state == state)
               for state in ("done", "cached", "approved", "failed", "pending")}
-    print(", ".join(f"{n} {state}" for state, n in counts.items()))
+    print(", ".join(f"{n} {state}" for state, n in counts.items() if n or state != "approved"))
     return 1 if counts["failed"] or counts["pending"] else 0
 
 

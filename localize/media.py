@@ -60,6 +60,13 @@ def mute(src: Path | str, dst: Path | str, spans: Sequence[tuple[int, int]]) -> 
     return Path(dst)
 
 
+def jpeg_frame(video: Path | str, at_ms: int, width: int, height: int, quality: int = 6) -> bytes:
+    """The frame at `at_ms` as a small JPEG (a thumbnail for a report); empty past the end."""
+    return ffmpeg_bytes(["-ss", f"{max(0, at_ms) / 1000:.3f}", "-i", str(video), "-frames:v", "1", "-vf",
+                         f"scale={width}:{height}", "-c:v", "mjpeg", "-q:v", str(quality), "-f", "image2pipe", "-"],
+                        video)
+
+
 def pcm_samples(src: Path | str, sample_rate: int) -> np.ndarray:
     """The sound of any media file as mono float samples at `sample_rate`."""
     raw = ffmpeg_bytes(["-i", str(src), "-vn", "-ac", "1", "-ar", str(sample_rate), "-f", "s16le", "-"], src)

@@ -8,6 +8,7 @@ re-run, in any process, skips what is finished; paths come from localize.paths.
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 import logging
 import pickle
@@ -26,7 +27,7 @@ from localize.dub import DubOptions, dub_findings
 from localize.dub.dialogue import DialogueBed, DialogueOptions, me_stem_for
 from localize.dub.dub import Shorten, dub_facts
 from localize.dub.voices import voice_for
-from localize.errors import MissingDependencyError, ModelError, UserError
+from localize.errors import MissingDependencyError, ModelError, ToolError, UserError
 from localize.fsutil import write_bytes_atomic
 from localize.ledger import Ledger
 from localize.markets import Market, get_market
@@ -249,6 +250,27 @@ def episode_recaps(video: Path, settings: RunSettings, store: ResultStore) -> tu
                      settings.recaps)))
 
 
+MAX_FRAMES = 40  # thumbnails in one QA report
+
+
+def line_frames(preview: Path, translation: Translation, qa_report: QAReport) -> dict[int, str]:
+    """A 9:16 thumbnail (JPEG data URI, from the preview: the subtitle as delivered) of each flagged line."""
+    if not preview.is_file():
+        return {}
+    by_index = {line.index: line for line in translation.lines}
+    frames = {}
+    for index in report.flagged_lines(qa_report, translation)[:MAX_FRAMES]:
+        line = by_index[index]
+        try:
+            data = media.jpeg_frame(preview, (line.start_ms + line.end_ms) // 2, 135, 240)
+        except ToolError as exc:  # a picture for the report, not the delivery: it goes without
+            log.warning("%s: no frames for the QA report (%s)", preview.name, exc)
+            break
+        if data:
+            frames[index] = "data:image/jpeg;base64," + base64.b64encode(data).decode("ascii")
+    return frames
+
+
 def recap_facts(source: EpisodeSource) -> dict[str, Any]:
     """What the episode's recaps saved: seconds not transcribed nor read, lines taken as they were."""
     lines = sum(1 for s in source.transcript.segments if any(f.code == "recap" for f in s.flags))
@@ -426,7 +448,8 @@ def market_delivery(source: EpisodeSource, market: Market, settings: RunSettings
     facts = {**_qa_facts(translation, dub, source.transcript, load_glossaries(glossaries), source.clean, market),
              **recap_facts(source)}
     files.append(report.write_json(qa_report, folder.qa_json, facts))
-    files.append(report.write_html(qa_report, folder.qa_html, facts))
+    frames = line_frames(folder.preview, translation, qa_report) if settings.preview else {}
+    files.append(report.write_html(qa_report, folder.qa_html, facts, translation, frames))
     record(files[-2:])
     season_store.merge(store)
     return MarketResult(paths.episode, market.code, tuple(files), qa_report, dub, timed.seconds,

@@ -123,9 +123,9 @@ def test_line_by_line_facts_show_as_a_table_escaped(tmp_path: Path) -> None:
     rows = [{"line": 1, "character": "林晓", "voice": "piper:joe", "text": "<b>Run</b> & hide"},
             {"line": 2, "character": "陈默", "voice": "take", "text": "Wait"}]
     page = render_html(result.report, {"dub_lufs": -16.0, "dub_line_details": rows})
-    assert "<li>dub_lufs: -16.0</li>" in page and "dub_line_details:" not in page  # not a list dumped in a bullet
-    assert "<h2>dub line details</h2>" in page and page.count("<tr><td>") >= 2
-    assert "<th>character</th>" in page and "<td>陈默</td>" in page
+    assert "Dub loudness (LUFS)</th><td>-16.0" in page and "dub_line_details" not in page  # words, not a dump
+    assert "<h2>Dub, line by line</h2>" in page and page.count("<tr><td>") >= 2
+    assert "<th>Character</th>" in page and "<td>陈默</td>" in page
     assert "<b>Run</b>" not in page and "&lt;b&gt;Run&lt;/b&gt; &amp; hide" in page
 
 
