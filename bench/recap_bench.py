@@ -19,6 +19,7 @@ Then, with --run, the season run over the planted season, recaps reused and not,
 from __future__ import annotations
 
 import argparse
+import json
 import shutil
 import sys
 import tempfile
@@ -134,6 +135,11 @@ def run_both(planted: Path, tmp: Path) -> None:
         finally:
             submit.close()
         walls[mode] = time.perf_counter() - started
+        for video in videos:
+            qa = json.loads((out / "en-US" / f"{video.stem}.qa.json").read_text(encoding="utf-8"))
+            print(f"  {mode} {video.stem}: recap {qa.get('recap_seconds', 0)} s, {qa.get('recap_lines_reused', 0)} "
+                  f"lines reused; translation memory lines {qa.get('memory_lines_machine', 0)}, retried "
+                  f"{qa.get('lines_retried', 0)} of {qa.get('lines', 0)}")
         shutil.rmtree(out / ".work" / "results", ignore_errors=True)
         print(f"{mode}: {walls[mode]:.1f} s wall, {len(result.results)} deliveries, {len(result.failures)} failed; "
               f"stage seconds: " + ", ".join(f"{k} {v:.1f}" for k, v in result.stage_seconds.items()))
