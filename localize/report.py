@@ -122,15 +122,21 @@ def render_html(report: QAReport, extra: dict[str, Any] | None = None,
             f"<th>message</th>{frame_head}</tr>{rows}</table>{tables}</html>\n")
 
 
-def _line_of(finding: Finding, index: int, start_ms: int, end_ms: int) -> bool:
-    """A finding belongs to the line it names ("line 3: ...") or, naming none, to the line it spans."""
-    if finding.message.startswith("line "):
-        number = finding.message[5:].partition(":")[0].partition(" ")[0]
+def on_line(message: str, start_ms: int | None, end_ms: int | None, index: int, line_start: int,
+            line_end: int) -> bool:
+    """Whether a finding belongs to line `index`: the line it names ("line 3: ...") or, naming none,
+    the line it spans."""
+    if message.startswith("line "):
+        number = message[5:].partition(":")[0].partition(" ")[0]
         if number.isdigit():
             return int(number) - 1 == index
-    if finding.start_ms is None or finding.end_ms is None:
+    if start_ms is None or end_ms is None:
         return False
-    return finding.start_ms < end_ms and finding.end_ms > start_ms
+    return start_ms < line_end and end_ms > line_start
+
+
+def _line_of(finding: Finding, index: int, start_ms: int, end_ms: int) -> bool:
+    return on_line(finding.message, finding.start_ms, finding.end_ms, index, start_ms, end_ms)
 
 
 def flagged_lines(report: QAReport, translation: Translation) -> list[int]:

@@ -14,6 +14,7 @@ from typing import Any
 
 from localize.decisions import Decision, Decisions
 from localize.paths import SeasonPaths
+from localize.report import on_line
 
 ORIGINS = {"script": "studio script", "ocr": "burned-in subtitle", "asr": "speech", "fused": "speech + picture"}
 
@@ -152,16 +153,9 @@ def delivery(out: Path, episode: str, market: str) -> Delivery | None:
 
 
 def _on_line(finding: dict[str, Any], line: dict[str, Any]) -> bool:
-    """A finding belongs to the line it names ("line 3: ...") or, naming none, to the line it spans."""
-    message = str(finding.get("message", ""))
-    if message.startswith("line "):
-        number = message[5:].partition(":")[0].partition(" ")[0]
-        if number.isdigit():
-            return int(number) - 1 == int(line["index"])
     start, end = finding.get("start_ms"), finding.get("end_ms")
-    if start is None or end is None:
-        return False
-    return int(start) < int(line["end_ms"]) and int(end) > int(line["start_ms"])
+    return on_line(str(finding.get("message", "")), None if start is None else int(start),
+                   None if end is None else int(end), int(line["index"]), int(line["start_ms"]), int(line["end_ms"]))
 
 
 def _finding(f: dict[str, Any]) -> LineFinding:
