@@ -48,7 +48,7 @@ def get(url: str) -> dict[str, object]:
         return dict(json.loads(answer.read()))
 
 
-def screenshots(base: str, market: str, episode: str, folder: Path) -> None:
+def screenshots(base: str, base_out: Path, folder: Path) -> None:
     from playwright.sync_api import sync_playwright
 
     folder.mkdir(parents=True, exist_ok=True)
@@ -60,7 +60,11 @@ def screenshots(base: str, market: str, episode: str, folder: Path) -> None:
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         page.goto(base + "/")
         page.screenshot(path=str(folder / "season-page.png"), full_page=True)
-        page.goto(f"{base}/episode/{market}/{episode}")
+        from localize.review.model import season
+
+        cells = season(Path(base_out)).cells.values()
+        shown = max(cells, key=lambda c: (c.errors or 0, c.findings or 0))  # the delivery a reviewer opens first
+        page.goto(f"{base}/episode/{shown.market}/{shown.episode}")
         page.wait_for_function("(p => !p || p.readyState >= 1)(document.getElementById('player'))")
         page.wait_for_timeout(1500)  # the frames of the flagged lines
         page.screenshot(path=str(folder / "episode-page.png"), full_page=True)
@@ -75,17 +79,19 @@ def main() -> int:
     parser.add_argument("--market", default="en-US")
     parser.add_argument("--edits", type=int, default=3)
     parser.add_argument("--screenshots", type=Path, help="save the season and episode pages here (PNG)")
+    parser.add_argument("--out", type=Path, help="keep the season run here (default: a temporary folder)")
     args = parser.parse_args()
     import uvicorn
 
     generate_season(args.season, episodes=max(args.episodes, 1))
     markets = parse_markets(args.market)
     with tempfile.TemporaryDirectory(prefix="localize-review-bench-") as tmp:
-        season_dir, out = Path(tmp) / "season", Path(tmp) / "out"
+        season_dir, out = Path(tmp) / "season", args.out or Path(tmp) / "out"
         season_dir.mkdir()
         videos = [Path(shutil.copy2(v, season_dir / v.name)) for v in sorted(args.season.glob("ep*.mp4"))]
         videos = videos[: args.episodes]
-        settings = RunSettings(out_dir=out, memory=Path(tmp) / "memory.sqlite")
+        memory = (args.out.parent if args.out else Path(tmp)) / "review-memory.sqlite"
+        settings = RunSettings(out_dir=out, memory=memory)
         started = time.perf_counter()
         submit = ThreadSubmitter()
         try:
@@ -109,7 +115,7 @@ def main() -> int:
             time.sleep(0.05)
         base = f"http://127.0.0.1:{port}"
         if args.screenshots:
-            screenshots(base, code, episode, args.screenshots)
+            screenshots(base, out, args.screenshots)
         page: list[tuple[float, float]] = []
         for number in range(args.edits):
             line = lines[number % len(lines)]
