@@ -253,18 +253,19 @@ def episode_recaps(video: Path, settings: RunSettings, store: ResultStore) -> tu
 MAX_FRAMES = 40  # thumbnails in one QA report
 
 
-def line_frames(preview: Path, translation: Translation, qa_report: QAReport) -> dict[int, str]:
-    """A 9:16 thumbnail (JPEG data URI, from the preview: the subtitle as delivered) of each flagged line."""
-    if not preview.is_file():
+def line_frames(video: Path | None, translation: Translation, qa_report: QAReport) -> dict[int, str]:
+    """A 9:16 thumbnail (a JPEG data URI, so the page stays one file the ledger already knows) of each
+    flagged line, from a video the run already has: one ffmpeg call per flagged line, none without one."""
+    if video is None or not video.is_file():
         return {}
     by_index = {line.index: line for line in translation.lines}
     frames = {}
     for index in report.flagged_lines(qa_report, translation)[:MAX_FRAMES]:
         line = by_index[index]
         try:
-            data = media.jpeg_frame(preview, (line.start_ms + line.end_ms) // 2, 135, 240)
+            data = media.jpeg_frame(video, (line.start_ms + line.end_ms) // 2, 135, 240)
         except ToolError as exc:  # a picture for the report, not the delivery: it goes without
-            log.warning("%s: no frames for the QA report (%s)", preview.name, exc)
+            log.warning("%s: no frames for the QA report (%s)", video.name, exc)
             break
         if data:
             frames[index] = "data:image/jpeg;base64," + base64.b64encode(data).decode("ascii")
@@ -448,7 +449,9 @@ def market_delivery(source: EpisodeSource, market: Market, settings: RunSettings
     facts = {**_qa_facts(translation, dub, source.transcript, load_glossaries(glossaries), source.clean, market),
              **recap_facts(source)}
     files.append(report.write_json(qa_report, folder.qa_json, facts))
-    frames = line_frames(folder.preview, translation, qa_report) if settings.preview else {}
+    # The preview shows each line as delivered; without one, the clean picture made for every market.
+    clean = source.clean.path if source.clean else None
+    frames = line_frames(folder.preview if settings.preview else clean, translation, qa_report)
     files.append(report.write_html(qa_report, folder.qa_html, facts, translation, frames))
     record(files[-2:])
     season_store.merge(store)

@@ -46,7 +46,7 @@ _STYLE = """body{font-family:system-ui,sans-serif;margin:2em;color:#222}
 table{border-collapse:collapse;width:100%}td,th{border:1px solid #ccc;padding:4px 8px;text-align:left;
 vertical-align:top}th{background:#f4f4f4}.error{background:#fde2e2}.warning{background:#fff6d6}
 .info{background:#eef6ff}.pass{color:#1a7f37}.fail{color:#b42318}.review{color:#9a6700;font-weight:bold}
-code{font-size:90%}"""
+.flagged td:first-child{border-left:4px solid #b42318}code{font-size:90%}"""
 
 
 # What each fact and column is called in the pages people read (JSON keeps the keys).
@@ -100,7 +100,7 @@ def render_html(report: QAReport, extra: dict[str, Any] | None = None,
     data = report_dict(report, extra)
     esc = html.escape
     images = images or {}
-    frame_head = "<th>frame</th>" if images else ""
+    frame_head = "<th>Frame</th>" if images else ""
     verdict = ('<p class="pass">Passed: no errors</p>' if data["passed"]
                else f'<p class="fail">Needs review: {data["counts"]["error"]} error(s)</p>')
     facts = "".join(f"<tr><th>{esc(label(str(k)))}</th><td>{esc(shown(str(k), v))}</td></tr>"
@@ -118,8 +118,8 @@ def render_html(report: QAReport, extra: dict[str, Any] | None = None,
     return (f"<!doctype html><html lang=en><meta charset=utf-8><title>{title}</title>"
             f"<style>{_STYLE}</style><p><a href=\"../season-summary.html\">← season summary</a></p>"
             f"<h1>{title}</h1>{verdict}<p>{esc(counts)}</p><table>{facts}</table>{lines}"
-            "<h2>Findings</h2><table><tr><th>start</th><th>end</th><th>severity</th><th>stage</th><th>code</th>"
-            f"<th>message</th>{frame_head}</tr>{rows}</table>{tables}</html>\n")
+            "<h2>Findings</h2><table><tr><th>Start</th><th>End</th><th>Severity</th><th>Stage</th><th>Code</th>"
+            f"<th>Message</th>{frame_head}</tr>{rows}</table>{tables}</html>\n")
 
 
 def on_line(message: str, start_ms: int | None, end_ms: int | None, index: int, line_start: int,
@@ -157,12 +157,12 @@ def _lines_table(report: QAReport, translation: Translation, frames: Mapping[int
         url = frames.get(line.index)
         frame = (f'<img src="{esc(url, quote=True)}" width="68" height="120" alt="frame">' if url else "")
         rows.append((not flagged, line.start_ms,
-                     f'<tr class="{"flagged" if flagged else ""}"><td>{esc(timecode(line.start_ms))}<br>{frame}</td>'
-                     f"<td>{esc(line.speaker or '—')}</td><td>{esc(line.source)}</td><td>{esc(line.target)}</td>"
-                     f"<td>{said}</td></tr>"))
+                     f'<tr class="{"flagged" if flagged else ""}"><td>{line.index + 1}</td>'
+                     f"<td>{esc(timecode(line.start_ms))}<br>{frame}</td><td>{esc(line.speaker or '—')}</td>"
+                     f"<td>{esc(line.source)}</td><td>{esc(line.target)}</td><td>{said}</td></tr>"))
     body = "".join(row for *_, row in sorted(rows, key=lambda r: (r[0], r[1])))
-    return ("<h2>Lines (flagged first)</h2><table><tr><th>time</th><th>speaker</th><th>Chinese</th>"
-            f"<th>translation</th><th>findings</th></tr>{body}</table>")
+    return ("<h2>Lines (flagged first)</h2><table><tr><th>Line</th><th>Time</th><th>Speaker</th><th>Chinese</th>"
+            f"<th>Translation</th><th>Findings</th></tr>{body}</table>")
 
 
 def _is_table(value: Any) -> bool:

@@ -107,4 +107,4 @@ def test_qa_reports_each_line_and_the_episode_loudness(season_run: dict[str, Any
                              "flagged", "text"} <= row.keys() for row in rows)
         assert all(row["character"] and row["voice"] and row["text"] for row in rows)
         page = (out / code / f"{episode}.qa.html").read_text(encoding="utf-8")
-        assert "<h2>dub line details</h2>" in page and f"<td>{rows[0]['voice']}</td>" in page
+        assert "<h2>Dub, line by line</h2>" in page and f"<td>{rows[0]['voice']}</td>" in page

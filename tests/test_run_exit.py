@@ -30,7 +30,8 @@ class StubbornEngine:
 
 
 def test_flagged_lines_are_delivered_for_review_and_the_run_exits_3(
-        tmp_path: Path, tiny_episode: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        tmp_path: Path, tiny_episode: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
     monkeypatch.setitem(engines.ENGINES, StubbornEngine.name, lambda spec: StubbornEngine())
     season = tmp_path / "season"
     season.mkdir()
@@ -49,5 +50,11 @@ def test_flagged_lines_are_delivered_for_review_and_the_run_exits_3(
     assert any(f["code"] == "mt-chinese-left" for f in qa["findings"])
     assert qa["lines_with_errors"] >= 1 and qa["lines_retried"] >= 1
 
+    capsys.readouterr()
     assert main([*args, "--allow-findings"]) == 0  # the same deliveries, accepted (reused, not redone)
     assert StubbornEngine.calls == 3
+    assert "nothing changed since the run" in capsys.readouterr().out  # answered without running anything
+    assert main(args) == EXIT_NEEDS_REVIEW  # and still not silently passed
+    (out / "en-US" / "ep01.vtt").unlink()
+    assert main([*args, "--allow-findings"]) == 0  # a delivery gone: the run runs, the stages are reused
+    assert (out / "en-US" / "ep01.vtt").is_file() and StubbornEngine.calls == 3

@@ -117,7 +117,8 @@ def test_the_architecture_notes_draw_every_stage_of_the_table() -> None:
 ABOVE = {"localize/pipeline.py", "localize/season_run.py", "localize/kit.py", "localize/takes.py",
          "localize/config.py", "localize/cli.py", "localize/cli_dub.py", "localize/cli_kit.py", "localize/cli_cast.py",
          "localize/cli_memory.py", "localize/cli_glossary.py",
-         "localize/review/app.py"}  # the review page: a front end of the season run, as the CLI is
+         "localize/review/app.py",  # the review page: a front end of the season run, as the CLI is
+         "localize/run_request.py", "localize/uptodate.py"}  # a run as asked, and whether it has anything to do
 BOOKKEEPING = {"localize.store", "localize.ledger", "localize.journal", "localize.pipeline", "localize.season_run"}
 
 
