@@ -88,6 +88,7 @@ def test_a_season_page_and_an_episode_page_show_status_lines_and_findings(out: P
     with TestClient(create_app(out)) as client:
         season = client.get("/").text
         assert "needs review" in season and f"/episode/{MARKET}/ep02" in season
+        assert season.count("held: forbidden words") == 2  # the release gate's word, from its manifest
         page = client.get(f"/episode/{MARKET}/ep01").text
         assert "林晓，你终于回来了。" in page and "Line 1 (10 characters)" in page
         assert "glossary-forbidden" in page and "2 of 2 lines flagged" in page
@@ -178,3 +179,14 @@ def test_characters_can_be_renamed_and_recast_from_the_page(out: Path) -> None:
         assert "espeak:en-us+f3" in client.get(f"/episode/{MARKET}/ep01").text
     character = registry.find("林晓")
     assert character.voices[MARKET] == "espeak:en-us+f3" and MARKET in character.chosen
+
+
+def test_a_recaps_line_is_shown_as_such_and_not_queued_twice(out: Path) -> None:
+    transcript = SeasonPaths(out).episode("ep02").transcript
+    data = json.loads(transcript.read_text(encoding="utf-8"))
+    data["segments"][0]["flags"] = [{"code": "recap", "severity": "info",
+                                     "message": "this line replays an earlier episode: ep01 at 0.0 s"}]
+    transcript.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    with TestClient(create_app(out)) as client:
+        page = client.get(f"/episode/{MARKET}/ep02").text
+    assert "replays ep01 at 0.0 s" in page and "1 of 2 lines flagged" in page

@@ -8,7 +8,7 @@ Everything here is read from files the run wrote (season-summary.json, <market>/
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +33,7 @@ class Cell:
     residual_chinese: float | None
     decision: Decision | None
     error: str = ""  # why it failed
+    release: str = ""  # "released", or "held: <first reason>" (OUT/release/<market>.json), "" before a gate ran
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,7 @@ class LineView:
     speaker: str
     findings: tuple[LineFinding, ...]
     dub_speed: float | None
+    replays: str = ""  # a recap's line: which episode it replays ("ep01 at 38.5 s"); edited there, it follows
 
     @property
     def cps(self) -> float:
@@ -72,7 +74,8 @@ class LineView:
 
     @property
     def flagged(self) -> bool:
-        return any(f.severity in ("error", "warning") for f in self.findings)
+        """Worth a reviewer's look here: a recap's line is looked at once, in the episode it replays."""
+        return not self.replays and any(f.severity in ("error", "warning") for f in self.findings)
 
 
 @dataclass(frozen=True)
@@ -102,11 +105,26 @@ def season(out: Path) -> Season:
     markets = sorted({str(r.get("market")) for r in rows} | {m for _, m in decisions})
     cells: dict[tuple[str, str], Cell] = {}
     by_pair = {(str(r.get("episode")), str(r.get("market"))): r for r in rows}
+    gate = _release(out, markets)
     for episode in episodes:
         for market in markets:
-            cells[(episode, market)] = _cell(out, episode, market, by_pair.get((episode, market)),
-                                             decisions.get((episode, market)))
+            cells[(episode, market)] = replace(_cell(out, episode, market, by_pair.get((episode, market)),
+                                                     decisions.get((episode, market))),
+                                               release=gate.get((episode, market), ""))
     return Season(tuple(episodes), tuple(markets), cells)
+
+
+def _release(out: Path, markets: list[str]) -> dict[tuple[str, str], str]:
+    """(episode, market) -> the release gate's word on it, from the manifests the last run wrote."""
+    found = {}
+    for market in markets:
+        manifest = _read_json(out / "release" / f"{market}.json") or {}
+        for row in manifest.get("released", []):
+            found[(str(row.get("episode")), market)] = "released"
+        for row in manifest.get("held", []):
+            reasons = row.get("reasons") or ["held"]
+            found[(str(row.get("episode")), market)] = f"held: {reasons[0]}"
+    return found
 
 
 def _cell(out: Path, episode: str, market: str, row: dict[str, Any] | None, decision: Decision | None) -> Cell:
@@ -137,10 +155,13 @@ def delivery(out: Path, episode: str, market: str) -> Delivery | None:
         index = int(line["index"])
         mine = [i for i, f in enumerate(findings) if _on_line(f, line)]
         used.update(mine)
-        origin = segments[index].get("source", "") if index < len(segments) else ""
+        segment = segments[index] if index < len(segments) else {}
+        origin = str(segment.get("source", ""))
+        recap = next((str(f.get("message", "")) for f in segment.get("flags", []) if f.get("code") == "recap"), "")
         lines.append(LineView(index, int(line["start_ms"]), int(line["end_ms"]), str(line["source"]),
                               ORIGINS.get(origin, origin), str(line["target"]), str(line.get("speaker") or ""),
-                              tuple(_finding(findings[i]) for i in mine), speeds.get(index)))
+                              tuple(_finding(findings[i]) for i in mine), speeds.get(index),
+                              recap.rpartition(": ")[2] if recap else ""))
     lines.sort(key=lambda v: (not v.flagged, v.start_ms))
     rest = tuple(_finding(f) for i, f in enumerate(findings) if i not in used)
     market_paths = paths.market(market)

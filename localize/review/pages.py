@@ -122,6 +122,8 @@ def _cell(cell: Cell) -> str:
         parts.append(f"{cell.decision.decision}{who} {cell.decision.at}")
         if cell.decision.comment:
             parts.append(f"“{cell.decision.comment}”")
+    if cell.release:
+        parts.append(cell.release)
     if cell.error:
         parts.append(cell.error)
     details = "<br>".join(esc(p) for p in parts)
@@ -180,9 +182,11 @@ def _line_row(view: Delivery, line: LineView) -> str:
              f"{esc(quote(view.episode))}/{line.index}.png'>" if line.flagged else "")
     speed = f"<br>dub {line.dub_speed:.2f}×" if line.dub_speed else ""
     css = "line flagged" if line.flagged else "line"
+    replays = f"; replays {line.replays}: an edit here or there carries to both" if line.replays else ""
     return (f"<tr class='{css}' data-index='{line.index}' data-start='{line.start_ms / 1000:.3f}'>"
             f"<td>{esc(timecode(line.start_ms))}<br>{frame}</td><td>{esc(line.speaker) or '—'}</td>"
-            f"<td><span class=zh>{esc(line.source)}</span><div class=muted>from {esc(line.origin)}</div></td>"
+            f"<td><span class=zh>{esc(line.source)}</span><div class=muted>from {esc(line.origin)}"
+            f"{esc(replays)}</div></td>"
             f"<td><textarea aria-label='translation of line {line.index + 1}'>{esc(line.target)}</textarea>"
             f"<br><button class=save onclick='save(this)'>Save</button></td>"
             f"<td>{line.cps} chars/s{speed}</td><td>{findings}</td></tr>")
