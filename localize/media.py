@@ -328,13 +328,16 @@ def _filter_escape(path: Path) -> str:
 
 def video_frames(video: Path | str, width: int, height: int, *, crop: tuple[int, int, int, int] | None = None,
                  gray: bool = False, frame_numbers: Sequence[int] | None = None,
-                 size: tuple[int, int] | None = None) -> Iterator[tuple[int, np.ndarray]]:
+                 size: tuple[int, int] | None = None, start_frame: int = 0,
+                 fps: float | None = None) -> Iterator[tuple[int, np.ndarray]]:
     """Decode a video's frames as numpy arrays, in one ffmpeg pass: `(frame number, pixels)`.
 
     `width`/`height` are the video's (from `probe`). `size` (width, height) scales the frames
     first (lanczos, as `render_preview` does); `crop` is (x0, y0, x1, y1) in the pixels of the
     (scaled) frame; `gray` gives one channel, else RGB; `frame_numbers` keeps only those frames
     (sorted, 0-based), otherwise every frame is yielded. Frame n starts at n / fps seconds.
+    `start_frame` (with the video's `fps`): begin there, the frames before it not decoded (ffmpeg
+    seeks to the key frame before and decodes from there); numbers stay those of the whole video.
     """
     video = Path(video)
     scale = [] if size is None or size == (width, height) else [f"scale={size[0]}:{size[1]}:flags=area"]
@@ -351,11 +354,15 @@ def video_frames(video: Path | str, width: int, height: int, *, crop: tuple[int,
             return
         filters.insert(0, "select='" + "+".join(f"eq(n\\,{n})" for n in wanted) + "'")
     channels = 1 if gray else 3
-    cmd = [_tool("ffmpeg"), "-hide_banner", "-nostdin", "-loglevel", "error", "-i", str(video), "-map", "0:v:0",
+    if start_frame and (wanted is not None or not fps):
+        raise ValueError("start_frame needs the video's fps, and no frame_numbers")
+    seek = ["-ss", f"{start_frame / fps:.6f}"] if start_frame and fps else []
+    cmd = [_tool("ffmpeg"), "-hide_banner", "-nostdin", "-loglevel", "error", *seek, "-i", str(video),
+           "-map", "0:v:0",
            "-vf", ",".join(filters), "-fps_mode", "passthrough", "-f", "rawvideo", "-pix_fmt", pix_fmt, "pipe:1"]
     shape = (y1 - y0, x1 - x0, channels) if channels > 1 else (y1 - y0, x1 - x0)
     nbytes = (y1 - y0) * (x1 - x0) * channels
-    numbers: Iterator[int] = iter(wanted) if wanted is not None else itertools.count()
+    numbers: Iterator[int] = iter(wanted) if wanted is not None else itertools.count(start_frame)
     with subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE) as proc:
         assert proc.stdout is not None and proc.stderr is not None  # both are PIPE
         try:

@@ -90,3 +90,17 @@ def test_shift_pitch_moves_the_tone_and_keeps_the_length(tmp_path: Path, rubberb
         assert abs(peak_hz - expected_hz) < 4.0, (factor, peak_hz)
     with pytest.raises(ValueError, match="pitch factor"):  # a bug in the caller
         media.shift_pitch(src, tmp_path / "x.wav", 3.0, rate)
+
+
+def test_decoding_from_a_frame_on_gives_the_same_frames_with_their_numbers(tmp_path: Path) -> None:
+    import numpy as np
+
+    video = tmp_path / "counter.mp4"  # a picture that changes every frame, key frames 2 s apart
+    media.run_ffmpeg(["-f", "lavfi", "-i", "testsrc2=s=160x288:r=25:d=4", "-c:v", "libx264", "-g", "50",
+                      "-preset", "ultrafast", "-pix_fmt", "yuv420p", str(video)])
+    whole = dict(media.video_frames(video, 160, 288, gray=True))
+    later = list(media.video_frames(video, 160, 288, gray=True, start_frame=37, fps=25.0))
+    assert [n for n, _ in later] == list(range(37, 100))
+    assert all(np.array_equal(frame, whole[n]) for n, frame in later)
+    with pytest.raises(ValueError, match="fps"):
+        next(media.video_frames(video, 160, 288, start_frame=5))

@@ -236,7 +236,10 @@ def read_cues(info: MediaInfo, band: TextBand, engine: OcrEngine, options: CueOp
     fps = info.fps or 25.0
     total = max(1, int(info.duration_ms * fps / 1000))
     box = band.box
-    frames = media.video_frames(info.path, info.width, info.height, crop=(box.x0, box.y0, box.x1, box.y1), gray=True)
+    opening = max((end for start, end in skip if start <= 0), default=0)  # a recap that opens the episode
+    first = int(opening * fps / 1000)  # its frames are not even decoded
+    frames = media.video_frames(info.path, info.width, info.height, crop=(box.x0, box.y0, box.x1, box.y1), gray=True,
+                                start_frame=first, fps=fps)
 
     def reporting() -> Iterable[tuple[int, np.ndarray]]:
         for number, grey in frames:
