@@ -37,14 +37,21 @@ from localize.sample import generate_season  # noqa: E402
 from localize.season_run import ThreadSubmitter, run_season  # noqa: E402
 
 
+def _loopback(url: str) -> str:
+    """The bench talks only to the review app it started itself, on 127.0.0.1."""
+    if not url.startswith("http://127.0.0.1:"):
+        raise ValueError(f"{url}: the bench only calls its own server on 127.0.0.1")
+    return url
+
+
 def post(url: str, body: dict[str, object]) -> dict[str, object]:
-    request = urllib.request.Request(url, json.dumps(body).encode(), {"Content-Type": "application/json"})
+    request = urllib.request.Request(_loopback(url), json.dumps(body).encode(), {"Content-Type": "application/json"})
     with urllib.request.urlopen(request, timeout=30) as answer:
         return dict(json.loads(answer.read()))
 
 
 def get(url: str) -> dict[str, object]:
-    with urllib.request.urlopen(url, timeout=30) as answer:
+    with urllib.request.urlopen(_loopback(url), timeout=30) as answer:
         return dict(json.loads(answer.read()))
 
 

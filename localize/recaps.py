@@ -41,7 +41,8 @@ FRAME_SIZE = (9, 8)  # difference hash: 8x8 comparisons of a 9x8 grayscale pictu
 
 @dataclass(frozen=True)
 class RecapOptions:
-    """How sure a span must be to count as a recap (tuned on the tuning half of bench/recap_bench.py)."""
+    """How sure a span must be to count as a recap. Set from the fingerprint's published figures (a bit
+    error rate under 0.35 is the same sound), not tuned on bench/recap_bench.py, whose figures report."""
 
     enabled: bool = True
     min_seconds: float = 3.0  # shorter repeats (a sting, a logo) are not recaps

@@ -18,7 +18,6 @@ from localize.release import ReleaseSettings
 from localize.season_run import SeasonResult, ThreadSubmitter, preflight, run_season
 from localize.speakers.diarize import DiarizeOptions
 from localize.stages import replaced
-from localize.translate import engines
 
 MARKET = "en-US"
 STAND_INS = {k: v for k, v in stub_stages.STAND_INS.items() if k != "preview"}  # real previews: a player plays them
@@ -46,8 +45,7 @@ def market() -> Market:
 
 
 def deliver(season: Path, out: Path, *, force: bool = False, release: ReleaseSettings | None = None) -> SeasonResult:
-    """Run the season into `out` with the stand-ins (the caller registers the stub engine)."""
-    engines.ENGINES.setdefault(EchoEngine.name, lambda spec: EchoEngine())
+    """Run the season into `out` with the stand-ins (the caller registers the stub engine, with monkeypatch)."""
     chosen = [market()]
     episodes = preflight(season, chosen, out, force=force)
     settings = RunSettings(out_dir=out, speakers=DiarizeOptions(enabled=False), memory=out.parent / "memory.sqlite",
