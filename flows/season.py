@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from prefect import allow_failure, flow
+from prefect.context import FlowRunContext
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from flows.episode import RunSettings, market_task, source_task
@@ -38,7 +39,16 @@ __all__ = ["Failure", "SeasonResult", "find_episodes", "localize_season", "prefl
 
 
 class PrefectSubmitter:
-    """The season's pieces as Prefect tasks on the flow's task runner (threads or Dask)."""
+    """The season's pieces as Prefect tasks on the flow's task runner (threads or Dask).
+
+    `pieces`: the runner's threads when tasks run in this process; 1 when they run in other processes
+    (each Dask worker process gets its share of the cores through its environment, see `season_flow`).
+    """
+
+    def __init__(self, in_process: bool) -> None:
+        context = FlowRunContext.get() if in_process else None
+        workers = getattr(context.task_runner, "_max_workers", 1) if context else 1
+        self.pieces = max(1, min(int(workers), 64))  # Prefect's default is unbounded (sys.maxsize)
 
     def source(self, store: ResultStore, video: Path, settings: RunSettings, ledger: Ledger,
                on_step: Step | None, replayed: dict[str, Any]) -> Any:
@@ -71,7 +81,7 @@ def localize_season(season_dir: Path, markets: Sequence[Market], out_dir: Path, 
     settings = dataclasses.replace(settings, out_dir=out_dir) if settings else RunSettings(out_dir=out_dir)
     if episodes is None:
         episodes = preflight(season_dir, markets, out_dir, force, settings.glossary_dir)
-    return run_season(episodes, markets, settings, PrefectSubmitter(), show_progress=show_progress,
+    return run_season(episodes, markets, settings, PrefectSubmitter(in_process), show_progress=show_progress,
                       in_process=in_process, keep_approved=not force)
 
 

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
-from localize import media
+from localize import cores, media
 from localize.asr.source import episode_script
 from localize.decisions import Decisions
 from localize.errors import UnknownNameError, UserError, is_retryable, whose_fault
@@ -72,7 +72,10 @@ class Submitter(Protocol):
     `replayed`: the sources of the earlier episodes an episode replays (recaps), which its source waits
     for and takes lines from; `after`: pieces a market's delivery waits for (the same market's delivery
     of those episodes, so their translations and dub lines are there to reuse), failed or not.
+    `pieces`: how many pieces run at once in this process; they share its cores (localize.cores).
     """
+
+    pieces: int
 
     def source(self, store: ResultStore, video: Path, settings: RunSettings, ledger: Ledger,
                on_step: Step | None, replayed: dict[str, Handle[EpisodeSource]]) -> Handle[EpisodeSource]: ...
@@ -90,7 +93,8 @@ class ThreadSubmitter:
     """
 
     def __init__(self, workers: int | None = None) -> None:
-        self.pool = ThreadPoolExecutor(max_workers=workers or default_workers(), thread_name_prefix="localize")
+        self.pieces = workers or default_workers()
+        self.pool = ThreadPoolExecutor(max_workers=self.pieces, thread_name_prefix="localize")
 
     def source(self, store: ResultStore, video: Path, settings: RunSettings, ledger: Ledger,
                on_step: Step | None, replayed: dict[str, Handle[EpisodeSource]]) -> Future[EpisodeSource]:
@@ -230,7 +234,8 @@ def run_season(episodes: Sequence[Path], markets: Sequence[Market], settings: Ru
     stage_seconds: Counter[str] = Counter()
     # Recaps first (fingerprints, seconds per episode): an episode's source waits for the ones it replays.
     replays = {video.stem: {r.episode for r in episode_recaps(video, settings, store)} for video in episodes}
-    with Progress(total=len(todo), enabled=show_progress) as progress:
+    pieces = min(submit.pieces, max(1, len(todo)))  # run at once, sharing the cores (localize.cores)
+    with cores.shared_by(pieces), Progress(total=len(todo), enabled=show_progress) as progress:
         describe = progress.describe if in_process else None
         sources: dict[str, Handle[EpisodeSource]] = {}
         for video in dict.fromkeys(video for video, _ in todo):

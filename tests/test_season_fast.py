@@ -179,3 +179,24 @@ def test_two_runs_over_different_episodes_leave_the_same_characters_whatever_the
     assert len({c["voices"]["en-US"] for c in characters}) == 3
     transcript = json.loads((tmp_path / "b" / "source" / "ep02.transcript.json").read_text(encoding="utf-8"))
     assert transcript["segments"][0]["speaker"] == "Speaker 1"
+
+
+def test_the_pieces_a_run_works_on_at_once_share_the_cores(season: Path, tmp_path: Path,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two workers on four cores: each model call may use two threads while the run works, four after."""
+    from localize import cores
+
+    monkeypatch.setattr(cores.os, "sched_getaffinity", lambda pid: {0, 1, 2, 3})
+    for name in cores.ENV:
+        monkeypatch.delenv(name, raising=False)
+    seen: list[int] = []
+
+    def transcribe(*args: Any, **kwargs: Any) -> Any:
+        seen.append(cores.per_piece())
+        return stub_stages.transcribe(*args, **kwargs)
+
+    with replaced({"transcribe": transcribe}):
+        result = run(season, tmp_path / "out", markets())
+    assert not result.failures
+    assert seen == [2, 2]  # one per episode, each with half the cores
+    assert cores.per_piece() == 4

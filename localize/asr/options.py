@@ -43,5 +43,5 @@ class AsrOptions:
     initial_prompt: str | None = None
     compute_type: str = "int8"
     device: str = "cpu"  # "cpu", "cuda" or "auto" (CTranslate2 picks CUDA when a GPU is there)
-    cpu_threads: int = 0  # 0 = let CTranslate2 choose
+    cpu_threads: int = 0  # 0 = this process's share of the cores (localize.cores)
     guard: GuardOptions = field(default_factory=GuardOptions)

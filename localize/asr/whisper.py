@@ -13,6 +13,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from localize import cores
 from localize.asr.chinese import to_simplified
 from localize.asr.dialects import AUTO, DEFAULT, DialectProfile, detect_dialect, get_profile, normalize, profile_names
 from localize.asr.guard import guard_segments
@@ -47,7 +48,8 @@ def resolve_model(name: str) -> Path:
 def load_model(options: AsrOptions) -> Any:
     """The WhisperModel for these options, loaded once per process."""
     path = resolve_model(options.model)
-    key = (str(path), options.device, options.compute_type, options.cpu_threads)
+    threads = options.cpu_threads or cores.per_piece()  # 0: this process's share of the cores
+    key = (str(path), options.device, options.compute_type, threads)
     with _lock:
         if key not in _models:
             try:
@@ -57,7 +59,7 @@ def load_model(options: AsrOptions) -> Any:
             log.info("loading ASR model %s", path)
             _models[key] = WhisperModel(
                 str(path), device=options.device, compute_type=options.compute_type,
-                cpu_threads=options.cpu_threads, local_files_only=True,
+                cpu_threads=threads, local_files_only=True,
             )
         return _models[key]
 

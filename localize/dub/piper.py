@@ -26,6 +26,7 @@ from typing import Any
 
 import numpy as np
 
+from localize import cores
 from localize.dub import espeak
 from localize.errors import InputFormatError, MissingDependencyError, ModelError
 from localize.models import piper_voice_files
@@ -184,7 +185,7 @@ class PiperVoice:
         return np.concatenate(chunks)
 
     def _infer(self, ids: Sequence[int], options: PiperOptions) -> np.ndarray:
-        session = _session(str(self.model))
+        session = _session(str(self.model), cores.per_piece())
         cfg = self.config
         scales = [
             cfg.noise_scale if options.noise_scale is None else options.noise_scale,
@@ -203,13 +204,15 @@ class PiperVoice:
 
 
 @functools.lru_cache(maxsize=4)
-def _session(model_path: str) -> Any:
-    """One onnxruntime session per model file per process (loading takes about a second)."""
+def _session(model_path: str, threads: int) -> Any:
+    """One onnxruntime session per model file and share of the cores (loading takes about a second)."""
     try:
         import onnxruntime
     except ImportError as exc:
         raise MissingDependencyError("onnxruntime", "install it with: pip install onnxruntime") from exc
     options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
     options.log_severity_level = 3  # ORT warns about unused initializers in exported VITS graphs
     log.info("loading Piper voice %s", model_path)
     try:

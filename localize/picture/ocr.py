@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from localize import cores
 from localize.errors import MissingDependencyError, ModelError
 from localize.fsutil import sha256_file
 from localize.types import Box
@@ -80,7 +81,7 @@ class OcrEngine:
         self._dictionary: frozenset[str] | None = None
         # limit_type "max": never upscale the (already reduced) image before detection.
         self._ocr = RapidOCR(det_limit_type="max", det_limit_side_len=960, det_use_cuda=use_cuda,
-                             rec_use_cuda=use_cuda, intra_op_num_threads=threads or -1,
+                             rec_use_cuda=use_cuda, intra_op_num_threads=threads,
                              inter_op_num_threads=1)
 
     def detect(self, image: np.ndarray, scale: float = 1.0) -> list[Box]:
@@ -168,6 +169,7 @@ _lock = threading.Lock()
 
 def load_engine(threads: int = 0, device: str = "cpu") -> OcrEngine:
     """One engine per process and settings (the ONNX sessions take a second to build)."""
+    threads = threads or cores.per_piece()  # 0: this process's share of the cores (localize.cores)
     with _lock:
         key = (threads, device)
         if key not in _engines:

@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from localize import cores
 from localize.errors import MissingDependencyError, ModelError
 from localize.fsutil import sha256_file
 
@@ -126,6 +127,7 @@ class VoiceEncoder:
         if not partials:
             return np.zeros((0, DIM))
         torch = self._torch
+        cores.use_in_torch(torch)
         with torch.inference_mode():
             packed = torch.nn.utils.rnn.pack_sequence([torch.from_numpy(p) for p in partials], enforce_sorted=False)
             _, (hidden, _) = self._lstm(packed)  # final states at each partial's own length

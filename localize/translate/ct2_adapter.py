@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from localize import cores
 from localize.errors import MissingDependencyError, ModelError, OutputExistsError
 from localize.translate import hf_adapter
 
@@ -118,7 +119,7 @@ def load_model(model: str, device: str = "cpu", dtype: str = "auto", tokenizer: 
     where = ct2_device(device)
     compute = compute_type_for(dtype, where)
     tokenizer_path = str(Path(tokenizer).expanduser()) if tokenizer else str(path)
-    key = f"{path}@{where}/{compute}/{tokenizer_path}"
+    key = f"{path}@{where}/{compute}/{tokenizer_path}/{_threads()} threads"
     with _lock:
         if key not in _loaded:
             began = time.perf_counter()
@@ -140,11 +141,8 @@ def _build(path: Path, device: str, compute_type: str, tokenizer_path: str) -> C
 
 
 def _threads() -> int:
-    """The cores this process may use (or $LOCALIZE_TORCH_THREADS), as for the transformers engines."""
-    wanted = os.environ.get(hf_adapter.THREADS_ENV, "")
-    if wanted.isdigit() and int(wanted) > 0:
-        return int(wanted)
-    return max(1, min(len(os.sched_getaffinity(0)), 8))
+    """This process's share of the cores (localize.cores), as for the transformers engines."""
+    return cores.per_piece()
 
 
 def translate(

@@ -21,19 +21,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
+from localize import cores
 from localize.errors import MissingDependencyError, ModelError
 from localize.models import GEMMA_NAME, gemma_cache_dir, gemma_gguf_path
 from localize.translate import scripts
 
 log = logging.getLogger("localize")
 
-THREADS_ENV = "LOCALIZE_TORCH_THREADS"
 _STAMP = "localize-source.txt"  # inside a dequantized cache: which GGUF it was made from
 
 _lock = threading.Lock()
 _loaded: dict[tuple[str, str], Any] = {}
 _script_ids: dict[tuple[str, str], tuple[int, ...]] = {}
-_threads_set = False
 
 T = TypeVar("T")
 
@@ -415,16 +414,8 @@ def _libs() -> tuple[Any, Any]:
 
 
 def _configure_threads(torch: Any) -> None:
-    """Use the cores this process may run on (or $LOCALIZE_TORCH_THREADS), once."""
-    global _threads_set
-    if _threads_set:
-        return
-    _threads_set = True
-    wanted = os.environ.get(THREADS_ENV, "")
-    if wanted.isdigit() and int(wanted) > 0:
-        torch.set_num_threads(int(wanted))
-    elif "OMP_NUM_THREADS" not in os.environ:
-        torch.set_num_threads(max(1, min(len(os.sched_getaffinity(0)), 8)))
+    """Use this process's share of the cores (localize.cores), checked before each model call."""
+    cores.use_in_torch(torch)
 
 
 def _pretrained(loader: Any, location: ModelLocation, what: str, **kwargs: Any) -> Any:
