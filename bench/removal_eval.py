@@ -96,7 +96,8 @@ def evaluate(video: Path, picture: PictureText, engine: OcrEngine, work: Path, t
         clean = None
         if RemovalOptions(mode=mode).rewrites_picture:
             started = time.perf_counter()
-            clean = remove_lines(info, picture.cues, work / f"{video.stem}-{mode}-clean.mp4", RemovalOptions(mode=mode))
+            clean = work / f"{video.stem}-{mode}-clean.mp4"
+            remove_lines(info, picture.cues, clean, RemovalOptions(mode=mode))
             tally.removal_s += time.perf_counter() - started
         rendered, seconds = preview(mode, info, picture, clean, work, reference)
         tally.preview_s += seconds

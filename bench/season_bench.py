@@ -1,16 +1,21 @@
-"""Season-scale benchmark: the same work run four ways, side by side in one run.
+"""Season-scale benchmark: the same work run several ways, side by side in one run.
 
 1. direct    the season run on one thread (localize.season_run, no Prefect), one piece at a time
 2. prefect-1 the Prefect season flow with 1 worker (same order of work: the overhead ratio 2/1)
 3. prefect-N the Prefect season flow with the default workers (concurrency ratio N/1)
 4. warm      run 3 again on the same OUT (every stage reused: warm/cold ratio)
 5. --dask    a Dask LocalCluster of 1 worker process, then of 2 (each worker loads its own models)
+6. cli       `localize run` as a new user runs it: one whole process, cold, timed from outside
+             (imports, model loading and preflight included)
 
-Each run is a fresh process on the built-in sample season (3 episodes into 3 markets, previews
-on), cold: an empty OUT, models already assembled and loaded once before timing. Prints wall
-seconds, market-seconds of episode per wall second, and each process's peak memory.
+Runs 1-5 are each a fresh process on the built-in sample season (3 episodes into 3 markets,
+previews on), cold: an empty OUT, models already assembled and loaded once before timing.
+Prints wall seconds, market-seconds of episode per wall second, each process's peak memory, and
+each run's stage shares (the seconds each stage took, summed over its pieces, as shares of their sum:
+with several workers the pieces overlap, so the sum is larger than the wall time).
 
-    .venv/bin/python bench/season_bench.py [--episodes 3] [--markets en-US,es-419,pt-BR] [--dask | --only-dask]
+    .venv/bin/python bench/season_bench.py [--episodes 3] [--markets en-US,es-419,pt-BR]
+        [--modes cli,direct,prefect-1,prefect-N,warm] [--dask | --only-dask]
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
@@ -41,8 +47,8 @@ def warm_models(markets: list[str]) -> None:
         load_causal_lm(market.engine.model)
 
 
-def run_one(mode: str, season: Path, out: Path, markets: list[str]) -> dict[str, float]:
-    """One configuration in this process; returns its wall seconds and peak memory."""
+def run_one(mode: str, season: Path, out: Path, markets: list[str]) -> dict[str, Any]:
+    """One configuration in this process; returns its wall seconds, peak memory and stage seconds."""
     from localize.markets import parse_markets
     from localize.pipeline import RunSettings
     from localize.season_run import ThreadSubmitter, run_season
@@ -54,7 +60,7 @@ def run_one(mode: str, season: Path, out: Path, markets: list[str]) -> dict[str,
     if mode == "direct":
         submit = ThreadSubmitter(workers=1)
         try:
-            run_season(episodes, chosen, RunSettings(out_dir=out), submit)
+            result = run_season(episodes, chosen, RunSettings(out_dir=out), submit)
         finally:
             submit.close()
     else:
@@ -66,25 +72,61 @@ def run_one(mode: str, season: Path, out: Path, markets: list[str]) -> dict[str,
         runner, workers = {"prefect-1": ("threads", 1), "prefect-N": ("threads", None),
                            "dask-1": ("dask", 1), "dask-2": ("dask", 2)}[mode]
         flow_on_runner, in_process = season_flow(runner, workers)
-        flow_on_runner(season, chosen, out, force=True, in_process=in_process)
+        result = flow_on_runner(season, chosen, out, force=True, in_process=in_process)
     seconds = time.perf_counter() - started
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return {"seconds": seconds, "peak_mb": peak_mb}
+    return {"seconds": seconds, "peak_mb": peak_mb, "stages": result.stage_seconds}
 
 
-def spawn(mode: str, season: Path, out: Path, markets: list[str]) -> dict[str, float]:
+def spawn(mode: str, season: Path, out: Path, markets: list[str]) -> dict[str, Any]:
+    if mode == "cli":
+        return run_cli(season, out, markets)
     done = subprocess.run([sys.executable, __file__, "--one", mode, "--season", str(season), "--out", str(out),
                            "--markets", ",".join(markets)], capture_output=True, text=True, check=False)
     if done.returncode != 0:
         raise SystemExit(f"{mode} failed:\n{done.stdout[-2000:]}\n{done.stderr[-4000:]}")
-    result: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
     return result
+
+
+def run_cli(season: Path, out: Path, markets: list[str]) -> dict[str, Any]:
+    """`localize run` as a whole process, timed from outside; its stage seconds from the season summary."""
+    command = [str(Path(sys.executable).with_name("localize")), "run", str(season), "--markets", ",".join(markets),
+               "--out", str(out), "--allow-findings", "--quiet"]
+    started = time.perf_counter()
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    seconds = time.perf_counter() - started
+    if done.returncode != 0:
+        raise SystemExit(f"localize run failed:\n{done.stdout[-2000:]}\n{done.stderr[-4000:]}")
+    peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # the largest child so far
+    summary = json.loads((out / "season-summary.json").read_text(encoding="utf-8"))
+    return {"seconds": seconds, "peak_mb": peak_mb, "stages": summary.get("stage_seconds", {})}
+
+
+def print_shares(rows: dict[str, dict[str, Any]]) -> None:
+    """Each run's stage seconds as shares of their sum, stages by their share in the first run."""
+    runs = [mode for mode, row in rows.items() if row.get("stages") and mode != "warm"]
+    if not runs:
+        return
+    first = rows[runs[0]]["stages"]
+    stages = sorted({stage for mode in runs for stage in rows[mode]["stages"]}, key=lambda s: -first.get(s, 0.0))
+    print("\nStage shares (seconds summed over the pieces, share of that sum):")
+    print(f"{'stage':<15}" + "".join(f"{mode:>20}" for mode in runs))
+    for stage in stages:
+        cells = []
+        for mode in runs:
+            got = rows[mode]["stages"]
+            total = sum(got.values()) or 1.0
+            cells.append(f"{got.get(stage, 0.0):9.1f} s {100 * got.get(stage, 0.0) / total:5.1f}%")
+        print(f"{stage:<15}" + "".join(f"{cell:>20}" for cell in cells))
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--episodes", type=int, default=3)
     parser.add_argument("--markets", default="en-US,es-419,pt-BR")
+    parser.add_argument("--modes", default="direct,prefect-1,prefect-N,warm",
+                        help="runs, in order, from: cli, direct, prefect-1, prefect-N, warm (warm follows prefect-N)")
     parser.add_argument("--dask", action="store_true", help="also a Dask LocalCluster of 1 and of 2 workers")
     parser.add_argument("--only-dask", action="store_true", help="only the two Dask runs")
     parser.add_argument("--one", help=argparse.SUPPRESS)
@@ -101,10 +143,13 @@ def main() -> int:
     generate_season(args.season, episodes=args.episodes)
     media_seconds = sum(media.probe(v).duration_ms for v in sorted(args.season.glob("ep*.mp4"))) / 1000
     work = media_seconds * len(markets)
-    rows: dict[str, dict[str, float]] = {}
+    rows: dict[str, dict[str, Any]] = {}
+    folders = {"cli": "cli", "direct": "direct", "prefect-1": "p1", "prefect-N": "pn", "warm": "pn"}
+    unknown = set(args.modes.split(",")) - set(folders)
+    if unknown:
+        parser.error(f"unknown modes {sorted(unknown)}; known: {', '.join(folders)}")
     with tempfile.TemporaryDirectory(prefix="season-bench-") as tmp:
-        modes = [] if args.only_dask else [("direct", "direct"), ("prefect-1", "p1"), ("prefect-N", "pn"),
-                                           ("warm", "pn")]
+        modes = [] if args.only_dask else [(mode, folders[mode]) for mode in args.modes.split(",")]
         if args.dask or args.only_dask:
             modes += [("dask-1", "d1"), ("dask-2", "d2")]
         for mode, out in modes:
@@ -121,6 +166,7 @@ def main() -> int:
     print(f"concurrent / sequential (prefect-N / -1):     {ratio('prefect-N', 'prefect-1')}   goal <= 0.70")
     print(f"warm / cold (warm / prefect-N):               {ratio('warm', 'prefect-N')}   goal <= 0.05")
     print(f"Dask LocalCluster 2 workers / 1 worker:       {ratio('dask-2', 'dask-1')}")
+    print_shares(rows)
     return 0
 
 

@@ -229,7 +229,8 @@ def bench_removal(episodes: int, clip_s: float | None, with_preview: bool) -> di
             options = RemovalOptions(mode=mode)
             if options.rewrites_picture and shown.cues:
                 started = time.perf_counter()
-                clean = remove_lines(info, shown.cues, bench_dir / f"{info.path.stem}-{mode}-clean.mp4", options)
+                clean = bench_dir / f"{info.path.stem}-{mode}-clean.mp4"
+                remove_lines(info, shown.cues, clean, options)
                 tally.removal_s += time.perf_counter() - started
             if with_preview and shown.band is not None:
                 # English lines from the season's reference (placeholders when a clip cuts it short).

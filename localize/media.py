@@ -7,17 +7,19 @@ import functools
 import itertools
 import json
 import logging
+import os
 import shutil
 import subprocess
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
 
 from localize.errors import MediaError, MissingDependencyError, ToolError
-from localize.fsutil import atomic_path
+from localize.fsutil import atomic_path, write_text_atomic
 from localize.types import MediaInfo
 
 log = logging.getLogger("localize")
@@ -286,11 +288,13 @@ def render_preview(video: Path | str, audio: Path | str, ass: Path | str, dst: P
     """
     video, audio, ass, dst = Path(video), Path(audio), Path(ass), Path(dst)
     scale = f"scale=-2:'min({height},ih)':flags=lanczos," if height else ""
+    # The dub is AAC already (encode_aac): copied as it is, not encoded a second time.
+    sound = ["-c:a", "copy"] if probe(audio).audio_codec == "aac" else ["-c:a", "aac", "-b:a", "128k"]
     with _ass_filter(ass, fonts_dir) as filt, atomic_path(dst) as out:
         run_ffmpeg([
             "-i", str(video), "-i", str(audio), "-map", "0:v:0", "-map", "1:a:0",
             "-vf", scale + filt, "-c:v", "libx264", "-preset", "veryfast", "-crf", "26",
-            "-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a", "128k", "-shortest",
+            "-pix_fmt", "yuv420p", *sound, "-shortest",
             "-movflags", "+faststart", str(out),
         ], what=video)
     return dst
@@ -329,15 +333,18 @@ def _filter_escape(path: Path) -> str:
 def video_frames(video: Path | str, width: int, height: int, *, crop: tuple[int, int, int, int] | None = None,
                  gray: bool = False, frame_numbers: Sequence[int] | None = None,
                  size: tuple[int, int] | None = None, start_frame: int = 0,
-                 fps: float | None = None) -> Iterator[tuple[int, np.ndarray]]:
+                 fps: float | None = None, spill: Spill | None = None) -> Iterator[tuple[int, np.ndarray]]:
     """Decode a video's frames as numpy arrays, in one ffmpeg pass: `(frame number, pixels)`.
 
     `width`/`height` are the video's (from `probe`). `size` (width, height) scales the frames
-    first (lanczos, as `render_preview` does); `crop` is (x0, y0, x1, y1) in the pixels of the
+    first (area averaging); `crop` is (x0, y0, x1, y1) in the pixels of the
     (scaled) frame; `gray` gives one channel, else RGB; `frame_numbers` keeps only those frames
     (sorted, 0-based), otherwise every frame is yielded. Frame n starts at n / fps seconds.
     `start_frame` (with the video's `fps`): begin there, the frames before it not decoded (ffmpeg
     seeks to the key frame before and decodes from there); numbers stay those of the whole video.
+    `spill`: every frame of the same decode is also written, at the spill's size, to its file (raw
+    I420), for a later pass over the picture that then decodes nothing (`Spill.frames`). The file is
+    there only once every frame was read.
     """
     video = Path(video)
     scale = [] if size is None or size == (width, height) else [f"scale={size[0]}:{size[1]}:flags=area"]
@@ -346,8 +353,10 @@ def video_frames(video: Path | str, width: int, height: int, *, crop: tuple[int,
     if not (0 <= x0 < x1 <= width and 0 <= y0 < y1 <= height):
         raise ValueError(f"crop {crop} is outside the {width}x{height} frame of {video}")
     pix_fmt = "gray" if gray else "rgb24"
-    # Convert before cropping: on subsampled YUV ffmpeg rounds odd crops, and the frame size would not match.
-    filters = [*scale, f"format={pix_fmt}"] + ([] if crop is None else [f"crop={x1 - x0}:{y1 - y0}:{x0}:{y0}:exact=1"])
+    cut = [] if crop is None else [f"crop={x1 - x0}:{y1 - y0}:{x0}:{y0}:exact=1"]
+    # Grey: crop first, then convert only the band (the same pixels, half the work). Colour: convert
+    # first, since on subsampled YUV ffmpeg rounds odd crops and the frame size would not match.
+    filters = [*scale, *cut, f"format={pix_fmt}"] if gray else [*scale, f"format={pix_fmt}", *cut]
     wanted = sorted(set(frame_numbers)) if frame_numbers is not None else None
     if wanted is not None:
         if not wanted:
@@ -356,25 +365,93 @@ def video_frames(video: Path | str, width: int, height: int, *, crop: tuple[int,
     channels = 1 if gray else 3
     if start_frame and (wanted is not None or not fps):
         raise ValueError("start_frame needs the video's fps, and no frame_numbers")
+    if spill and (start_frame or wanted is not None):
+        raise ValueError("a spill holds every frame: no start_frame, no frame_numbers")
     seek = ["-ss", f"{start_frame / fps:.6f}"] if start_frame and fps else []
-    cmd = [_tool("ffmpeg"), "-hide_banner", "-nostdin", "-loglevel", "error", *seek, "-i", str(video),
-           "-map", "0:v:0",
-           "-vf", ",".join(filters), "-fps_mode", "passthrough", "-f", "rawvideo", "-pix_fmt", pix_fmt, "pipe:1"]
+    outputs = ["-f", "rawvideo", "-pix_fmt", pix_fmt, "-fps_mode", "passthrough", "pipe:1"]
+    if spill:
+        graph = (f"[0:v:0]split=2[main][side];[main]{','.join(filters)}[out];"
+                 f"[side]scale={spill.width}:{spill.height}:flags=area,format=yuv420p[spill]")
+        spill.partial.parent.mkdir(parents=True, exist_ok=True)
+        choice = ["-filter_complex", graph, "-map", "[out]", *outputs, "-map", "[spill]", "-f", "rawvideo",
+                  "-pix_fmt", "yuv420p", "-fps_mode", "passthrough", "-y", str(spill.partial)]
+    else:
+        choice = ["-map", "0:v:0", "-vf", ",".join(filters), *outputs]
+    cmd = [_tool("ffmpeg"), "-hide_banner", "-nostdin", "-loglevel", "error", *seek, "-i", str(video), *choice]
     shape = (y1 - y0, x1 - x0, channels) if channels > 1 else (y1 - y0, x1 - x0)
     nbytes = (y1 - y0) * (x1 - x0) * channels
     numbers: Iterator[int] = iter(wanted) if wanted is not None else itertools.count(start_frame)
+    count = 0
     with subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE) as proc:
         assert proc.stdout is not None and proc.stderr is not None  # both are PIPE
         try:
             while len(data := proc.stdout.read(nbytes)) == nbytes:
+                count += 1
                 yield next(numbers), np.frombuffer(data, dtype=np.uint8).reshape(shape)
         finally:
             if proc.poll() is None:
                 proc.kill()
             stderr = proc.stderr.read().decode("utf-8", "replace")
             proc.wait()
+            if spill and proc.returncode != 0:
+                spill.partial.unlink(missing_ok=True)
         if proc.returncode not in (0, -9):  # -9: killed above, when the caller stopped reading early
             raise ToolError("ffmpeg", cmd, proc.returncode, stderr, path=video)
+    if spill and proc.returncode == 0:
+        spill.finish(video, count)
+
+
+@dataclass(frozen=True)
+class Spill:
+    """Every frame of one decode of a video, scaled and kept raw (I420) on disk for a second pass.
+
+    `path` holds the frames; `path` + ".json" says which video, what size and how many frames, so a
+    spill from another video, size or an interrupted decode is never taken for this one.
+    """
+
+    path: Path
+    width: int
+    height: int
+
+    @property
+    def partial(self) -> Path:
+        return self.path.with_name(self.path.name + ".part")
+
+    @property
+    def frame_bytes(self) -> int:
+        return self.width * self.height * 3 // 2
+
+    def _label(self, video: Path, frames: int) -> dict[str, object]:
+        stat = video.stat()
+        return {"video": str(video.resolve()), "bytes": stat.st_size, "mtime_ns": stat.st_mtime_ns,
+                "width": self.width, "height": self.height, "frames": frames}
+
+    def finish(self, video: Path, frames: int) -> None:
+        os.replace(self.partial, self.path)
+        write_text_atomic(self.path.with_name(self.path.name + ".json"), json.dumps(self._label(video, frames)))
+
+    def frames(self, video: Path) -> Iterator[tuple[int, np.ndarray]] | None:
+        """`(frame number, I420 pixels (height * 3 / 2, width))` if this spill holds every frame of
+        `video` at its size, else None."""
+        try:
+            label = json.loads(self.path.with_name(self.path.name + ".json").read_text(encoding="utf-8"))
+            frames = int(label["frames"])
+            whole = self.path.stat().st_size == frames * self.frame_bytes
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+        if not whole or label != self._label(video, frames):
+            return None
+        return self._read(frames)
+
+    def _read(self, frames: int) -> Iterator[tuple[int, np.ndarray]]:
+        with self.path.open("rb") as handle:
+            for number in range(frames):
+                data = handle.read(self.frame_bytes)
+                yield number, np.frombuffer(data, dtype=np.uint8).reshape(self.height * 3 // 2, self.width)
+
+    def remove(self) -> None:
+        for path in (self.path, self.partial, self.path.with_name(self.path.name + ".json")):
+            path.unlink(missing_ok=True)
 
 
 def subtitle_thumbnail(ass: Path | str, dst: Path | str, at_ms: int, *, video: Path | str | None = None,

@@ -33,7 +33,7 @@ from localize.ledger import Ledger
 from localize.markets import Market, get_market
 from localize.paths import WORK, EpisodePaths, season_videos
 from localize.picture.remove import CleanPicture, RemovalOptions
-from localize.recaps import Fingerprint, Recap, RecapOptions, with_recaps
+from localize.recaps import Fingerprint, Recap, RecapOptions, recap_cues, with_recaps
 from localize.release import ReleaseSettings
 from localize.speakers.diarize import Diarization, DiarizeOptions, model_identity
 from localize.speakers.stage import identify_speakers, market_cast
@@ -46,7 +46,7 @@ from localize.transcript_io import write_transcript_json
 from localize.translate.glossary import Glossary, compliance, glossary_files, load_glossaries
 from localize.translate.memory import TranslationMemory
 from localize.translation_io import write_translation_json
-from localize.types import DubTrack, LineOrigin, MediaInfo, QAReport, TextOrigin, Transcript, Translation
+from localize.types import DubTrack, LineOrigin, MediaInfo, OcrCue, QAReport, TextOrigin, Transcript, Translation
 
 log = logging.getLogger("localize")
 Step = Callable[[str], None]
@@ -83,6 +83,7 @@ class EpisodeSource:
     seconds: dict[str, float] = field(default_factory=dict)
     clean: CleanPicture | None = None  # the picture without its burned-in line: what previews show
     recaps: tuple[Recap, ...] = ()  # spans replaying an earlier episode whose text was reused
+    cues: tuple[OcrCue, ...] = ()  # the burned-in lines taken out of the picture (recaps take them from here)
 
 
 @dataclass(frozen=True)
@@ -158,8 +159,9 @@ def band_rows(transcript: Transcript) -> tuple[int, int] | None:
 
 
 def clean_episode_picture(store: ResultStore, info: MediaInfo, picture: PictureText, settings: RunSettings,
-                   paths: EpisodePaths) -> CleanPicture:
-    """The episode's picture without its burned-in line, made once for every market."""
+                          paths: EpisodePaths, spill: media.Spill | None = None) -> CleanPicture:
+    """The episode's picture without its burned-in line, made once for every market (from the frames
+    the reading of the picture kept in `spill`, when it did)."""
     options = settings.removal
     if not options.rewrites_picture or picture.band is None or not picture.cues:
         return CleanPicture(options.mode)
@@ -169,7 +171,7 @@ def clean_episode_picture(store: ResultStore, info: MediaInfo, picture: PictureT
         from localize.picture.ocr import load_engine
 
         engine = load_engine(device=onnx_device(settings.picture.device))
-        return call("clean-picture", info, band, picture.cues, paths.clean_picture, options, engine)
+        return call("clean-picture", info, band, picture.cues, paths.clean_picture, options, engine, spill=spill)
 
     return store.run("clean-picture", {"video": info.path, "band": band, "cues": picture.cues, "options": options},
                      work, [paths.clean_picture])
@@ -216,24 +218,42 @@ def episode_source(video: Path, settings: RunSettings, store: ResultStore, ledge
     heard = timed("transcribe", lambda: store.run(
         "transcribe", {"audio": heard_audio, "options": settings.asr},
         lambda: call("transcribe", heard_audio, settings.asr)))
-    picture = timed("read-picture", lambda: store.run(  # the voice is evidence for where the dialogue is
-        "read-picture", {"info": info, "options": settings.picture, "speech": heard.speech, "skip": spans},
-        lambda: call("read-picture", info, settings.picture, speech=heard.speech, skip=spans)))
-    transcript = combine(heard, picture, episode_script(video), detect_dialect=settings.asr.dialect == AUTO)
-    transcript = with_recaps(transcript, reused, earlier)
-    fused = transcript  # characters from the season's registry (OUT/characters.json); script names win
-    transcript = timed("diarize", lambda: identify_speakers(
-        fused, diarized(store, asr_audio, fused, settings.speakers, paths.episode), settings.out_dir, paths.episode))
-    # A picture set aside against the speech (transcript.band is then None) is not cleaned either.
-    shown = picture if transcript.band is not None else PictureText()
-    clean = timed("clean-picture", lambda: clean_episode_picture(store, info, shown, settings, paths))
+    spill = picture_spill(info, settings, paths)  # the frames the removal stage needs, from the same decode
+    try:
+        picture = timed("read-picture", lambda: store.run(  # the voice is evidence for where the dialogue is
+            "read-picture", {"info": info, "options": settings.picture, "speech": heard.speech, "skip": spans},
+            lambda: call("read-picture", info, settings.picture, speech=heard.speech, skip=spans, spill=spill)))
+        transcript = combine(heard, picture, episode_script(video), detect_dialect=settings.asr.dialect == AUTO)
+        transcript = with_recaps(transcript, reused, earlier)
+        fused = transcript  # characters from the season's registry (OUT/characters.json); script names win
+        transcript = timed("diarize", lambda: identify_speakers(
+            fused, diarized(store, asr_audio, fused, settings.speakers, paths.episode), settings.out_dir,
+            paths.episode))
+        # A picture set aside against the speech (transcript.band is then None) is not cleaned either.
+        # Recap spans were not read: their lines come out as the episode they replay read them.
+        replayed_cues = recap_cues(reused, {name: given.cues for name, given in (replayed or {}).items()},
+                                   info.fps or 25.0)
+        shown = PictureText(picture.band, tuple(sorted(picture.cues + replayed_cues, key=lambda c: c.first_frame))
+                            ) if transcript.band is not None else PictureText()
+        clean = timed("clean-picture", lambda: clean_episode_picture(store, info, shown, settings, paths, spill))
+    finally:
+        if spill:
+            spill.remove()
     written = write_transcript_json(transcript, paths.transcript)
     if ledger:
         ledger.record([written])
     return EpisodeSource(video, info, mix_audio, transcript,
                          cover_for(transcript, settings.cover, settings.picture, settings.cover_auto,
                                    settings.removal.mode),
-                         timed.seconds, clean, reused)
+                         timed.seconds, clean, reused, shown.cues)
+
+
+def picture_spill(info: MediaInfo, settings: RunSettings, paths: EpisodePaths) -> media.Spill | None:
+    """Where the reading of the picture keeps its frames for the removal stage (None: nothing to remove)."""
+    if not settings.removal.rewrites_picture or not settings.picture.enabled or not info.width or not info.height:
+        return None
+    width, height = media.preview_size(info.width, info.height, settings.removal.height)
+    return media.Spill(paths.work / f"frames-{width}x{height}.i420", width, height)
 
 
 def episode_recaps(video: Path, settings: RunSettings, store: ResultStore) -> tuple[Recap, ...]:

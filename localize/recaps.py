@@ -28,7 +28,7 @@ import numpy as np
 
 from localize import media
 from localize.asr.flags import source_flag
-from localize.types import Segment, Transcript
+from localize.types import OcrCue, Segment, Transcript
 
 RATE = 8000
 WINDOW = 2048  # 256 ms of sound per fingerprint word
@@ -235,3 +235,18 @@ def with_recaps(transcript: Transcript, recaps: Sequence[Recap], replayed: Mappi
                                     end_ms=min(moved.end_ms, recap.end_ms),
                                     flags=(*moved.flags, source_flag("recap", detail))))
     return replace(transcript, segments=tuple(sorted(kept, key=lambda s: (s.start_ms, s.end_ms))))
+
+
+def recap_cues(recaps: Sequence[Recap], replayed: Mapping[str, Sequence[OcrCue]], fps: float) -> tuple[OcrCue, ...]:
+    """The burned-in lines the recaps show, as the episodes they replay read them, moved to this episode's
+    frames and cut to each recap: what the removal stage takes out there, with no reading of its own."""
+    moved = []
+    for recap in recaps:
+        shift = round((recap.start_ms - recap.source_start_ms) * fps / 1000)
+        first, end = round(recap.start_ms * fps / 1000), round(recap.end_ms * fps / 1000)  # this episode's frames
+        for cue in replayed.get(recap.episode, ()):
+            a, b = max(cue.first_frame + shift, first), min(cue.last_frame + shift, end - 1)
+            if a <= b:
+                moved.append(replace(cue, first_frame=a, last_frame=b, start_ms=round(a * 1000 / fps),
+                                     end_ms=round((b + 1) * 1000 / fps)))
+    return tuple(moved)

@@ -41,7 +41,7 @@ def transcribe(audio: Path, options: Any = None) -> Transcript:
                       speech=tuple((s.start_ms, s.end_ms) for s in segments))
 
 
-def read_picture(info: Any, options: Any, speech: Any = (), skip: Any = ()) -> PictureText:
+def read_picture(info: Any, options: Any, speech: Any = (), skip: Any = (), spill: Any = None) -> PictureText:
     _count("read-picture")
     return PictureText()  # a clean master: no burned-in line
 

@@ -190,3 +190,41 @@ def test_remove_lines_refuses_a_file_without_picture(tmp_path: Path) -> None:
                      audio_streams=1, video_codec=None, audio_codec="pcm_s16le")
     with pytest.raises(ValueError, match="no picture"):
         remove_lines(info, [], tmp_path / "out.mp4", RemovalOptions())
+
+
+def test_the_cleaning_takes_its_frames_from_the_reading_s_decode(clip, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    """Each frame decoded once: the pass over the band keeps the frames at preview size (a spill), the
+    removal reads them instead of decoding the episode again, and its picture is the one a second decode
+    gives (up to colour rounding). A spill of another size, or an unfinished one, is not taken."""
+    info, band, cues, folder = clip
+    spill = media.Spill(folder / "frames.i420", 540, 960)
+    box = band.box
+    greys = dict(media.video_frames(info.path, 1080, 1920, crop=(box.x0, box.y0, box.x1, box.y1), gray=True,
+                                    spill=spill))
+    assert spill.path.is_file() and not spill.partial.exists()
+    assert spill.path.stat().st_size == len(greys) * 540 * 960 * 3 // 2 and len(greys) == 80
+    plain = folder / "decoded-again.mp4"
+    remove_lines(info, cues, plain, RemovalOptions(mode="blur"))
+    decodes = []
+    real = media.video_frames
+    monkeypatch.setattr(media, "video_frames", lambda *a, **k: decodes.append(a[0]) or real(*a, **k))
+    kept = folder / "from-spill.mp4"
+    written = remove_lines(info, cues, kept, RemovalOptions(mode="blur"), spill, keep=[25])
+    assert decodes == []  # the episode was not decoded again
+    assert set(written) == {25} and written[25].shape == (960, 540, 3)
+    a, b = _frames(plain, [5, 25]), _frames(kept, [5, 25])
+    for number in (5, 25):
+        assert np.abs(a[number] - b[number]).mean() < 2.5
+    monkeypatch.setattr(media, "video_frames", real)
+    assert media.Spill(spill.path, 270, 480).frames(info.path) is None  # another size
+    assert spill.frames(folder / "decoded-again.mp4") is None  # another video
+    with spill.path.open("ab") as handle:
+        handle.write(b"\0")
+    assert spill.frames(info.path) is None  # not what the decode wrote
+    spill.remove()
+    assert not spill.path.exists()
+    # A pass stopped early leaves no spill behind.
+    frames = media.video_frames(info.path, 1080, 1920, gray=True, spill=spill)
+    next(frames)
+    frames.close()
+    assert not spill.path.exists() and not spill.partial.exists()

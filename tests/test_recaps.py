@@ -71,3 +71,21 @@ def test_a_recaps_lines_come_from_the_episode_it_replays() -> None:
         (1000, 3000, "你回来了"), (4000, 5500, "我等你"), (7000, 8000, "新的一句")]
     assert [f.code for f in out.segments[0].flags] == ["recap"] and not out.segments[2].flags
     assert with_recaps(mine, [Recap(0, 6000, "ep09", 8000)], {"ep01": earlier}) == mine  # not replayed here
+
+
+def test_a_recap_s_burned_in_lines_are_taken_out_where_the_replayed_episode_read_them() -> None:
+    """The recap was not read: the removal gets the earlier episode's lines, moved to this episode's frames
+    and cut to the recap (a line running past the replayed part is cut at the recap's end)."""
+    from localize.recaps import recap_cues
+    from localize.types import Box, OcrCue
+
+    box = Box(0, 1500, 1080, 1600)
+    earlier = (OcrCue(30000, 31000, "太早了", box, 0.9, 750, 774),  # before the replayed part
+               OcrCue(40000, 42000, "你回来了", box, 0.9, 1000, 1049),
+               OcrCue(54000, 56000, "别走", box, 0.9, 1350, 1399))
+    recap = Recap(start_ms=0, end_ms=15000, episode="ep01", source_start_ms=40000)
+    moved = recap_cues([recap], {"ep01": earlier}, 25.0)
+    assert [(c.text, c.first_frame, c.last_frame, c.start_ms, c.end_ms) for c in moved] == [
+        ("你回来了", 0, 49, 0, 2000), ("别走", 350, 374, 14000, 15000)]
+    assert all(c.box == box for c in moved)
+    assert recap_cues([recap], {}, 25.0) == ()  # an episode not in this run: nothing to move

@@ -62,11 +62,12 @@ class SourceOptions:
 
 def read_picture(info: MediaInfo, options: PictureOptions = PictureOptions(),
                  on_progress: Callable[[int, int], None] | None = None, speech: Sequence[Span] = (),
-                 skip: Sequence[Span] = ()) -> PictureText:
+                 skip: Sequence[Span] = (), spill: media.Spill | None = None) -> PictureText:
     """Find the subtitle band and read every line burned into it (nothing for audio or clean masters).
 
     `speech` (voice activity, from the speech stage) is evidence for the band: dialogue comes and goes with it.
     `skip`: spans not read (recaps, whose text is taken from the episode they replay).
+    `spill`: the decode that reads the lines also keeps every frame there, for the removal stage.
     """
     if not options.enabled or not info.width or not info.height:
         return PictureText()
@@ -80,7 +81,8 @@ def read_picture(info: MediaInfo, options: PictureOptions = PictureOptions(),
     if band is None:
         log.info("%s: no burned-in subtitles found (no text that changes)", info.path.name)
         return PictureText()
-    return PictureText(band=band, cues=read_cues(info, band, engine, on_progress=on_progress, skip=skip))
+    return PictureText(band=band, cues=read_cues(info, band, engine, on_progress=on_progress, skip=skip,
+                                                 spill=spill))
 
 
 def onnx_device(device: str) -> str:

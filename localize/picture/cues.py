@@ -228,18 +228,21 @@ def _union(a: Box | None, b: Box | None) -> Box | None:
 
 def read_cues(info: MediaInfo, band: TextBand, engine: OcrEngine, options: CueOptions = CueOptions(),
               on_progress: Callable[[int, int], None] | None = None,
-              skip: Sequence[tuple[int, int]] = ()) -> tuple[OcrCue, ...]:
+              skip: Sequence[tuple[int, int]] = (), spill: media.Spill | None = None) -> tuple[OcrCue, ...]:
     """Every distinct burned-in line of the episode, with the frames it is on screen (frames inside a
-    `skip` span, in ms, are not read)."""
+    `skip` span, in ms, are not read).
+
+    `spill`: the same decode also keeps every frame at the spill's size (the picture stage that removes
+    the lines reads it instead of decoding the episode again)."""
     if not info.width or not info.height:
         return ()
     fps = info.fps or 25.0
     total = max(1, int(info.duration_ms * fps / 1000))
     box = band.box
     opening = max((end for start, end in skip if start <= 0), default=0)  # a recap that opens the episode
-    first = int(opening * fps / 1000)  # its frames are not even decoded
+    first = 0 if spill else int(opening * fps / 1000)  # its frames are not even decoded, unless kept
     frames = media.video_frames(info.path, info.width, info.height, crop=(box.x0, box.y0, box.x1, box.y1), gray=True,
-                                start_frame=first, fps=fps)
+                                start_frame=first, fps=fps, spill=spill)
 
     def reporting() -> Iterable[tuple[int, np.ndarray]]:
         for number, grey in frames:

@@ -58,3 +58,9 @@ def blur(image: np.ndarray, sigma: float) -> np.ndarray:
     blurred: np.ndarray = cv2.GaussianBlur(np.ascontiguousarray(image), (0, 0), sigmaX=sigma, sigmaY=sigma,
                                            borderType=cv2.BORDER_REFLECT)
     return blurred
+
+
+def i420_to_rgb(frame: np.ndarray) -> np.ndarray:
+    """An I420 frame (height * 3 / 2 rows: Y, then U and V) as RGB, limited range BT.601 as ffmpeg decodes."""
+    rgb: np.ndarray = _cv2().cvtColor(frame, _cv2().COLOR_YUV2RGB_I420)
+    return rgb

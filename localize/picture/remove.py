@@ -9,17 +9,20 @@ Modes (`REMOVAL_MODES`), chosen per series in localize.toml `[picture] removal`:
     avoid    the picture is left alone; the new subtitles are placed clear of the band, above it
 
 `inpaint` and `blur` rewrite the picture once per episode, whatever the markets: every frame is
-decoded already scaled to the preview's size (localize.media.preview_size), the few rows of a
-shown line are changed, and the result is encoded without sound (each market's preview adds its
-dub). Frames where no line is shown pass through unchanged.
+taken at the preview's size (localize.media.preview_size), the few rows of a shown line are changed,
+and the result is encoded without sound (each market's preview adds its dub). Frames where no line
+is shown pass through unchanged. The frames come from the decode that read the lines (a
+`media.Spill`), so the episode is decoded once; without one (a reading kept from an earlier run),
+they are decoded here.
 
 The check (`residual`): the middle frame of each cue is read again with the OCR models, the band
 enlarged back to the size OCR first read it at, and the characters of the cue's text that the
-reading still contains are counted.
+reading still contains are counted. `clean_picture` reads the cleaned frames as they are written.
 """
 
 from __future__ import annotations
 
+import itertools
 import logging
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
@@ -164,16 +167,36 @@ def clean_frames(frames: Iterable[tuple[int, np.ndarray]], cues: Sequence[OcrCue
         yield clean_frame(frame, shown.get(number, ()), options, scale)
 
 
-def remove_lines(info: MediaInfo, cues: Sequence[OcrCue], dst: Path, options: RemovalOptions) -> Path:
-    """Write the episode's picture without its burned-in lines (no sound) to `dst`, at `options.height`."""
+def removal_size(info: MediaInfo, options: RemovalOptions) -> tuple[int, int]:
+    """The size the cleaned picture is made at (the preview's)."""
     if not info.width or not info.height:
         raise ValueError(f"{info.path} has no picture")  # callers check: a bug if reached
-    size = media.preview_size(info.width, info.height, options.height)
-    scale = size[1] / info.height
-    frames = media.video_frames(info.path, info.width, info.height, size=size)
-    media.encode_frames(clean_frames(frames, cues, options, scale), dst, size[0], size[1], info.fps or 25.0)
-    log.info("%s: burned-in lines removed (%s, %d lines) -> %s", info.path.name, options.mode, len(cues), dst)
-    return dst
+    return media.preview_size(info.width, info.height, options.height)
+
+
+def remove_lines(info: MediaInfo, cues: Sequence[OcrCue], dst: Path, options: RemovalOptions,
+                 spill: media.Spill | None = None, keep: Iterable[int] = ()) -> dict[int, np.ndarray]:
+    """Write the episode's picture without its burned-in lines (no sound) to `dst`, at `options.height`;
+    returns the cleaned frames numbered in `keep`. `spill`: the frames, if it holds this video's."""
+    size = removal_size(info, options)
+    scale = size[1] / (info.height or size[1])
+    kept = spill.frames(info.path) if spill and (spill.width, spill.height) == size else None
+    if kept is None:
+        frames = media.video_frames(info.path, info.width or 0, info.height or 0, size=size)
+    else:
+        frames = ((number, cv.i420_to_rgb(pixels)) for number, pixels in kept)
+    wanted, seen = set(keep), {}
+
+    def noting() -> Iterator[np.ndarray]:
+        for number, frame in zip(itertools.count(), clean_frames(frames, cues, options, scale), strict=False):
+            if number in wanted:
+                seen[number] = frame
+            yield frame
+
+    media.encode_frames(noting(), dst, size[0], size[1], info.fps or 25.0)
+    log.info("%s: burned-in lines removed (%s, %d lines%s) -> %s", info.path.name, options.mode, len(cues),
+             "" if kept is None else ", frames from the reading's decode", dst)
+    return seen
 
 
 def _characters(text: str) -> Counter[str]:
@@ -186,27 +209,42 @@ def _spread(cues: Sequence[OcrCue], count: int) -> list[OcrCue]:
     return [cues[(len(cues) * (2 * i + 1)) // (2 * count)] for i in range(count)]
 
 
+def checked_frames(cues: Sequence[OcrCue], max_cues: int = RemovalOptions.check_cues) -> dict[int, list[OcrCue]]:
+    """The frames `residual` reads (the middle one of each of up to `max_cues` cues, spread), with their cues."""
+    at: dict[int, list[OcrCue]] = {}
+    for cue in _spread([cue for cue in cues if _characters(cue.text)], max_cues):
+        at.setdefault((cue.first_frame + cue.last_frame) // 2, []).append(cue)
+    return at
+
+
 def residual(video: Path, cues: Sequence[OcrCue], band: TextBand, engine: OcrEngine,
-             max_cues: int = RemovalOptions.check_cues) -> Residual:
+             max_cues: int = RemovalOptions.check_cues, frames: dict[int, np.ndarray] | None = None) -> Residual:
     """How many of the cues' characters OCR reads in `video`'s band, in the middle frame of each cue.
 
     `video` may be the original, a cleaned picture or a preview, at any size of the same aspect:
     its band is enlarged back to the original frame's size, then read as localize.picture.cues does.
+    `frames`: those middle frames (RGB, `checked_frames`) as they were written to `video`, not decoded again.
     """
-    chosen = _spread([cue for cue in cues if _characters(cue.text)], max_cues)
-    if not chosen:
+    at = checked_frames(cues, max_cues)
+    if not at:
         return Residual(0, 0, 0)
-    info = media.probe(video)
-    if not info.width or not info.height:
-        raise ValueError(f"{video} has no picture")
-    sx, sy = info.width / band.frame_width, info.height / band.frame_height
-    crop = _scaled(band.box, sx, sy, 0, info.width, info.height)
-    at: dict[int, list[OcrCue]] = {}
-    for cue in chosen:
-        at.setdefault((cue.first_frame + cue.last_frame) // 2, []).append(cue)
+    if frames is not None and set(at) <= set(frames):
+        height, width = next(iter(frames.values())).shape[:2]
+    else:
+        frames = None
+        info = media.probe(video)
+        if not info.width or not info.height:
+            raise ValueError(f"{video} has no picture")
+        width, height = info.width, info.height
+    sx, sy = width / band.frame_width, height / band.frame_height
+    crop = _scaled(band.box, sx, sy, 0, width, height)
+    if frames is None:
+        greys: Iterable[tuple[int, np.ndarray]] = media.video_frames(
+            video, width, height, gray=True, frame_numbers=sorted(at), crop=(crop.x0, crop.y0, crop.x1, crop.y1))
+    else:
+        greys = ((n, _luma(frames[n][crop.y0:crop.y1, crop.x0:crop.x1])) for n in sorted(at))
     characters = readable = 0
-    for number, grey in media.video_frames(video, info.width, info.height, gray=True, frame_numbers=sorted(at),
-                                           crop=(crop.x0, crop.y0, crop.x1, crop.y1)):
+    for number, grey in greys:
         image = grey if sy >= 1.0 else cv.resize(grey, 1.0 / sy)
         offset = round(crop.y0 / sy)
         lines = [TextLine(Box(line.box.x0, line.box.y0 + offset, line.box.x1, line.box.y1 + offset), line.text,
@@ -216,23 +254,25 @@ def residual(video: Path, cues: Sequence[OcrCue], band: TextBand, engine: OcrEng
             wanted = _characters(cue.text)
             characters += sum(wanted.values())
             readable += sum((wanted & seen).values())
-    return Residual(characters, readable, len(chosen))
+    return Residual(characters, readable, sum(len(listed) for listed in at.values()))
 
 
 def clean_picture(info: MediaInfo, band: TextBand | None, cues: Sequence[OcrCue], dst: Path,
-                  options: RemovalOptions, engine: OcrEngine | None = None) -> CleanPicture:
+                  options: RemovalOptions, engine: OcrEngine | None = None,
+                  spill: media.Spill | None = None) -> CleanPicture:
     """The removal stage: rewrite the picture (inpaint, blur) and measure what OCR still reads in it.
 
-    Nothing is written for box and avoid, or when the episode shows no burned-in line.
+    Nothing is written for box and avoid, or when the episode shows no burned-in line. `spill`: the
+    frames the reading of the lines kept (read instead of decoding the episode again).
     """
     if not options.rewrites_picture or band is None or not cues:
         return CleanPicture(options.mode)
-    remove_lines(info, cues, dst, options)
+    written = remove_lines(info, cues, dst, options, spill, keep=checked_frames(cues, options.check_cues))
     if engine is None:
         from localize.picture.ocr import load_engine
 
         engine = load_engine()
-    left = residual(dst, cues, band, engine, options.check_cues)
+    left = residual(dst, cues, band, engine, options.check_cues, frames=written)
     log.info("%s: OCR still reads %d of %d burned-in characters (%.1f%%) after %s", info.path.name,
              left.readable, left.characters, 100 * left.share, options.mode)
     return CleanPicture(options.mode, dst, round(left.share, 4))
