@@ -268,3 +268,24 @@ def test_a_retry_decodes_against_repetition(tiny_causal_dir: Path) -> None:
     # no_repeat_ngram_size=1: no token of the prompt or the answer is generated twice
     against = hf_adapter.generate_lines(lm, ["a b c"], [12], decoding=hf_adapter.Decoding(no_repeat_ngram_size=1))[0]
     assert greedy != against  # the random tiny model repeats tokens ("stst") when decoding greedily
+
+
+def test_token_ids_found_by_decoding_the_vocabulary_are_kept_for_the_next_process(
+        tiny_causal_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Gemma's 262k tokens take seconds to decode: the ids found are kept per vocabulary and code, and
+    read back; a cache that cannot be read is found again."""
+    from localize.translate import hf_adapter
+
+    monkeypatch.setenv("LOCALIZE_MODELS_DIR", str(tmp_path))
+    lm = hf_adapter.load_causal_lm(str(tiny_causal_dir))
+    found = hf_adapter._remembered(lm.tokenizer, "test", lambda: [3, 1, 2])
+    assert found == (1, 2, 3)
+    (kept,) = (tmp_path / "token-ids").iterdir()
+
+    def not_again() -> list[int]:
+        raise AssertionError("decoded the vocabulary again")
+
+    assert hf_adapter._remembered(lm.tokenizer, "test", not_again) == (1, 2, 3)
+    assert hf_adapter._remembered(lm.tokenizer, "other", lambda: [7]) == (7,)  # another question, its own
+    kept.write_text("not json", encoding="utf-8")
+    assert hf_adapter._remembered(lm.tokenizer, "test", lambda: [5]) == (5,)

@@ -10,6 +10,7 @@ saved once into `localize.models.gemma_cache_dir()` and later loads take seconds
 from __future__ import annotations
 
 import importlib.util
+import json
 import logging
 import os
 import shutil
@@ -18,12 +19,14 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from hashlib import sha256
 from pathlib import Path
 from typing import Any, TypeVar
 
 from localize import cores
 from localize.errors import MissingDependencyError, ModelError
-from localize.models import GEMMA_NAME, gemma_cache_dir, gemma_gguf_path
+from localize.fsutil import write_text_atomic
+from localize.models import GEMMA_NAME, gemma_cache_dir, gemma_gguf_path, models_dir
 from localize.translate import scripts
 
 log = logging.getLogger("localize")
@@ -202,10 +205,32 @@ def foreign_script_ids(lm: CausalLM, script: str) -> tuple[int, ...]:
         if key not in _script_ids:
             allowed = scripts.prefixes(script)
             decode = lm.tokenizer.convert_tokens_to_string
-            ids = [index for token, index in lm.tokenizer.get_vocab().items()
-                   if _is_byte_token(token) or _has_foreign_letter(decode([token]), allowed)]
-            _script_ids[key] = tuple(sorted(ids))
+
+            def find() -> list[int]:
+                return [index for token, index in lm.tokenizer.get_vocab().items()
+                        if _is_byte_token(token) or _has_foreign_letter(decode([token]), allowed)]
+
+            _script_ids[key] = _remembered(lm.tokenizer, f"foreign-{script}", find)
         return _script_ids[key]
+
+
+def _remembered(tokenizer: Any, what: str, find: Callable[[], list[int]]) -> tuple[int, ...]:
+    """Token ids found by decoding every token of the vocabulary (seconds for Gemma's 262k tokens), kept
+    on disk per vocabulary and per version of the code that decides, so a new process reads them back."""
+    code = b"".join(Path(module).read_bytes() for module in (__file__, scripts.__file__))
+    vocabulary = json.dumps(sorted(tokenizer.get_vocab().items()), ensure_ascii=False).encode("utf-8")
+    name = sha256(code + b"\0" + vocabulary + b"\0" + what.encode("utf-8")).hexdigest()[:24]
+    path = models_dir() / "token-ids" / f"{name}.json"
+    try:
+        return tuple(json.loads(path.read_text(encoding="utf-8")))
+    except (OSError, ValueError):
+        pass  # not found yet (or unreadable): find them
+    ids = tuple(sorted(find()))
+    try:
+        write_text_atomic(path, json.dumps(ids))
+    except OSError as exc:  # a read-only cache: found again next time
+        log.debug("could not keep token ids in %s: %s", path, exc)
+    return ids
 
 
 def _is_byte_token(token: str) -> bool:
@@ -461,9 +486,12 @@ def _stop_ids(model: Any, tokenizer: Any) -> tuple[int, ...]:
     ids = {i for i in (tokenizer.eos_token_id,) if i is not None}
     configured = model.generation_config.eos_token_id
     ids.update(configured if isinstance(configured, list) else [] if configured is None else [configured])
-    for token, index in tokenizer.get_vocab().items():
-        if "\n" in tokenizer.convert_tokens_to_string([token]):
-            ids.add(index)
+
+    def newlines() -> list[int]:
+        return [index for token, index in tokenizer.get_vocab().items()
+                if "\n" in tokenizer.convert_tokens_to_string([token])]
+
+    ids.update(_remembered(tokenizer, "newline", newlines))
     return tuple(sorted(ids))
 
 
