@@ -6,7 +6,9 @@
 4. warm      run 3 again on the same OUT (every stage reused: warm/cold ratio)
 5. --dask    a Dask LocalCluster of 1 worker process, then of 2 (each worker loads its own models)
 6. cli       `localize run` as a new user runs it: one whole process, cold, timed from outside
-             (imports, model loading and preflight included)
+             (imports, Prefect's start, model loading and preflight included)
+7. --before REV  also `localize run` of the code at git revision REV (a temporary worktree, the same
+             venv, models and Prefect home), just before run 6: the before/after figures of one run
 
 Runs 1-5 are each a fresh process on the built-in sample season (3 episodes into 3 markets,
 previews on), cold: an empty OUT, models already assembled and loaded once before timing.
@@ -22,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -89,18 +92,33 @@ def spawn(mode: str, season: Path, out: Path, markets: list[str]) -> dict[str, A
     return result
 
 
-def run_cli(season: Path, out: Path, markets: list[str]) -> dict[str, Any]:
-    """`localize run` as a whole process, timed from outside; its stage seconds from the season summary."""
-    command = [str(Path(sys.executable).with_name("localize")), "run", str(season), "--markets", ",".join(markets),
-               "--out", str(out), "--allow-findings", "--quiet"]
+def run_cli(season: Path, out: Path, markets: list[str], code: Path = REPO) -> dict[str, Any]:
+    """`localize run` as a whole process (of the code in `code`), timed from outside; its stage seconds
+    from the season summary."""
+    command = [sys.executable, "-c", "import sys; from localize.cli import main; sys.exit(main())", "run",
+               str(season), "--markets", ",".join(markets), "--out", str(out), "--allow-findings", "--quiet"]
+    env = {**os.environ, "PYTHONPATH": str(code), "LOCALIZE_PREFECT_HOME": str(REPO / ".prefect")}
     started = time.perf_counter()
-    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    done = subprocess.run(command, capture_output=True, text=True, check=False, cwd=code, env=env)
     seconds = time.perf_counter() - started
-    if done.returncode != 0:
+    if done.returncode not in (0, 3):  # 3: delivered, with findings for review
         raise SystemExit(f"localize run failed:\n{done.stdout[-2000:]}\n{done.stderr[-4000:]}")
     peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # the largest child so far
     summary = json.loads((out / "season-summary.json").read_text(encoding="utf-8"))
     return {"seconds": seconds, "peak_mb": peak_mb, "stages": summary.get("stage_seconds", {})}
+
+
+def before(revision: str, season: Path, out: Path, markets: list[str]) -> dict[str, Any]:
+    """`localize run` of the code at `revision`, from a temporary git worktree."""
+    with tempfile.TemporaryDirectory(prefix="season-bench-code-") as folder:
+        code = Path(folder) / "code"
+        subprocess.run(["git", "-C", str(REPO), "worktree", "add", "--detach", str(code), revision], check=True,
+                       capture_output=True)
+        try:
+            return run_cli(season, out, markets, code)
+        finally:
+            subprocess.run(["git", "-C", str(REPO), "worktree", "remove", "--force", str(code)], check=False,
+                           capture_output=True)
 
 
 def print_shares(rows: dict[str, dict[str, Any]]) -> None:
@@ -128,6 +146,7 @@ def main() -> int:
     parser.add_argument("--modes", default="direct,prefect-1,prefect-N,warm",
                         help="runs, in order, from: cli, direct, prefect-1, prefect-N, warm (warm follows prefect-N)")
     parser.add_argument("--dask", action="store_true", help="also a Dask LocalCluster of 1 and of 2 workers")
+    parser.add_argument("--before", metavar="REV", help="also `localize run` of the code at this git revision")
     parser.add_argument("--only-dask", action="store_true", help="only the two Dask runs")
     parser.add_argument("--one", help=argparse.SUPPRESS)
     parser.add_argument("--season", type=Path, default=CACHE / "sample-season")
@@ -150,6 +169,9 @@ def main() -> int:
         parser.error(f"unknown modes {sorted(unknown)}; known: {', '.join(folders)}")
     with tempfile.TemporaryDirectory(prefix="season-bench-") as tmp:
         modes = [] if args.only_dask else [(mode, folders[mode]) for mode in args.modes.split(",")]
+        if args.before:
+            rows[f"before {args.before}"] = before(args.before, args.season, Path(tmp) / "before", markets)
+            print(f"  before {args.before}: {rows[f'before {args.before}']['seconds']:.1f} s", flush=True)
         if args.dask or args.only_dask:
             modes += [("dask-1", "d1"), ("dask-2", "d2")]
         for mode, out in modes:
