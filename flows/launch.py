@@ -15,6 +15,7 @@ from typing import Any
 from prefect import flow
 
 from flows.season import SeasonResult, season_flow
+from flows.settings import TemporaryServer
 from localize import cores, warmup
 from localize.errors import UserError
 from localize.run_request import PreparedRun, RunRequest, prepare
@@ -23,15 +24,18 @@ from localize.season_run import default_workers
 __all__ = ["PreparedRun", "RunRequest", "execute", "launch_season", "prepare"]
 
 
-def execute(run: PreparedRun) -> SeasonResult:
+def execute(run: PreparedRun, server: TemporaryServer | None = None) -> SeasonResult:
     """The season flow on the runner asked for. In this process (threads), its pieces share the cores,
-    and the models load in the background while the flow starts (localize.warmup)."""
+    and the models load in the background while the flow starts (localize.warmup). `server`: Prefect's
+    temporary server, started before Prefect was imported (flows.settings), waited for here."""
     request = run.request
     flow_on_runner, in_process = season_flow(request.runner, request.workers)
     pieces = min(request.workers or default_workers(), max(1, len(run.episodes) * len(run.markets)))
     with cores.shared_by(pieces if in_process else 1):  # as the season run shares them (models load for it)
         if in_process:
             warmup.start(run.settings.asr, run.settings.picture, run.markets)
+        if server is not None:
+            server.ready()
         result: SeasonResult = flow_on_runner(
             request.season, run.markets, request.out, run.settings, episodes=run.episodes,
             show_progress=request.show_progress and in_process, force=request.force, in_process=in_process)

@@ -109,14 +109,16 @@ def cmd_run(args: argparse.Namespace) -> int:
         print_manifests(request.out, [m.code for m in prepared.markets])
         return _needs_review_status(list(last.needs_review), args.allow_findings)
     _warn_if_demo(prepared.markets)
-    from flows.settings import configure_prefect
+    from flows.settings import TemporaryServer, configure_prefect
 
     configure_prefect()  # before Prefect is imported: a project-local PREFECT_HOME, analytics off
+    # Prefect's temporary server comes up while the flow's modules import and the models load.
+    server = TemporaryServer() if TemporaryServer.wanted() else None
     from flows.launch import execute
     from localize.translate.openai_client import usage_lines, usage_totals
 
     before = usage_totals()
-    result = execute(prepared)
+    result = execute(prepared, server)
     print(f"{len(result.results)} deliveries in {result.out_dir} ({result.seconds:.0f} s); "
           f"QA errors: {result.errors}. Summary: {result.out_dir / 'season-summary.html'}")
     for used in usage_lines(before):  # what the chat servers were asked, this run (threads runner)

@@ -13,6 +13,7 @@ from localize.dub.loudness import (
     limit,
     measure,
     normalize,
+    peak_envelope,
     target_for,
     true_peak_dbtp,
 )
@@ -41,6 +42,28 @@ def test_true_peak_finds_peaks_between_samples() -> None:
     audio.samples[-ramp.size:, 0] *= ramp[::-1]
     assert 20 * math.log10(np.abs(audio.samples).max()) == pytest.approx(-3.01, abs=0.01)
     assert true_peak_dbtp(audio) == pytest.approx(0.0, abs=0.1)
+
+
+def test_peaks_are_oversampled_only_where_they_can_reach_the_floor_and_exact_there() -> None:
+    # Speech-like bursts of noise at several levels, one burst with a peak between samples: the envelope
+    # asked with a floor equals the whole signal oversampled at every frame that reaches the floor.
+    rng = np.random.default_rng(7)
+    samples = np.zeros((3 * RATE, 2), dtype=np.float32)
+    for start, level in ((0.1, 0.05), (0.9, 0.4), (1.6, 0.9), (2.4, 0.2)):
+        first = round(start * RATE)
+        samples[first: first + RATE // 2] = level * np.clip(rng.normal(0, 0.3, (RATE // 2, 2)), -1, 1)
+    t = np.arange(RATE // 10) / RATE
+    samples[RATE // 2: RATE // 2 + t.size, 1] = 0.7 * np.sin(2 * np.pi * RATE / 4 * t + math.pi / 4)
+    audio = Audio(samples, RATE)
+    whole = peak_envelope(audio)  # floor 0: every frame oversampled
+    assert whole.max() > np.abs(samples).max()  # there are peaks between samples to find
+    for floor in (0.2, 0.5, 0.8):
+        pruned = peak_envelope(audio, floor=floor)
+        reaching = whole >= floor
+        assert 0 < reaching.mean() < 0.5
+        np.testing.assert_array_equal(pruned[reaching], whole[reaching])
+        assert (pruned[~reaching] < floor).all()
+    assert true_peak_dbtp(audio) == pytest.approx(20 * math.log10(whole.max()), abs=1e-9)
 
 
 def test_silence_and_short_audio() -> None:
