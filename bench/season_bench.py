@@ -98,12 +98,17 @@ def run_cli(season: Path, out: Path, markets: list[str], code: Path = REPO) -> d
     command = [sys.executable, "-c", "import sys; from localize.cli import main; sys.exit(main())", "run",
                str(season), "--markets", ",".join(markets), "--out", str(out), "--allow-findings", "--quiet"]
     env = {**os.environ, "PYTHONPATH": str(code), "LOCALIZE_PREFECT_HOME": str(REPO / ".prefect")}
-    started = time.perf_counter()
-    done = subprocess.run(command, capture_output=True, text=True, check=False, cwd=code, env=env)
-    seconds = time.perf_counter() - started
-    if done.returncode not in (0, 3):  # 3: delivered, with findings for review
-        raise SystemExit(f"localize run failed:\n{done.stdout[-2000:]}\n{done.stderr[-4000:]}")
-    peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # the largest child so far
+    with tempfile.TemporaryFile() as said:
+        started = time.perf_counter()
+        process = subprocess.Popen(command, stdout=said, stderr=subprocess.STDOUT, cwd=code, env=env)
+        # wait4: this process's own peak (with the helpers it waited for), not the largest child so far
+        _pid, status, usage = os.wait4(process.pid, 0)
+        seconds = time.perf_counter() - started
+        process.returncode = os.waitstatus_to_exitcode(status)
+        if process.returncode not in (0, 3):  # 3: delivered, with findings for review
+            said.seek(0)
+            raise SystemExit(f"localize run failed:\n{said.read().decode(errors='replace')[-6000:]}")
+    peak_mb = usage.ru_maxrss / 1024
     summary = json.loads((out / "season-summary.json").read_text(encoding="utf-8"))
     return {"seconds": seconds, "peak_mb": peak_mb, "stages": summary.get("stage_seconds", {})}
 
