@@ -14,8 +14,8 @@ from typing import Any
 
 from prefect import flow
 
+from flows.prefect_server import TemporaryServer
 from flows.season import SeasonResult, season_flow
-from flows.settings import TemporaryServer
 from localize import cores, warmup
 from localize.errors import UserError
 from localize.run_request import PreparedRun, RunRequest, prepare
@@ -27,7 +27,7 @@ __all__ = ["PreparedRun", "RunRequest", "execute", "launch_season", "prepare"]
 def execute(run: PreparedRun, server: TemporaryServer | None = None) -> SeasonResult:
     """The season flow on the runner asked for. In this process (threads), its pieces share the cores,
     and the models load in the background while the flow starts (localize.warmup). `server`: Prefect's
-    temporary server, started before Prefect was imported (flows.settings), waited for here."""
+    temporary server, started before Prefect was imported (flows.prefect_server), waited for here."""
     request = run.request
     flow_on_runner, in_process = season_flow(request.runner, request.workers)
     pieces = min(request.workers or default_workers(), max(1, len(run.episodes) * len(run.markets)))

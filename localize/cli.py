@@ -109,7 +109,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         print_manifests(request.out, [m.code for m in prepared.markets])
         return _needs_review_status(list(last.needs_review), args.allow_findings)
     _warn_if_demo(prepared.markets)
-    from flows.settings import TemporaryServer, configure_prefect
+    from flows.prefect_server import TemporaryServer
+    from flows.settings import configure_prefect
 
     configure_prefect()  # before Prefect is imported: a project-local PREFECT_HOME, analytics off
     # Prefect's temporary server comes up while the flow's modules import and the models load.

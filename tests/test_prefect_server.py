@@ -1,4 +1,4 @@
-"""Prefect's temporary server started ahead of the first flow (flows.settings.TemporaryServer): the flow
+"""Prefect's temporary server started ahead of the first flow (flows.prefect_server.TemporaryServer): the flow
 runs against it, Prefect starts no second one, and it is gone when the process ends."""
 
 from __future__ import annotations
@@ -17,7 +17,8 @@ REPO = Path(__file__).resolve().parents[1]
 # (and PREFECT_API_URL set) before that, as in `localize run`.
 SCRIPT = r"""
 import json, sys
-from flows.settings import TemporaryServer, configure_prefect
+from flows.prefect_server import TemporaryServer
+from flows.settings import configure_prefect
 configure_prefect()
 assert TemporaryServer.wanted()
 server = TemporaryServer()
@@ -61,7 +62,7 @@ def _is_zombie(pid: int) -> bool:
 
 
 def test_a_server_that_does_not_answer_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
-    from flows.settings import TemporaryServer
+    from flows.prefect_server import TemporaryServer
     from localize.errors import UserError
 
     monkeypatch.setattr(TemporaryServer, "STARTUP_S", 0.0)
@@ -75,12 +76,12 @@ def test_a_server_that_does_not_answer_is_a_clear_error(monkeypatch: pytest.Monk
 def test_prefect_already_imported_or_a_server_configured_starts_none(monkeypatch: pytest.MonkeyPatch) -> None:
     import prefect  # noqa: F401  (as in this test process: its settings are fixed now)
 
-    from flows.settings import TemporaryServer
+    from flows.prefect_server import TemporaryServer
 
     monkeypatch.delenv("PREFECT_API_URL", raising=False)
     assert not TemporaryServer.wanted()
     env = {**os.environ, "PREFECT_API_URL": "http://127.0.0.1:4200/api", "PYTHONPATH": str(REPO)}
-    code = "from flows.settings import TemporaryServer; print(TemporaryServer.wanted())"
+    code = "from flows.prefect_server import TemporaryServer; print(TemporaryServer.wanted())"
 
     def wanted() -> str:
         return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env).stdout.strip()
