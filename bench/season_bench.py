@@ -11,7 +11,9 @@
              venv, models and Prefect home), just before run 6: the before/after figures of one run
 
 Runs 1-5 are each a fresh process on the built-in sample season (3 episodes into 3 markets,
-previews on), cold: an empty OUT, models already assembled and loaded once before timing.
+previews on), cold: an empty OUT and an empty translation memory (each run's OUT sits in its own
+folder: the memory lives beside OUT, and a shared one would hand every run after the first its
+translations), models already assembled and loaded once before timing.
 Prints wall seconds, market-seconds of episode per wall second, each process's peak memory, and
 each run's stage shares (the seconds each stage took, summed over its pieces, as shares of their sum:
 with several workers the pieces overlap, so the sum is larger than the wall time).
@@ -82,6 +84,7 @@ def run_one(mode: str, season: Path, out: Path, markets: list[str]) -> dict[str,
 
 
 def spawn(mode: str, season: Path, out: Path, markets: list[str]) -> dict[str, Any]:
+    out.parent.mkdir(parents=True, exist_ok=True)
     if mode == "cli":
         return run_cli(season, out, markets)
     done = subprocess.run([sys.executable, __file__, "--one", mode, "--season", str(season), "--out", str(out),
@@ -115,6 +118,7 @@ def run_cli(season: Path, out: Path, markets: list[str], code: Path = REPO) -> d
 
 def before(revision: str, season: Path, out: Path, markets: list[str]) -> dict[str, Any]:
     """`localize run` of the code at `revision`, from a temporary git worktree."""
+    out.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="season-bench-code-") as folder:
         code = Path(folder) / "code"
         subprocess.run(["git", "-C", str(REPO), "worktree", "add", "--detach", str(code), revision], check=True,
@@ -175,12 +179,12 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="season-bench-") as tmp:
         modes = [] if args.only_dask else [(mode, folders[mode]) for mode in args.modes.split(",")]
         if args.before:
-            rows[f"before {args.before}"] = before(args.before, args.season, Path(tmp) / "before", markets)
+            rows[f"before {args.before}"] = before(args.before, args.season, Path(tmp) / "before" / "out", markets)
             print(f"  before {args.before}: {rows[f'before {args.before}']['seconds']:.1f} s", flush=True)
         if args.dask or args.only_dask:
             modes += [("dask-1", "d1"), ("dask-2", "d2")]
         for mode, out in modes:
-            rows[mode] = spawn("prefect-N" if mode == "warm" else mode, args.season, Path(tmp) / out, markets)
+            rows[mode] = spawn("prefect-N" if mode == "warm" else mode, args.season, Path(tmp) / out / "out", markets)
             print(f"  {mode}: {rows[mode]['seconds']:.1f} s", flush=True)
     print(f"\nSample season: {media_seconds:.1f} s of episodes x {len(markets)} markets, previews on")
     print(f"{'run':<12} {'wall s':>8} {'market-s per s':>15} {'peak MB':>8}")
