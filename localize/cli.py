@@ -659,19 +659,30 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _quiet_prefect(record: logging.LogRecord) -> bool:
-    return record.levelno >= logging.WARNING or not record.name.startswith("prefect")
+# Libraries that set their own loggers to INFO: Prefect ("Finished in state Completed()" per task) and
+# Dask's distributed (a dozen lines as its scheduler and workers start and stop, with --runner dask)
+_CHATTY_LOGGERS = ("prefect", "distributed")
+
+
+def _quiet_libraries(record: logging.LogRecord) -> bool:
+    return record.levelno >= logging.WARNING or not record.name.startswith(_CHATTY_LOGGERS)
+
+
+def configure_logging(verbose: bool) -> None:
+    """Warnings only, unless -v: the libraries' INFO lines are dropped, here and in the Dask worker
+    processes this process starts (they read their logging levels from the environment)."""
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(message)s")
+    if not verbose:
+        os.environ.setdefault("DASK_LOGGING__DISTRIBUTED", "warning")
+        for handler in logging.getLogger().handlers:
+            handler.addFilter(_quiet_libraries)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")  # no model hub is ever contacted
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-    verbose = bool(getattr(args, "verbose", False))
-    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(message)s")
-    if not verbose:  # Prefect sets its own loggers to INFO ("Finished in state Completed()" per task)
-        for handler in logging.getLogger().handlers:
-            handler.addFilter(_quiet_prefect)
+    configure_logging(bool(getattr(args, "verbose", False)))
     if getattr(args, "models_dir", None):
         os.environ["LOCALIZE_MODELS_DIR"] = str(args.models_dir)
     try:
