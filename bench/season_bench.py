@@ -79,8 +79,9 @@ def run_one(mode: str, season: Path, out: Path, markets: list[str]) -> dict[str,
         flow_on_runner, in_process = season_flow(runner, workers)
         result = flow_on_runner(season, chosen, out, force=True, in_process=in_process)
     seconds = time.perf_counter() - started
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return {"seconds": seconds, "peak_mb": peak_mb, "stages": result.stage_seconds}
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return {"seconds": seconds, "peak_mb": usage.ru_maxrss / 1024, "stages": result.stage_seconds,
+            "cpu_s": usage.ru_utime + usage.ru_stime}
 
 
 def spawn(mode: str, season: Path, out: Path, markets: list[str]) -> dict[str, Any]:
@@ -113,7 +114,8 @@ def run_cli(season: Path, out: Path, markets: list[str], code: Path = REPO) -> d
             raise SystemExit(f"localize run failed:\n{said.read().decode(errors='replace')[-6000:]}")
     peak_mb = usage.ru_maxrss / 1024
     summary = json.loads((out / "season-summary.json").read_text(encoding="utf-8"))
-    return {"seconds": seconds, "peak_mb": peak_mb, "stages": summary.get("stage_seconds", {})}
+    return {"seconds": seconds, "peak_mb": peak_mb, "stages": summary.get("stage_seconds", {}),
+            "cpu_s": usage.ru_utime + usage.ru_stime}  # with the helpers it waited for (Prefect's server)
 
 
 def before(revision: str, season: Path, out: Path, markets: list[str]) -> dict[str, Any]:
@@ -187,9 +189,10 @@ def main() -> int:
             rows[mode] = spawn("prefect-N" if mode == "warm" else mode, args.season, Path(tmp) / out / "out", markets)
             print(f"  {mode}: {rows[mode]['seconds']:.1f} s", flush=True)
     print(f"\nSample season: {media_seconds:.1f} s of episodes x {len(markets)} markets, previews on")
-    print(f"{'run':<12} {'wall s':>8} {'market-s per s':>15} {'peak MB':>8}")
+    print(f"{'run':<12} {'wall s':>8} {'market-s per s':>15} {'peak MB':>8} {'CPU s':>7} {'cores busy':>10}")
     for mode, row in rows.items():
-        print(f"{mode:<12} {row['seconds']:8.1f} {work / row['seconds']:15.2f} {row['peak_mb']:8.0f}")
+        print(f"{mode:<12} {row['seconds']:8.1f} {work / row['seconds']:15.2f} {row['peak_mb']:8.0f}"
+              f" {row['cpu_s']:7.0f} {row['cpu_s'] / row['seconds']:10.2f}")
     def ratio(a: str, b: str) -> str:
         return f"{rows[a]['seconds'] / rows[b]['seconds']:.3f}" if a in rows and b in rows else "not run"
 
