@@ -3,6 +3,7 @@ themselves (a dozen as a LocalCluster and its worker processes start and stop) s
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -22,8 +23,10 @@ logging.getLogger("localize").warning("a warning of ours")
 
 
 def _stderr(flag: str) -> str:
+    # without the setting an earlier `localize` call in this test process may have left for its workers
+    env = {k: v for k, v in os.environ.items() if k != "DASK_LOGGING__DISTRIBUTED"}
     done = subprocess.run([sys.executable, "-c", SCRIPT, flag], cwd=REPO, capture_output=True, text=True,
-                          timeout=180, check=True)
+                          timeout=180, check=True, env=env)
     return done.stderr
 
 
