@@ -6,6 +6,7 @@ decoding run end to end, and that the checks flag what comes out.
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import Any
 
@@ -145,6 +146,44 @@ def test_a_looping_line_stops_long_before_its_token_budget(tiny_causal_dir: Path
     # A random 2-layer model loops at once; without the stop it would run all 400 tokens (or to a newline).
     tokens = lm.tokenizer(texts[0])["input_ids"]
     assert generated[0] < 400 and (hf_adapter.looping(tokens) or generated[0] < 100)
+
+
+def test_a_shared_prompt_start_runs_once_and_changes_no_answer_or_score(
+        tiny_causal_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    lm = hf_adapter.load_causal_lm(str(tiny_causal_dir), dtype="float32")
+    # short enough in this tokenizer (byte-level, few merges) for the tiny model's 64-token attention window
+    examples = "Lin Xiao, stop right there! Mom, I did my best. Mr. Chen, please look at this contract.\n"
+    prompts = [f"{examples}{start}:" for start in ("Mom", "Mr. Chen", "Lin Xiao, stop")]
+    answers = [" Lin Xiao!\n", " Mom, I did.\n", " Mr. Chen\n"]
+    calls: list[tuple[int, int]] = []  # (rows, tokens) of each pass through the model
+    forward = lm.model.forward
+
+    @functools.wraps(forward)  # generate reads the signature
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        calls.append(tuple(kwargs["input_ids"].shape))
+        return forward(*args, **kwargs)
+
+    monkeypatch.setattr(lm.model, "forward", counting)
+    lm.head_caches.clear()
+    shared = (hf_adapter.generate_raw(lm, prompts, [6, 9, 12], batch_size=3),
+              hf_adapter.mean_log_probs(lm, prompts, answers, batch_size=3))
+    head = len(lm.tokenizer(examples)["input_ids"])
+    # the shared start went through alone (once to write, once more for the scoring's shorter start) ...
+    assert lm.head_caches and all(rows == 1 for rows, width in calls if width >= head)
+    # ... and never with the rows: they only sent their own tokens, to write and to score
+    assert [width for rows, width in calls if rows == 3] and all(width < head for rows, width in calls if rows == 3)
+    monkeypatch.setattr(hf_adapter, "MIN_SHARED_HEAD", 10**6)
+    whole = (hf_adapter.generate_raw(lm, prompts, [6, 9, 12], batch_size=3),
+             hf_adapter.mean_log_probs(lm, prompts, answers, batch_size=3))
+    assert shared[0] == whole[0]
+    assert shared[1] == pytest.approx(whole[1], abs=1e-4)
+    monkeypatch.setattr(hf_adapter, "MIN_SHARED_HEAD", 16)
+    # a lone row is all shared start but what is scored
+    assert hf_adapter.mean_log_probs(lm, prompts[:1], answers[:1]) == pytest.approx(whole[1][:1], abs=1e-4)
+    # rows that outgrow the attention window share nothing: padding inside a row would take places in it
+    lm.head_caches.clear()
+    long_prompts = [f"{examples * 3}{start}:" for start in ("Mom", "Mr. Chen")]
+    assert hf_adapter.generate_raw(lm, long_prompts, [8, 8], batch_size=2) and not lm.head_caches
 
 
 def test_tiny_causal_lm_runs_end_to_end_and_its_garbage_is_flagged(tiny_causal_dir: Path) -> None:

@@ -9,6 +9,7 @@ saved once into `localize.models.gemma_cache_dir()` and later loads take seconds
 
 from __future__ import annotations
 
+import copy
 import importlib.util
 import inspect
 import json
@@ -79,6 +80,8 @@ class CausalLM:
     tokenizer: Any
     stop_ids: tuple[int, ...]
     lock: threading.Lock = field(default_factory=threading.Lock, compare=False, repr=False)
+    # key/value caches of prompt starts shared by whole batches (see _encode_sharing_head); under `lock`
+    head_caches: dict[tuple[int, ...], Any] = field(default_factory=dict, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -269,11 +272,15 @@ def generate_raw(
     with lm.lock, torch.inference_mode():
         for start in range(0, len(order), max(1, batch_size)):
             chunk = order[start : start + max(1, batch_size)]
-            encoded = tokenizer([prompts[i] for i in chunk], return_tensors="pt", padding=True).to(lm.model.device)
+            budget = max(max_new_tokens[i] for i in chunk)
+            encoded = _encode_sharing_head(lm, [prompts[i] for i in chunk], then=budget)
             output = lm.model.generate(
-                **encoded,
-                stopping_criteria=_stop_on_loops(encoded["input_ids"].shape[1]),
-                max_new_tokens=max(max_new_tokens[i] for i in chunk),
+                input_ids=encoded.input_ids,
+                attention_mask=encoded.attention_mask,
+                **({"past_key_values": encoded.head_cache, "position_ids": encoded.positions()}
+                   if encoded.head_cache is not None else {}),
+                stopping_criteria=_stop_on_loops(encoded.input_ids.shape[1]),
+                max_new_tokens=budget,
                 do_sample=False,
                 num_beams=1,
                 eos_token_id=list(lm.stop_ids),
@@ -281,7 +288,7 @@ def generate_raw(
                 **({"logits_processor": _suppressor(suppress_ids)} if suppress_ids else {}),
                 **(decoding or Decoding()).generate_kwargs(),
             )
-            new_tokens = output[:, encoded["input_ids"].shape[1] :]
+            new_tokens = output[:, encoded.input_ids.shape[1] :]
             for row, i in zip(new_tokens, chunk, strict=True):
                 results[i] = tokenizer.decode(row[: max_new_tokens[i]], skip_special_tokens=True)
     return [results[i] for i in range(len(prompts))]
@@ -298,43 +305,125 @@ def mean_log_probs(lm: CausalLM, prompts: Sequence[str], continuations: Sequence
             heads = list(prompts[start : start + max(1, batch_size)])
             fulls = [head + tail for head, tail in zip(heads, continuations[start : start + len(heads)], strict=True)]
             lengths = [len(tokenizer(head)["input_ids"]) for head in heads]
-            encoded = tokenizer(fulls, return_tensors="pt", padding=True).to(lm.model.device)
-            real = encoded["attention_mask"].sum(dim=1).tolist()
+            real = [len(tokenizer(full)["input_ids"]) for full in fulls]
             # left-padded: each continuation is its row's last tokens
-            counts = [max(1, int(total) - head) for total, head in zip(real, lengths, strict=True)]
+            counts = [max(1, total - head) for total, head in zip(real, lengths, strict=True)]
+            encoded = _encode_sharing_head(lm, fulls, own_at_least=max(counts) + 1)
             logits = _last_logits(lm.model, encoded, max(counts) + 1)[:, :-1].float()
-            ids = encoded["input_ids"][:, -logits.shape[1]:]
+            ids = encoded.input_ids[:, -logits.shape[1]:]
             token_lp = torch.log_softmax(logits, dim=-1).gather(-1, ids.unsqueeze(-1)).squeeze(-1)
             scores.extend(float(row[-count:].mean()) for row, count in zip(token_lp, counts, strict=True))
     return scores
 
 
-def _last_logits(model: Any, encoded: Any, keep: int) -> Any:
+def _last_logits(model: Any, encoded: Encoded, keep: int) -> Any:
     """The logits of each row's last `keep` positions. Only those go through the output layer when the
     model takes `logits_to_keep`: Gemma's 262k-token layer over whole prompts, 16 at a time, cost seconds
     and ~6 GB of memory for a handful of continuation tokens."""
+    inputs: dict[str, Any] = {"input_ids": encoded.input_ids, "attention_mask": encoded.attention_mask}
+    if encoded.head_cache is not None:  # only the tokens after the shared head go through the model
+        inputs.update(input_ids=encoded.input_ids[:, encoded.head_length:], past_key_values=encoded.head_cache,
+                      position_ids=encoded.positions()[:, encoded.head_length:])
     if "logits_to_keep" in inspect.signature(model.forward).parameters:
-        return model(**encoded, logits_to_keep=keep).logits
-    return model(**encoded).logits[:, -keep:]
+        return model(**inputs, logits_to_keep=keep).logits
+    return model(**inputs).logits[:, -keep:]
+
+
+@dataclass(frozen=True)
+class Encoded:
+    """A batch of token rows, left-padded, whose first `head_length` tokens (the part every row shares)
+    sit in `head_cache` already (None: nothing shared, the whole rows go through the model)."""
+
+    input_ids: Any
+    attention_mask: Any
+    head_length: int = 0
+    head_cache: Any = None
+
+    def positions(self) -> Any:
+        """Each token's position in its row, padding not counted (the row reads as if unpadded)."""
+        return (self.attention_mask.cumsum(-1) - 1).clamp(min=0)
+
+
+MIN_SHARED_HEAD = 16  # tokens: a shorter shared start is not worth caching
+HEAD_CACHES_KEPT = 8  # shared heads remembered per model (few-shot examples of a market)
+
+
+def _encode_sharing_head(lm: CausalLM, texts: Sequence[str], own_at_least: int = 1, then: int = 0) -> Encoded:
+    """`texts` as a batch whose shared start (the few-shot examples, the same in every prompt of a
+    market) is run through the model once per model and remembered, not once per row and call.
+
+    Rows are [shared head][padding][the row's own tokens]: positions follow the attention mask, so
+    each row reads exactly as when left-padded. Measured on the bundled Gemma 3 270M (16 prompts,
+    85 of ~105 tokens shared, 2 cores): the pass over the prompts 1.13 -> 0.51 s. Each row keeps at
+    least its last `own_at_least` tokens out of the head (the positions whose logits are wanted).
+    Nothing is shared where the rows and the `then` tokens to be generated outgrow a sliding attention
+    window (Gemma: 512): the padding inside a row would take places in its window.
+    """
+    torch, _ = _libs()
+    rows = [list(lm.tokenizer(text)["input_ids"]) for text in texts]
+    width = max(len(row) for row in rows)
+    shared = min(_common_start(rows), min(len(row) for row in rows) - own_at_least)
+    window = getattr(lm.model.config, "sliding_window", None)
+    if shared < MIN_SHARED_HEAD or (window and width + then > window):
+        shared = 0
+    ids = torch.full((len(rows), width), lm.tokenizer.pad_token_id, dtype=torch.long)
+    mask = torch.zeros((len(rows), width), dtype=torch.long)
+    ids[:, :shared] = torch.tensor(rows[0][:shared], dtype=torch.long)
+    mask[:, :shared] = 1
+    for i, row in enumerate(rows):
+        own = row[shared:]
+        ids[i, width - len(own):] = torch.tensor(own, dtype=torch.long)
+        mask[i, width - len(own):] = 1
+    device = lm.model.device
+    if not shared:
+        return Encoded(ids.to(device), mask.to(device))
+    cache = copy.deepcopy(_head_cache(lm, tuple(rows[0][:shared])))
+    cache.batch_repeat_interleave(len(rows))
+    return Encoded(ids.to(device), mask.to(device), shared, cache)
+
+
+def _common_start(rows: Sequence[Sequence[int]]) -> int:
+    length = 0
+    for column in zip(*rows, strict=False):
+        if len(set(column)) > 1:
+            break
+        length += 1
+    return length
+
+
+def _head_cache(lm: CausalLM, head: tuple[int, ...]) -> Any:
+    """The model's key/value cache after `head` (batch of one), computed once per model and head."""
+    torch, _ = _libs()
+    cache = lm.head_caches.pop(head, None)  # put back last: the least recently used one goes first
+    if cache is None:
+        while len(lm.head_caches) >= HEAD_CACHES_KEPT:
+            lm.head_caches.pop(next(iter(lm.head_caches)))
+        tokens = torch.tensor([head], dtype=torch.long, device=lm.model.device)
+        cache = lm.model(input_ids=tokens, use_cache=True).past_key_values
+    lm.head_caches[head] = cache
+    return cache
 
 
 def _suppressor(suppress_ids: Sequence[int]) -> Any:
     """A logits processor that never lets `suppress_ids` be generated. transformers' own
     (`suppress_tokens`) rebuilds its vocabulary mask with torch.isin at every step: a quarter of the
-    generation time with the ~100k foreign-script ids of Gemma's vocabulary. Here the mask is made once."""
+    generation time with the ~100k foreign-script ids of Gemma's vocabulary. Here a row of 0 / -inf is
+    made once and added (16 rows of 262k logits: 0.9 ms, where masked_fill took 12 ms a step)."""
     torch, transformers = _libs()
     base: Any = transformers.LogitsProcessor
     wanted = torch.tensor(sorted(set(suppress_ids)), dtype=torch.long)
 
     class SuppressIds(base):
-        mask: Any = None
+        bias: Any = None
 
         def __call__(self, input_ids: Any, scores: Any) -> Any:
-            if self.mask is None or self.mask.shape[0] != scores.shape[-1] or self.mask.device != scores.device:
-                mask = torch.zeros(scores.shape[-1], dtype=torch.bool)
-                mask[wanted[wanted < scores.shape[-1]]] = True
-                self.mask = mask.to(scores.device)
-            return scores.masked_fill(self.mask, -float("inf"))
+            bias = self.bias
+            if bias is None or bias.shape[0] != scores.shape[-1] or bias.device != scores.device \
+                    or bias.dtype != scores.dtype:
+                bias = torch.zeros(scores.shape[-1], dtype=scores.dtype)
+                bias[wanted[wanted < scores.shape[-1]]] = -float("inf")
+                self.bias = bias = bias.to(scores.device)
+            return scores + bias
 
     return transformers.LogitsProcessorList([SuppressIds()])
 
