@@ -35,6 +35,17 @@ def test_model_is_loaded_once_per_process(mandarin_clip: tuple[Path, str]) -> No
     assert load_model(AsrOptions()) is load_model(AsrOptions())
 
 
+@pytest.mark.slow  # loads Whisper base (a few seconds)
+def test_pieces_transcribing_at_once_each_get_a_worker_of_the_model() -> None:
+    from localize import cores
+    from localize.asr import load_model
+
+    # one worker would run the two pieces' transcriptions one after the other (a core idle meanwhile)
+    with cores.shared_by(2):
+        assert load_model(AsrOptions()).model.num_workers == 2
+    assert load_model(AsrOptions()).model.num_workers == 1
+
+
 def test_unknown_model_name_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(ModelError, match="neither bundled"):
         resolve_model("large-v3")

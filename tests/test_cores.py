@@ -44,3 +44,35 @@ def test_torch_takes_the_share() -> None:
         assert torch.get_num_threads() == 4
     finally:
         torch.set_num_threads(before)
+
+
+def test_a_piece_waiting_for_a_model_leaves_its_cores_to_the_piece_running_it() -> None:
+    import threading
+    from types import SimpleNamespace
+
+    from localize.translate import hf_adapter
+
+    model = SimpleNamespace(lock=threading.Lock())
+    seen: list[int] = []
+
+    def second_piece() -> None:
+        with hf_adapter._running(model):  # type: ignore[arg-type]
+            seen.append(cores.per_working_piece())
+
+    before = torch.get_num_threads()
+    try:
+        with cores.shared_by(2):
+            with hf_adapter._running(model):  # type: ignore[arg-type]
+                assert cores.per_working_piece() == 2
+                other = threading.Thread(target=second_piece)
+                other.start()
+                for _ in range(500):  # until the second piece waits for the model
+                    if cores.per_working_piece() == 4:
+                        break
+                    threading.Event().wait(0.01)
+                seen.append(cores.per_working_piece())  # the one running the model may use all four now
+                assert cores.per_piece() == 2  # models loaded with fixed threads are found again
+            other.join(5)
+        assert seen == [4, 2]  # the second ran once the first let go, on its own share again
+    finally:
+        torch.set_num_threads(before)

@@ -19,7 +19,8 @@ import shutil
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from hashlib import sha256
 from pathlib import Path
@@ -269,9 +270,10 @@ def generate_raw(
     tokenizer = lm.tokenizer
     order = sorted(range(len(prompts)), key=lambda i: len(prompts[i]))
     results: dict[int, str] = {}
-    with lm.lock, torch.inference_mode():
+    with _running(lm), torch.inference_mode():
         for start in range(0, len(order), max(1, batch_size)):
             chunk = order[start : start + max(1, batch_size)]
+            _configure_threads(torch)  # another piece may have started or stopped waiting for this model
             budget = max(max_new_tokens[i] for i in chunk)
             encoded = _encode_sharing_head(lm, [prompts[i] for i in chunk], then=budget)
             output = lm.model.generate(
@@ -300,8 +302,9 @@ def mean_log_probs(lm: CausalLM, prompts: Sequence[str], continuations: Sequence
     torch, _ = _libs()
     tokenizer = lm.tokenizer
     scores: list[float] = []
-    with lm.lock, torch.inference_mode():
+    with _running(lm), torch.inference_mode():
         for start in range(0, len(prompts), max(1, batch_size)):
+            _configure_threads(torch)
             heads = list(prompts[start : start + max(1, batch_size)])
             fulls = [head + tail for head, tail in zip(heads, continuations[start : start + len(heads)], strict=True)]
             lengths = [len(tokenizer(head)["input_ids"]) for head in heads]
@@ -478,7 +481,7 @@ def generate_seq2seq(
         extra["forced_bos_token_id"] = tokenizer.convert_tokens_to_ids(target_token)
     extra.update((decoding or Decoding()).generate_kwargs())
     outputs: list[str] = []
-    with lm.lock, torch.inference_mode():
+    with _running(lm), torch.inference_mode():
         if source_language is not None and hasattr(tokenizer, "src_lang"):
             tokenizer.src_lang = source_language
         for start in range(0, len(texts), max(1, batch_size)):
@@ -510,7 +513,7 @@ def continue_seq2seq(
     if target_token is not None:
         start_ids.append(tokenizer.convert_tokens_to_ids(target_token))
     results: list[tuple[str, float]] = []
-    with lm.lock, torch.inference_mode():
+    with _running(lm), torch.inference_mode():
         if source_language is not None and hasattr(tokenizer, "src_lang"):
             tokenizer.src_lang = source_language
         for text, prefix in zip(texts, prefixes, strict=True):
@@ -530,6 +533,21 @@ def continue_seq2seq(
             decoded = tokenizer.decode(generated, skip_special_tokens=True)
             results.append((decoded.split("\n", 1)[0].strip(), float(token_lp[keep].mean())))
     return results
+
+
+@contextmanager
+def _running(lm: CausalLM | Seq2SeqLM) -> Iterator[None]:
+    """The model, for this piece of work alone. While another piece runs it, this one leaves its share of
+    the cores to the others (localize.cores.waiting); once it has the model, torch's threads are set to the
+    share of the pieces still working (two markets translating at once: the one running gets both cores)."""
+    if not lm.lock.acquire(blocking=False):
+        with cores.waiting():
+            lm.lock.acquire()
+    try:
+        _libs()  # threads set for this call
+        yield
+    finally:
+        lm.lock.release()
 
 
 def _load_once(key: tuple[str, str], build: Callable[[], T]) -> T:
