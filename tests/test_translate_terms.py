@@ -58,7 +58,8 @@ class PrefixStub(DropsNames):
         super().__init__(answers)
         self.asked: list[str] = []
 
-    def continue_prefixes(self, sources: Sequence[str], prefixes: Sequence[str], market: object) -> list[Scored]:
+    def continue_prefixes(self, sources: Sequence[str], prefixes: Sequence[str], market: object,
+                          max_chars: Sequence[int] | None = None) -> list[Scored]:
         self.asked += prefixes
         out = []
         for source, prefix in zip(sources, prefixes, strict=True):
@@ -205,10 +206,36 @@ def test_the_causal_lm_engine_places_a_name_its_garbage_left_out(tiny_causal_dir
     assert translation.glossary_misses == ()
 
 
+def test_a_candidate_cut_at_its_length_budget_loses_even_when_the_model_likes_it() -> None:
+    limits: list[int] = []
+
+    class Rambles(PrefixStub):
+        def continue_prefixes(self, sources: Sequence[str], prefixes: Sequence[str], market: object,
+                              max_chars: Sequence[int] | None = None) -> list[Scored]:
+            limits.extend(max_chars or ())
+            # the one after "You're back" would run on: the engine stopped it, unfinished and short enough
+            return [Scored(f"{p} and", -0.1, complete=False) if len(p) > 9 else Scored(f"{p}, you're back.", -2.0)
+                    for p in prefixes]
+
+    translation = translate_texts(["你回来了，张浩？"], EN, glossary=GLOSSARY,
+                                  engine=Rambles({"你回来了，张浩？": "You're back."}))
+    assert translation.lines[0].target == "Zhang Hao, you're back."
+    assert limits and set(limits) == {int(1.3 * len("You're back.Zhang Hao"))}  # 1.3 x (answer + term)
+
+
+def test_a_row_stops_writing_at_its_own_budget_not_the_batch_s_largest() -> None:
+    torch = pytest.importorskip("torch")
+    from localize.translate import hf_adapter
+
+    stop = hf_adapter._stop_on_loops(4, budgets=[3, 10])[0]
+    written = torch.tensor([[9, 9, 9, 9, 11, 12, 13], [9, 9, 9, 9, 21, 22, 23]])  # 4 prompt tokens, 3 written
+    assert stop(written, None).tolist() == [True, False]
+
+
 def test_a_candidate_that_says_the_line_twice_loses_even_when_the_model_likes_it() -> None:
     class Repeats(PrefixStub):
-        def continue_prefixes(self, sources: Sequence[str], prefixes: Sequence[str], market: object
-                              ) -> list[Scored]:
+        def continue_prefixes(self, sources: Sequence[str], prefixes: Sequence[str], market: object,
+                              max_chars: Sequence[int] | None = None) -> list[Scored]:
             return [Scored(f"{p} You're back." if p.endswith("Zhang Hao") and len(p) > 9 else f"{p}, you're back.",
                            -0.1 if len(p) > 9 else -2.0) for p in prefixes]
 

@@ -118,20 +118,27 @@ class CausalLMEngine:
         return hf_adapter.generate_lines(lm, prompts, [self._budget(s) for s in sources], self.options.batch_size,
                                          suppress_ids=suppress, decoding=_retry_decoding(ctx.retry))
 
-    def continue_prefixes(self, sources: Sequence[str], prefixes: Sequence[str], market: Market) -> list[Scored]:
-        """Each line's translation forced to start with its prefix, scored by the model (term repair)."""
+    def continue_prefixes(self, sources: Sequence[str], prefixes: Sequence[str], market: Market,
+                          max_chars: Sequence[int] | None = None) -> list[Scored]:
+        """Each line's translation forced to start with its prefix, scored by the model (term repair).
+        With `max_chars`, a line stops once it is surely longer (a batch runs until its longest line ends:
+        one candidate that loops or rambles kept the whole batch writing to the budget)."""
         if not sources:
             return []
         lm = hf_adapter.load_causal_lm(self.model, self.device, self.dtype)
         prompts = [fewshot.build_prompt(source, market) for source in sources]
         suppress = hf_adapter.foreign_script_ids(lm, market.script) if self.options.script_only else ()
         starts = [f"{prompt} {prefix}" for prompt, prefix in zip(prompts, prefixes, strict=True)]
-        raw = hf_adapter.generate_raw(lm, starts, [self._budget(s) for s in sources], self.options.batch_size,
-                                      suppress_ids=suppress)
-        texts = [f"{prefix}{tail}".split("\n", 1)[0].strip() for prefix, tail in zip(prefixes, raw, strict=True)]
+        budgets = [self._budget(s) for s in sources]
+        if max_chars is not None:
+            budgets = [min(budget, _tokens_past(most - len(prefix), market)) for budget, most, prefix
+                       in zip(budgets, max_chars, prefixes, strict=True)]
+        rows = hf_adapter.generate_rows(lm, starts, budgets, self.options.batch_size, suppress_ids=suppress)
+        texts = [f"{prefix}{tail}".split("\n", 1)[0].strip() for prefix, (tail, _) in zip(prefixes, rows, strict=True)]
         # The newline is scored too: how likely the model ends the line there.
         scores = hf_adapter.mean_log_probs(lm, prompts, [f" {text}\n" for text in texts], self.options.batch_size)
-        return [Scored(text, score) for text, score in zip(texts, scores, strict=True)]
+        return [Scored(text, score, complete=not cut)
+                for text, score, (_, cut) in zip(texts, scores, rows, strict=True)]
 
     def shorten(self, requests: Sequence[ShortenRequest], market: Market) -> list[str]:
         """Shorter renderings (few-shot long -> short pairs); "" where the language has no examples."""
@@ -151,6 +158,16 @@ class CausalLMEngine:
         opts = self.options
         wanted = opts.min_new_tokens + opts.tokens_per_char * len("".join(source.split()))
         return min(opts.max_new_tokens, round(wanted))
+
+
+# Fewest characters a token of the market's script writes, bar rare byte pieces (Gemma: Latin ~4, Thai and
+# Japanese 1-2): a line cut after this many tokens per character still wanted is longer than wanted.
+_CHARS_PER_TOKEN_AT_LEAST = {"latin": 2, "cyrillic": 2, "arabic": 2, "hangul": 1}
+
+
+def _tokens_past(chars: int, market: Market) -> int:
+    """A token budget that writes more than `chars` characters in the market's script."""
+    return 2 + max(0, chars) // _CHARS_PER_TOKEN_AT_LEAST.get(market.script, 1)
 
 
 @dataclass(frozen=True)
@@ -245,8 +262,10 @@ class Seq2SeqEngine:
             decoding=_retry_decoding(context.retry if context else 0),
         )
 
-    def continue_prefixes(self, sources: Sequence[str], prefixes: Sequence[str], market: Market) -> list[Scored]:
-        """Each line's translation forced to start with its prefix, scored by the model (term repair)."""
+    def continue_prefixes(self, sources: Sequence[str], prefixes: Sequence[str], market: Market,
+                          max_chars: Sequence[int] | None = None) -> list[Scored]:
+        """Each line's translation forced to start with its prefix, scored by the model (term repair);
+        `max_chars` is not used (the whole batch is decoded at once)."""
         if not sources:
             return []
         lm = hf_adapter.load_seq2seq(self.model, self.device, self.dtype)
@@ -284,8 +303,10 @@ class CTranslate2Engine:
         return ct2_adapter.translate(model, [setup.prefix + source for source in sources], options,
                                      source_language=setup.source_language, target_token=setup.target_token)
 
-    def continue_prefixes(self, sources: Sequence[str], prefixes: Sequence[str], market: Market) -> list[Scored]:
-        """Each line's translation forced to start with its prefix, scored by the model (term repair)."""
+    def continue_prefixes(self, sources: Sequence[str], prefixes: Sequence[str], market: Market,
+                          max_chars: Sequence[int] | None = None) -> list[Scored]:
+        """Each line's translation forced to start with its prefix, scored by the model (term repair);
+        `max_chars` is not used (the whole batch is decoded at once)."""
         if not sources:
             return []
         model = ct2_adapter.load_model(self.model, self.device, self.dtype, self.tokenizer)

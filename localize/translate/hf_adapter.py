@@ -266,10 +266,20 @@ def generate_raw(
     suppress_ids: Sequence[int] = (), decoding: Decoding | None = None,
 ) -> list[str]:
     """What greedy decoding writes after each prompt, as decoded (leading space and newline kept)."""
+    return [text for text, _ in generate_rows(lm, prompts, max_new_tokens, batch_size, suppress_ids, decoding)]
+
+
+def generate_rows(
+    lm: CausalLM, prompts: Sequence[str], max_new_tokens: Sequence[int], batch_size: int = 4,
+    suppress_ids: Sequence[int] = (), decoding: Decoding | None = None,
+) -> list[tuple[str, bool]]:
+    """Per prompt, what greedy decoding writes (as `generate_raw`) and whether it was cut at its token
+    budget (it did not end a line, stop the text or loop within it). A row stops at its own budget:
+    a batch runs until every row has ended, not to its largest budget."""
     torch, _ = _libs()
     tokenizer = lm.tokenizer
     order = sorted(range(len(prompts)), key=lambda i: len(prompts[i]))
-    results: dict[int, str] = {}
+    results: dict[int, tuple[str, bool]] = {}
     with _running(lm), torch.inference_mode():
         for start in range(0, len(order), max(1, batch_size)):
             chunk = order[start : start + max(1, batch_size)]
@@ -281,7 +291,7 @@ def generate_raw(
                 attention_mask=encoded.attention_mask,
                 **({"past_key_values": encoded.head_cache, "position_ids": encoded.positions()}
                    if encoded.head_cache is not None else {}),
-                stopping_criteria=_stop_on_loops(encoded.input_ids.shape[1]),
+                stopping_criteria=_stop_on_loops(encoded.input_ids.shape[1], [max_new_tokens[i] for i in chunk]),
                 max_new_tokens=budget,
                 do_sample=False,
                 num_beams=1,
@@ -291,8 +301,11 @@ def generate_raw(
                 **(decoding or Decoding()).generate_kwargs(),
             )
             new_tokens = output[:, encoded.input_ids.shape[1] :]
+            stops = set(lm.stop_ids)
             for row, i in zip(new_tokens, chunk, strict=True):
-                results[i] = tokenizer.decode(row[: max_new_tokens[i]], skip_special_tokens=True)
+                tokens = row[: max_new_tokens[i]].tolist()
+                cut = len(tokens) == max_new_tokens[i] and not stops & set(tokens) and not looping(tokens)
+                results[i] = (tokenizer.decode(tokens, skip_special_tokens=True), cut)
     return [results[i] for i in range(len(prompts))]
 
 
@@ -444,16 +457,19 @@ def looping(tokens: Sequence[int], min_repeats: int = 8, max_period: int = 8) ->
     return False
 
 
-def _stop_on_loops(prompt_length: int) -> Any:
+def _stop_on_loops(prompt_length: int, budgets: Sequence[int] | None = None) -> Any:
     """Stop a row once it loops ("la, la, la, ..."): it is flagged anyway, and the rest of its
-    token budget would be spent on more of the same (the public StoppingCriteria extension point)."""
+    token budget would be spent on more of the same (the public StoppingCriteria extension point).
+    With `budgets`, a row also stops at its own budget."""
     torch, transformers = _libs()
 
     base: Any = transformers.StoppingCriteria
 
     class StopOnLoops(base):
         def __call__(self, input_ids: Any, scores: Any, **kwargs: Any) -> Any:
-            rows = [looping(row[prompt_length:].tolist()) for row in input_ids]
+            written = input_ids.shape[1] - prompt_length
+            rows = [looping(row[prompt_length:].tolist()) or (budgets is not None and written >= budgets[i])
+                    for i, row in enumerate(input_ids)]
             return torch.tensor(rows, dtype=torch.bool, device=input_ids.device)
 
     return transformers.StoppingCriteriaList([StopOnLoops()])

@@ -74,13 +74,17 @@ class Scored:
 
     text: str
     log_prob: float
+    complete: bool = True  # False: cut at its length budget (longer than a candidate may be, see place_by_prefix)
 
 
 @runtime_checkable
 class PrefixDecoder(Protocol):
     """An engine that continues a forced start of the translation, and scores what it wrote."""
 
-    def continue_prefixes(self, sources: Sequence[str], prefixes: Sequence[str], market: Market) -> list[Scored]: ...
+    def continue_prefixes(self, sources: Sequence[str], prefixes: Sequence[str], market: Market,
+                          max_chars: Sequence[int] | None = None) -> list[Scored]:
+        """`max_chars`: per line, the length past which it loses anyway: an engine may stop writing it
+        there (its Scored then says `complete=False`)."""
 
 
 @runtime_checkable
@@ -174,13 +178,15 @@ def place_by_prefix(decoder: PrefixDecoder, requests: Sequence[TermRequest], mar
     for index, request in enumerate(requests):
         term = request.missing[0].target
         candidates += [(index, prefix) for prefix in term_prefixes(request.target, term, market)]
-    scored = decoder.continue_prefixes([requests[i].source for i, _ in candidates], [p for _, p in candidates], market)
+    longest = [int(LONGER_AT_MOST * (len(r.target) + len(r.missing[0].target))) for r in requests]
+    scored = decoder.continue_prefixes([requests[i].source for i, _ in candidates], [p for _, p in candidates], market,
+                                       max_chars=[longest[i] for i, _ in candidates])
     best: dict[int, tuple[tuple[int, bool, int, float], str]] = {}
     for (index, _), answer in zip(candidates, scored, strict=True):
         source = sources[index]
         first = requests[index].target
         keeps = kept_share(first, answer.text, market) >= KEEP_WORDS
-        fits = len(answer.text) <= LONGER_AT_MOST * (len(first) + len(requests[index].missing[0].target))
+        fits = answer.complete and len(answer.text) <= longest[index]
         rank = (glossary.honoured(source, answer.text)[1], keeps and fits, -error_count(source, answer.text, market),
                 answer.log_prob)
         if index not in best or rank > best[index][0]:
