@@ -92,6 +92,37 @@ def test_shift_pitch_moves_the_tone_and_keeps_the_length(tmp_path: Path, rubberb
         media.shift_pitch(src, tmp_path / "x.wav", 3.0, rate)
 
 
+@pytest.mark.parametrize("stretcher", ["rubberband", "atempo"])
+def test_many_clips_stretch_in_one_ffmpeg_run_as_each_alone(tmp_path: Path, stretcher: str,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    import numpy as np
+
+    from localize.dub.wav import Audio, read_wav, write_wav
+
+    if stretcher == "rubberband" and not media.has_filter("rubberband"):
+        pytest.skip("this ffmpeg has no rubberband filter")
+    rate = 22050
+    t = np.arange(rate) / rate
+    sources = [write_wav(Audio((0.3 * np.sin(2 * np.pi * hz * t)).reshape(-1, 1), rate), tmp_path / f"{hz}.wav")
+               for hz in (180, 240, 300)]
+    alone = [read_wav(media.change_tempo(src, tmp_path / f"alone-{i}.wav", speed, 48000, stretcher))
+             for i, (src, speed) in enumerate(zip(sources, (1.2, 1.5, 1.9), strict=True))]
+    runs: list[list[str]] = []
+    real = media.run_ffmpeg
+    monkeypatch.setattr(media, "run_ffmpeg", lambda args, what="": runs.append(list(args)) or real(args, what))
+    monkeypatch.setattr(media, "TEMPO_CLIPS_PER_RUN", 2)
+    together = media.change_tempos([(src, tmp_path / f"together-{i}.wav", speed) for i, (src, speed)
+                                    in enumerate(zip(sources, (1.2, 1.5, 1.9), strict=True))], 48000, stretcher)
+    assert len(runs) == 2  # three clips, two to a run
+    for one, path, speed in zip(alone, together, (1.2, 1.5, 1.9), strict=True):
+        both = read_wav(path)
+        assert both.sample_rate == 48000 and abs(both.frames / 48000 - 1 / speed) < 0.05
+        assert np.array_equal(both.samples, one.samples)
+    assert not list(tmp_path.glob(".*"))  # no temporaries left
+    with pytest.raises(ValueError, match=r"tempo 2\.5"):
+        media.change_tempos([(sources[0], tmp_path / "x.wav", 2.5)])
+
+
 def test_decoding_from_a_frame_on_gives_the_same_frames_with_their_numbers(tmp_path: Path) -> None:
     import numpy as np
 

@@ -126,8 +126,9 @@ def dub_episode(translation: Translation, original_audio: Path, market: Market, 
     if shorten is not None:
         spoken.update(_shortened(placements, spoken, shorten, voice, work_dir, market, options))
     placements = tuple(_described(p, spoken[p.line_index]) for p in plan(options.hard_max_speed))
-    clips = [PlacedClip(p, _fitted_clip(p, work_dir, rate, options.stretcher))
-             for p in placements if p.end_ms > p.start_ms]
+    voiced = [p for p in placements if p.end_ms > p.start_ms]
+    fitted = _fitted_clips(voiced, work_dir, rate, options.stretcher)
+    clips = [PlacedClip(p, path) for p, path in zip(voiced, fitted, strict=True)]
 
     original = Path(original_audio)
     if pcm16_format(original) != (rate, options.mix.channels):  # the flow already hands over a 48 kHz WAV
@@ -263,13 +264,22 @@ def _take(line: Line, take: Path, work_dir: Path, options: DubOptions) -> _Spoke
     return _Spoken(line, line.target, speech.duration_ms, TAKE_VOICE)
 
 
-def _fitted_clip(placement: DubPlacement, work_dir: Path, sample_rate: int, stretcher: str = "auto") -> Path:
-    """Speed the line up if the plan says so (rubberband, else atempo), at the mix's sample rate."""
-    source = _line_path(work_dir, placement.line_index, "speech")
-    fitted = _line_path(work_dir, placement.line_index, "fit")
-    if placement.speed > 1.0 + _SPEED_EPSILON:
-        return media.change_tempo(source, fitted, min(2.0, placement.speed), sample_rate, stretcher)
-    return write_wav(resample(read_wav(source), sample_rate), fitted)
+def _fitted_clips(placements: Sequence[DubPlacement], work_dir: Path, sample_rate: int,
+                  stretcher: str = "auto") -> list[Path]:
+    """Each line sped up where the plan says so (rubberband, else atempo; all in one ffmpeg run), at the
+    mix's sample rate."""
+    def source(p: DubPlacement) -> Path:
+        return _line_path(work_dir, p.line_index, "speech")
+
+    def fitted(p: DubPlacement) -> Path:
+        return _line_path(work_dir, p.line_index, "fit")
+
+    faster = [p for p in placements if p.speed > 1.0 + _SPEED_EPSILON]
+    media.change_tempos([(source(p), fitted(p), min(2.0, p.speed)) for p in faster], sample_rate, stretcher)
+    for p in placements:
+        if p not in faster:
+            write_wav(resample(read_wav(source(p)), sample_rate), fitted(p))
+    return [fitted(p) for p in placements]
 
 
 def timecode(ms: int) -> str:
