@@ -154,7 +154,7 @@ def test_a_shared_prompt_start_runs_once_and_changes_no_answer_or_score(
     # short enough in this tokenizer (byte-level, few merges) for the tiny model's 64-token attention window
     examples = "Lin Xiao, stop right there! Mom, I did my best. Mr. Chen, please look at this contract.\n"
     prompts = [f"{examples}{start}:" for start in ("Mom", "Mr. Chen", "Lin Xiao, stop")]
-    answers = [" Lin Xiao!\n", " Mom, I did.\n", " Mr. Chen\n"]
+    forced = [" Lin Xiao", " Mom, I", " Mr. Chen"]
     calls: list[tuple[int, int]] = []  # (rows, tokens) of each pass through the model
     forward = lm.model.forward
 
@@ -166,24 +166,56 @@ def test_a_shared_prompt_start_runs_once_and_changes_no_answer_or_score(
     monkeypatch.setattr(lm.model, "forward", counting)
     lm.head_caches.clear()
     shared = (hf_adapter.generate_raw(lm, prompts, [6, 9, 12], batch_size=3),
-              hf_adapter.mean_log_probs(lm, prompts, answers, batch_size=3))
+              hf_adapter.continue_scored(lm, prompts, forced, [5, 5, 5], batch_size=3))
     head = len(lm.tokenizer(examples)["input_ids"])
-    # the shared start went through alone (once to write, once more for the scoring's shorter start) ...
+    # the shared start went through alone (once to write, once more for the forced starts' shorter one) ...
     assert lm.head_caches and all(rows == 1 for rows, width in calls if width >= head)
     # ... and never with the rows: they only sent their own tokens, to write and to score
     assert [width for rows, width in calls if rows == 3] and all(width < head for rows, width in calls if rows == 3)
     monkeypatch.setattr(hf_adapter, "MIN_SHARED_HEAD", 10**6)
     whole = (hf_adapter.generate_raw(lm, prompts, [6, 9, 12], batch_size=3),
-             hf_adapter.mean_log_probs(lm, prompts, answers, batch_size=3))
+             hf_adapter.continue_scored(lm, prompts, forced, [5, 5, 5], batch_size=3))
     assert shared[0] == whole[0]
-    assert shared[1] == pytest.approx(whole[1], abs=1e-4)
+    assert [row.text for row in shared[1]] == [row.text for row in whole[1]]
+    assert [row.log_prob for row in shared[1]] == pytest.approx([row.log_prob for row in whole[1]], abs=1e-4)
     monkeypatch.setattr(hf_adapter, "MIN_SHARED_HEAD", 16)
-    # a lone row is all shared start but what is scored
-    assert hf_adapter.mean_log_probs(lm, prompts[:1], answers[:1]) == pytest.approx(whole[1][:1], abs=1e-4)
+    # a lone row is all shared start but what is forced and written
+    (alone,) = hf_adapter.continue_scored(lm, prompts[:1], forced[:1], [5])
+    assert (alone.text, alone.log_prob) == (whole[1][0].text, pytest.approx(whole[1][0].log_prob, abs=1e-4))
     # rows that outgrow the attention window share nothing: padding inside a row would take places in it
     lm.head_caches.clear()
     long_prompts = [f"{examples * 3}{start}:" for start in ("Mom", "Mr. Chen")]
     assert hf_adapter.generate_raw(lm, long_prompts, [8, 8], batch_size=2) and not lm.head_caches
+
+
+def test_a_forced_start_is_continued_and_scored_in_the_pass_that_writes_it(tiny_causal_dir: Path) -> None:
+    lm = hf_adapter.load_causal_lm(str(tiny_causal_dir), dtype="float32")
+    prompts = ["Chinese: 林晓，你给我站住！\nEnglish:", "Chinese: 妈\nEnglish:"]
+    forced = [" Lin Xiao", " Mom, I did my"]
+    budgets = [7, 3]
+
+    def one_by_one(prompt: str, start: str, budget: int, banned: list[int]) -> tuple[str, float, list[int]]:
+        """Greedy decoding and its score the plain way: each row alone, unpadded, the whole row each step."""
+        tokens = list(lm.tokenizer(prompt + start)["input_ids"])
+        given, written = len(lm.tokenizer(prompt)["input_ids"]), []
+        with torch.inference_mode():
+            while not written or not (written[-1] in lm.stop_ids or hf_adapter.looping(written)
+                                      or len(written) >= budget):
+                logits = lm.model(input_ids=torch.tensor([tokens])).logits[0, -1]
+                logits[banned] = -float("inf")
+                written.append(int(logits.argmax()))
+                tokens.append(written[-1])
+            logits = lm.model(input_ids=torch.tensor([tokens])).logits[0].float()
+        token_lp = torch.log_softmax(logits[:-1], dim=-1).gather(-1, torch.tensor(tokens[1:])[:, None])[:, 0]
+        return lm.tokenizer.decode(written, skip_special_tokens=True), float(token_lp[given - 1:].mean()), written
+
+    banned = one_by_one(prompts[0], forced[0], 1, [])[2]  # the token this random model writes first: never again
+    rows = hf_adapter.continue_scored(lm, prompts, forced, budgets, batch_size=2, suppress_ids=banned)
+    for prompt, start, budget, row in zip(prompts, forced, budgets, rows, strict=True):
+        text, score, written = one_by_one(prompt, start, budget, banned)
+        assert row.text == text and row.log_prob == pytest.approx(score, abs=1e-4)
+        assert banned[0] not in written
+    assert rows[1].cut  # 3 tokens: no line end
 
 
 def test_tiny_causal_lm_runs_end_to_end_and_its_garbage_is_flagged(tiny_causal_dir: Path) -> None:

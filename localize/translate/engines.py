@@ -120,25 +120,22 @@ class CausalLMEngine:
 
     def continue_prefixes(self, sources: Sequence[str], prefixes: Sequence[str], market: Market,
                           max_chars: Sequence[int] | None = None) -> list[Scored]:
-        """Each line's translation forced to start with its prefix, scored by the model (term repair).
-        With `max_chars`, a line stops once it is surely longer (a batch runs until its longest line ends:
-        one candidate that loops or rambles kept the whole batch writing to the budget)."""
+        """Each line's translation forced to start with its prefix, scored by the model in the pass that
+        writes it (term repair). With `max_chars`, a line stops once it is surely longer (a batch runs until
+        its longest line ends: one candidate that loops or rambles kept the whole batch writing to the budget)."""
         if not sources:
             return []
         lm = hf_adapter.load_causal_lm(self.model, self.device, self.dtype)
         prompts = [fewshot.build_prompt(source, market) for source in sources]
         suppress = hf_adapter.foreign_script_ids(lm, market.script) if self.options.script_only else ()
-        starts = [f"{prompt} {prefix}" for prompt, prefix in zip(prompts, prefixes, strict=True)]
         budgets = [self._budget(s) for s in sources]
         if max_chars is not None:
             budgets = [min(budget, _tokens_past(most - len(prefix), market)) for budget, most, prefix
                        in zip(budgets, max_chars, prefixes, strict=True)]
-        rows = hf_adapter.generate_rows(lm, starts, budgets, self.options.batch_size, suppress_ids=suppress)
-        texts = [f"{prefix}{tail}".split("\n", 1)[0].strip() for prefix, (tail, _) in zip(prefixes, rows, strict=True)]
-        # The newline is scored too: how likely the model ends the line there.
-        scores = hf_adapter.mean_log_probs(lm, prompts, [f" {text}\n" for text in texts], self.options.batch_size)
-        return [Scored(text, score, complete=not cut)
-                for text, score, (_, cut) in zip(texts, scores, rows, strict=True)]
+        rows = hf_adapter.continue_scored(lm, prompts, [f" {prefix}" for prefix in prefixes], budgets,
+                                          self.options.batch_size, suppress_ids=suppress)
+        return [Scored(f"{prefix}{row.text}".split("\n", 1)[0].strip(), row.log_prob, complete=not row.cut)
+                for prefix, row in zip(prefixes, rows, strict=True)]
 
     def shorten(self, requests: Sequence[ShortenRequest], market: Market) -> list[str]:
         """Shorter renderings (few-shot long -> short pairs); "" where the language has no examples."""
