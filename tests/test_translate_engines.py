@@ -182,6 +182,15 @@ def test_a_shared_prompt_start_runs_once_and_changes_no_answer_or_score(
     # a lone row is all shared start but what is forced and written
     (alone,) = hf_adapter.continue_scored(lm, prompts[:1], forced[:1], [5])
     assert (alone.text, alone.log_prob) == (whole[1][0].text, pytest.approx(whole[1][0].log_prob, abs=1e-4))
+    # a batch sharing a little more than a remembered start (here "Mom") uses it rather than a new one
+    lm.head_caches.clear()
+    hf_adapter.generate_raw(lm, prompts, [4, 4, 4], batch_size=3)
+    alike = [f"{examples}Mom:", f"{examples}Mom, I:"]
+    reused = hf_adapter.generate_raw(lm, alike, [6, 9], batch_size=2)
+    assert len(lm.head_caches) == 1
+    monkeypatch.setattr(hf_adapter, "MIN_SHARED_HEAD", 10**6)
+    assert reused == hf_adapter.generate_raw(lm, alike, [6, 9], batch_size=2)
+    monkeypatch.setattr(hf_adapter, "MIN_SHARED_HEAD", 16)
     # rows that outgrow the attention window share nothing: padding inside a row would take places in it
     lm.head_caches.clear()
     long_prompts = [f"{examples * 3}{start}:" for start in ("Mom", "Mr. Chen")]
