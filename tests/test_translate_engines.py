@@ -7,6 +7,8 @@ decoding run end to end, and that the checks flag what comes out.
 from __future__ import annotations
 
 import functools
+import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -225,6 +227,52 @@ def test_a_forced_start_is_continued_and_scored_in_the_pass_that_writes_it(tiny_
         assert row.text == text and row.log_prob == pytest.approx(score, abs=1e-4)
         assert banned[0] not in written
     assert rows[1].cut  # 3 tokens: no line end
+
+
+def test_two_pieces_run_one_causal_lm_at_once_and_get_what_each_gets_alone(
+        tiny_causal_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    lm = hf_adapter.load_causal_lm(str(tiny_causal_dir), dtype="float32")
+    prompts = [f"Chinese: {zh}\nEnglish:" for zh in ("林晓，你给我站住！", "妈", "陈总，这份合同您看一下。")]
+
+    def piece(name: str) -> object:  # a market's translation, then its term repair
+        written = hf_adapter.generate_raw(lm, prompts, [6, 9, 12], batch_size=2)
+        forced = hf_adapter.continue_scored(lm, prompts, [" Lin Xiao", " Mom", f" {name}"], [5, 5, 5], batch_size=2)
+        return written, [(row.text, round(row.log_prob, 4)) for row in forced]
+
+    alone = {name: piece(name) for name in ("Chen", "Zhang")}
+    inside, most, guard = 0, 0, threading.Lock()
+    forward = lm.model.forward
+
+    @functools.wraps(forward)  # generate reads the signature
+    def overlapping(*args: Any, **kwargs: Any) -> Any:
+        nonlocal inside, most
+        with guard:
+            inside += 1
+            most = max(most, inside)
+        try:
+            time.sleep(0.01)  # room for the other piece to come in
+            return forward(*args, **kwargs)
+        finally:
+            with guard:
+                inside -= 1
+
+    monkeypatch.setattr(lm.model, "forward", overlapping)
+    together: dict[str, object] = {}
+    failed: list[BaseException] = []
+
+    def run(name: str) -> None:
+        try:
+            together[name] = piece(name)
+        except BaseException as exc:  # reported below, from the test's thread
+            failed.append(exc)
+
+    threads = [threading.Thread(target=run, args=(name,)) for name in alone]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert not failed and together == alone
+    assert most == 2  # the model ran in both pieces at the same time
 
 
 def test_tiny_causal_lm_runs_end_to_end_and_its_garbage_is_flagged(tiny_causal_dir: Path) -> None:

@@ -74,12 +74,19 @@ class Decoding:
 
 @dataclass(frozen=True)
 class CausalLM:
-    """A loaded decoder-only model, its tokenizer, and the token ids that end a line."""
+    """A loaded decoder-only model, its tokenizer, and the token ids that end a line.
+
+    Several pieces of work run the model at once, each with its share of the cores (`_running`); `lock`
+    keeps the tokenizer and the remembered heads to one piece at a time (transformers' fast tokenizers
+    change their own settings on every call and fail when two threads call them at once: "Already
+    borrowed", huggingface/transformers#47085).
+    """
 
     source: str
     model: Any
     tokenizer: Any
     stop_ids: tuple[int, ...]
+    pad_id: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock, compare=False, repr=False)
     # key/value caches of prompt starts shared by whole batches (see _encode_sharing_head); under `lock`
     head_caches: dict[tuple[int, ...], Any] = field(default_factory=dict, compare=False, repr=False)
@@ -215,7 +222,8 @@ def foreign_script_ids(lm: CausalLM, script: str) -> tuple[int, ...]:
                 return [index for token, index in lm.tokenizer.get_vocab().items()
                         if _is_byte_token(token) or _has_foreign_letter(decode([token]), allowed)]
 
-            _script_ids[key] = _remembered(lm.tokenizer, f"foreign-{script}", find)
+            with lm.lock:
+                _script_ids[key] = _remembered(lm.tokenizer, f"foreign-{script}", find)
         return _script_ids[key]
 
 
@@ -268,7 +276,6 @@ def generate_raw(
     """What greedy decoding writes after each prompt, as decoded (leading space and newline kept). A row
     stops at its own budget: a batch runs until every row has ended, not to its largest budget."""
     torch, _ = _libs()
-    tokenizer = lm.tokenizer
     order = sorted(range(len(prompts)), key=lambda i: len(prompts[i]))
     results: dict[int, str] = {}
     with _running(lm), torch.inference_mode():
@@ -287,13 +294,13 @@ def generate_raw(
                 do_sample=False,
                 num_beams=1,
                 eos_token_id=list(lm.stop_ids),
-                pad_token_id=tokenizer.pad_token_id,
+                pad_token_id=lm.pad_id,
                 **({"logits_processor": _suppressor(suppress_ids)} if suppress_ids else {}),
                 **(decoding or Decoding()).generate_kwargs(),
             )
             new_tokens = output[:, encoded.input_ids.shape[1] :]
-            for row, i in zip(new_tokens, chunk, strict=True):
-                results[i] = tokenizer.decode(row[: max_new_tokens[i]].tolist(), skip_special_tokens=True)
+            texts = _decoded(lm, [row[: max_new_tokens[i]].tolist() for row, i in zip(new_tokens, chunk, strict=True)])
+            results.update(zip(chunk, texts, strict=True))
     return [results[i] for i in range(len(prompts))]
 
 
@@ -319,7 +326,6 @@ def continue_scored(lm: CausalLM, prompts: Sequence[str], forced: Sequence[str],
     (`looping`) or its own budget.
     """
     torch, _ = _libs()
-    tokenizer = lm.tokenizer
     order = sorted(range(len(prompts)), key=lambda i: len(prompts[i]) + len(forced[i]))
     stops = set(lm.stop_ids)
     results: dict[int, Continued] = {}
@@ -328,8 +334,9 @@ def continue_scored(lm: CausalLM, prompts: Sequence[str], forced: Sequence[str],
             chunk = order[start : start + max(1, batch_size)]
             _configure_threads(torch)  # another piece may have started or stopped waiting for this model
             fulls = [prompts[i] + forced[i] for i in chunk]
-            counts = [max(1, len(tokenizer(full)["input_ids"]) - len(tokenizer(prompts[i])["input_ids"]))
-                      for full, i in zip(fulls, chunk, strict=True)]
+            lengths = [len(ids) for ids in _token_ids(lm, [*fulls, *(prompts[i] for i in chunk)])]
+            counts = [max(1, full - alone) for full, alone in zip(lengths[:len(chunk)], lengths[len(chunk):],
+                                                                  strict=True)]
             budgets = [max_new_tokens[i] for i in chunk]
             encoded = _encode_sharing_head(lm, fulls, own_at_least=max(counts) + 1, then=max(budgets))
             logits, cache = _forward(lm.model, _own_inputs(encoded), max(counts) + 1)
@@ -357,11 +364,10 @@ def continue_scored(lm: CausalLM, prompts: Sequence[str], forced: Sequence[str],
                 step, cache = _forward(lm.model, {"input_ids": choice.unsqueeze(-1), "attention_mask": mask,
                                                   "past_key_values": cache, "position_ids": positions}, 1)
                 last = step[:, -1].float()
-            for r, i in enumerate(chunk):
+            for r, (i, text) in enumerate(zip(chunk, _decoded(lm, written), strict=True)):
                 tokens = written[r]
                 cut = len(tokens) >= budgets[r] and not stops & set(tokens) and not looping(tokens)
-                results[i] = Continued(tokenizer.decode(tokens, skip_special_tokens=True), cut,
-                                       sums[r] / (counts[r] + len(tokens)))
+                results[i] = Continued(text, cut, sums[r] / (counts[r] + len(tokens)))
     return [results[i] for i in range(len(prompts))]
 
 
@@ -418,14 +424,15 @@ def _encode_sharing_head(lm: CausalLM, texts: Sequence[str], own_at_least: int =
     window (Gemma: 512): the padding inside a row would take places in its window.
     """
     torch, _ = _libs()
-    rows = [list(lm.tokenizer(text)["input_ids"]) for text in texts]
+    rows = _token_ids(lm, texts)
     width = max(len(row) for row in rows)
     shared = min(_common_start(rows), min(len(row) for row in rows) - own_at_least)
     window = getattr(lm.model.config, "sliding_window", None)
     if shared < MIN_SHARED_HEAD or (window and width + then > window):
         shared = 0
-    shared = _remembered_length(lm, rows[0], shared)
-    ids = torch.full((len(rows), width), lm.tokenizer.pad_token_id, dtype=torch.long)
+    with lm.lock:
+        shared = _remembered_length(lm, rows[0], shared)
+    ids = torch.full((len(rows), width), lm.pad_id, dtype=torch.long)
     mask = torch.zeros((len(rows), width), dtype=torch.long)
     ids[:, :shared] = torch.tensor(rows[0][:shared], dtype=torch.long)
     mask[:, :shared] = 1
@@ -436,9 +443,22 @@ def _encode_sharing_head(lm: CausalLM, texts: Sequence[str], own_at_least: int =
     device = lm.model.device
     if not shared:
         return Encoded(ids.to(device), mask.to(device))
-    cache = copy.deepcopy(_head_cache(lm, tuple(rows[0][:shared])))
+    with lm.lock:
+        cache = copy.deepcopy(_head_cache(lm, tuple(rows[0][:shared])))
     cache.batch_repeat_interleave(len(rows))
     return Encoded(ids.to(device), mask.to(device), shared, cache)
+
+
+def _token_ids(lm: CausalLM, texts: Sequence[str]) -> list[list[int]]:
+    """Each text's token ids (the tokenizer, one piece at a time: see CausalLM)."""
+    with lm.lock:
+        return [list(lm.tokenizer(text)["input_ids"]) for text in texts]
+
+
+def _decoded(lm: CausalLM, rows: Sequence[Sequence[int]]) -> list[str]:
+    """Each row of token ids as text, special tokens left out (the tokenizer, one piece at a time)."""
+    with lm.lock:
+        return [lm.tokenizer.decode(list(row), skip_special_tokens=True) for row in rows]
 
 
 def _remembered_length(lm: CausalLM, row: Sequence[int], shared: int) -> int:
@@ -463,7 +483,8 @@ def _common_start(rows: Sequence[Sequence[int]]) -> int:
 
 
 def _head_cache(lm: CausalLM, head: tuple[int, ...]) -> Any:
-    """The model's key/value cache after `head` (batch of one), computed once per model and head."""
+    """The model's key/value cache after `head` (batch of one), computed once per model and head (under
+    the model's lock: another piece wanting it waits rather than computing it too)."""
     torch, _ = _libs()
     cache = lm.head_caches.pop(head, None)  # put back last: the least recently used one goes first
     if cache is None:
@@ -616,9 +637,18 @@ def continue_seq2seq(
 
 @contextmanager
 def _running(lm: CausalLM | Seq2SeqLM) -> Iterator[None]:
-    """The model, for this piece of work alone. While another piece runs it, this one leaves its share of
-    the cores to the others (localize.cores.waiting); once it has the model, torch's threads are set to the
-    share of the pieces still working (two markets translating at once: the one running gets both cores)."""
+    """The model, for this piece of work, with torch's threads set to its share of the cores.
+
+    A causal LM runs in several pieces at once, each on its share: two markets translating at once on
+    2 cores, one thread each, took 33 s where one at a time with both threads took 50 s (the same lines
+    word for word; the Python between the matrix products kept the second core idle a third of the time).
+    A seq2seq model is run by one piece at a time (its tokenizer's source language is set per call);
+    while another piece runs it, this one leaves its share of the cores to the others (cores.waiting).
+    """
+    if isinstance(lm, CausalLM):
+        _libs()  # threads set for this call
+        yield
+        return
     if not lm.lock.acquire(blocking=False):
         with cores.waiting():
             lm.lock.acquire()
@@ -685,7 +715,7 @@ def _build_causal(location: ModelLocation) -> CausalLM:
     tokenizer.padding_side = "left"  # generation continues from the right edge of each prompt
     if tokenizer.pad_token_id is None:
         tokenizer.pad_token = tokenizer.eos_token
-    return CausalLM(location.key, model, tokenizer, _stop_ids(model, tokenizer))
+    return CausalLM(location.key, model, tokenizer, _stop_ids(model, tokenizer), int(tokenizer.pad_token_id))
 
 
 def _build_seq2seq(location: ModelLocation) -> Seq2SeqLM:

@@ -90,6 +90,9 @@ def chat_prompt(tokenizer: Any, messages: Sequence[tuple[str, str]]) -> str:
 def create_app(options: ServeOptions) -> FastAPI:
     """The application, with the model already loaded (a bad model fails here, not at the first request)."""
     lm = hf_adapter.load_causal_lm(options.model, options.device)
+    # One request at a time: each would take all the cores (this process shares them with no other
+    # piece of work), and two thread pools as wide as the machine spin against each other.
+    answering = threading.Lock()
     app = FastAPI(title="localize serve-model", docs_url=None, redoc_url=None)
     served = options.served_name
 
@@ -108,9 +111,10 @@ def create_app(options: ServeOptions) -> FastAPI:
         if not request.messages:
             raise HTTPException(400, "messages is empty")
         budget = max(1, min(request.max_tokens or options.max_new_tokens, options.max_new_tokens))
-        prompt = chat_prompt(lm.tokenizer, [(m.role, m.content) for m in request.messages])
-        began = time.perf_counter()
-        text = hf_adapter.generate_lines(lm, [prompt], [budget], batch_size=1)[0]
+        with answering:
+            prompt = chat_prompt(lm.tokenizer, [(m.role, m.content) for m in request.messages])
+            began = time.perf_counter()
+            text = hf_adapter.generate_lines(lm, [prompt], [budget], batch_size=1)[0]
         log.info("answered %d messages in %.2f s", len(request.messages), time.perf_counter() - began)
         return {
             "id": f"chatcmpl-{uuid.uuid4().hex[:16]}",
