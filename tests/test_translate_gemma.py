@@ -66,6 +66,21 @@ def test_the_dequantized_cache_was_written(engine: CausalLMEngine) -> None:
     assert not list(gemma_cache_dir().parent.glob(".dequantized.*"))  # no half-written cache left
 
 
+def test_the_cached_tokenizer_reads_as_gemma_s_own(engine: CausalLMEngine) -> None:
+    transformers = pytest.importorskip("transformers")
+    lm = hf_adapter.load_causal_lm("gemma3-270m")
+    own = transformers.AutoTokenizer.from_pretrained(gemma_cache_dir(), local_files_only=True)  # GemmaTokenizer
+    texts = ["Chinese: 林晓，你给我站住！\nEnglish: Lin Xiao, stop right there!\n", "¿Qué pasa, mamá? Ya casi está.",
+             "  two  spaces\n\nand lines ", "日本語のテキスト、한국어 텍스트, ไทย", "<bos>a<eos>"]
+    for text in texts:
+        ids = lm.tokenizer(text)["input_ids"]
+        assert ids == own(text)["input_ids"]
+        assert lm.tokenizer.decode(ids, skip_special_tokens=True) == own.decode(ids, skip_special_tokens=True)
+    assert (lm.pad_id, lm.tokenizer.eos_token_id, lm.tokenizer.bos_token_id) == (
+        own.pad_token_id, own.eos_token_id, own.bos_token_id)
+    assert lm.tokenizer.get_vocab() == own.get_vocab()
+
+
 def test_glossary_terms_survive_translation(engine: CausalLMEngine) -> None:
     glossary = load_glossary(REPO_GLOSSARIES / "en-US.tsv")
     source = transcript(("林晓", "陈总，您好。"), ("陈默", "林晓，我们回家吧。"))
