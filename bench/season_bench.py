@@ -9,6 +9,8 @@
              (imports, Prefect's start, model loading and preflight included)
 7. --before REV  also `localize run` of the code at git revision REV (a temporary worktree, the same
              venv, models and Prefect home), just before run 6: the before/after figures of one run
+8. --rounds N    all of it N times, alternating (before, cli, before, cli...): on a machine whose speed
+             drifts by a fifth from minute to minute, the medians and the ratio of each round's pair
 
 Runs 1-5 are each a fresh process on the built-in sample season (3 episodes into 3 markets,
 previews on), cold: an empty OUT and an empty translation memory (each run's OUT sits in its own
@@ -19,7 +21,7 @@ each run's stage shares (the seconds each stage took, summed over its pieces, as
 with several workers the pieces overlap, so the sum is larger than the wall time).
 
     .venv/bin/python bench/season_bench.py [--episodes 3] [--markets en-US,es-419,pt-BR]
-        [--modes cli,direct,prefect-1,prefect-N,warm] [--dask | --only-dask]
+        [--modes cli,direct,prefect-1,prefect-N,warm] [--dask | --only-dask] [--before REV [--rounds N]]
 """
 
 from __future__ import annotations
@@ -159,6 +161,7 @@ def main() -> int:
     parser.add_argument("--dask", action="store_true", help="also a Dask LocalCluster of 1 and of 2 workers")
     parser.add_argument("--before", metavar="REV", help="also `localize run` of the code at this git revision")
     parser.add_argument("--only-dask", action="store_true", help="only the two Dask runs")
+    parser.add_argument("--rounds", type=int, default=1, help="run everything this many times, alternating")
     parser.add_argument("--one", help=argparse.SUPPRESS)
     parser.add_argument("--season", type=Path, default=CACHE / "sample-season")
     parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
@@ -178,16 +181,20 @@ def main() -> int:
     unknown = set(args.modes.split(",")) - set(folders)
     if unknown:
         parser.error(f"unknown modes {sorted(unknown)}; known: {', '.join(folders)}")
-    with tempfile.TemporaryDirectory(prefix="season-bench-") as tmp:
-        modes = [] if args.only_dask else [(mode, folders[mode]) for mode in args.modes.split(",")]
-        if args.before:
-            rows[f"before {args.before}"] = before(args.before, args.season, Path(tmp) / "before" / "out", markets)
-            print(f"  before {args.before}: {rows[f'before {args.before}']['seconds']:.1f} s", flush=True)
-        if args.dask or args.only_dask:
-            modes += [("dask-1", "d1"), ("dask-2", "d2")]
-        for mode, out in modes:
-            rows[mode] = spawn("prefect-N" if mode == "warm" else mode, args.season, Path(tmp) / out / "out", markets)
-            print(f"  {mode}: {rows[mode]['seconds']:.1f} s", flush=True)
+    modes = [] if args.only_dask else [(mode, folders[mode]) for mode in args.modes.split(",")]
+    if args.dask or args.only_dask:
+        modes += [("dask-1", "d1"), ("dask-2", "d2")]
+    for round_ in range(1, max(1, args.rounds) + 1):
+        label = "" if args.rounds <= 1 else f" #{round_}"
+        with tempfile.TemporaryDirectory(prefix="season-bench-") as tmp:  # cold: a new OUT every round
+            if args.before:
+                key = f"before {args.before}{label}"
+                rows[key] = before(args.before, args.season, Path(tmp) / "before" / "out", markets)
+                print(f"  {key}: {rows[key]['seconds']:.1f} s", flush=True)
+            for mode, out in modes:
+                rows[mode + label] = spawn("prefect-N" if mode == "warm" else mode, args.season,
+                                           Path(tmp) / out / "out", markets)
+                print(f"  {mode}{label}: {rows[mode + label]['seconds']:.1f} s", flush=True)
     print(f"\nSample season: {media_seconds:.1f} s of episodes x {len(markets)} markets, previews on")
     print(f"{'run':<12} {'wall s':>8} {'market-s per s':>15} {'peak MB':>8} {'CPU s':>7} {'cores busy':>10}")
     for mode, row in rows.items():
@@ -200,8 +207,24 @@ def main() -> int:
     print(f"concurrent / sequential (prefect-N / -1):     {ratio('prefect-N', 'prefect-1')}   goal <= 0.70")
     print(f"warm / cold (warm / prefect-N):               {ratio('warm', 'prefect-N')}   goal <= 0.05")
     print(f"Dask LocalCluster 2 workers / 1 worker:       {ratio('dask-2', 'dask-1')}")
-    print_shares(rows)
+    if args.rounds > 1 and args.before and "cli" in args.modes.split(","):
+        print_rounds(rows, f"before {args.before}", args.rounds, work)
+    print_shares({mode: row for mode, row in rows.items() if not mode.endswith(tuple(
+        f" #{k}" for k in range(2, args.rounds + 1)))})
     return 0
+
+
+def print_rounds(rows: dict[str, dict[str, Any]], before_key: str, rounds: int, work: float) -> None:
+    """The median of each side over the rounds, and each round's after/before ratio."""
+    import statistics
+
+    after = [rows[f"cli #{k}"]["seconds"] for k in range(1, rounds + 1)]
+    earlier = [rows[f"{before_key} #{k}"]["seconds"] for k in range(1, rounds + 1)]
+    print(f"\n{rounds} rounds, alternating:")
+    print(f"  {before_key}: median {statistics.median(earlier):.1f} s "
+          f"({work / statistics.median(earlier):.2f} market-s per s)")
+    print(f"  cli: median {statistics.median(after):.1f} s ({work / statistics.median(after):.2f} market-s per s)")
+    print("  cli / before, each round: " + ", ".join(f"{a / b:.3f}" for a, b in zip(after, earlier, strict=True)))
 
 
 if __name__ == "__main__":
