@@ -200,7 +200,10 @@ def main() -> int:
     for mode, row in rows.items():
         print(f"{mode:<12} {row['seconds']:8.1f} {work / row['seconds']:15.2f} {row['peak_mb']:8.0f}"
               f" {row['cpu_s']:7.0f} {row['cpu_s'] / row['seconds']:10.2f}")
+    first = "" if args.rounds <= 1 else " #1"  # the ratios and shares below: the first round's runs
+
     def ratio(a: str, b: str) -> str:
+        a, b = a + first, b + first
         return f"{rows[a]['seconds'] / rows[b]['seconds']:.3f}" if a in rows and b in rows else "not run"
 
     print(f"\nPrefect overhead (prefect-1 / direct):        {ratio('prefect-1', 'direct')}   goal <= 1.10")
@@ -209,8 +212,7 @@ def main() -> int:
     print(f"Dask LocalCluster 2 workers / 1 worker:       {ratio('dask-2', 'dask-1')}")
     if args.rounds > 1 and args.before and "cli" in args.modes.split(","):
         print_rounds(rows, f"before {args.before}", args.rounds, work)
-    print_shares({mode: row for mode, row in rows.items() if not mode.endswith(tuple(
-        f" #{k}" for k in range(2, args.rounds + 1)))})
+    print_shares({mode: row for mode, row in rows.items() if mode.endswith(first)})
     return 0
 
 

@@ -281,7 +281,7 @@ def generate_raw(
     with _running(lm), torch.inference_mode():
         for start in range(0, len(order), max(1, batch_size)):
             chunk = order[start : start + max(1, batch_size)]
-            _configure_threads(torch)  # another piece may have started or stopped waiting for this model
+            _configure_threads(torch)  # the pieces sharing the cores may have changed since the last batch
             budget = max(max_new_tokens[i] for i in chunk)
             encoded = _encode_sharing_head(lm, [prompts[i] for i in chunk], then=budget)
             output = lm.model.generate(
@@ -332,7 +332,7 @@ def continue_scored(lm: CausalLM, prompts: Sequence[str], forced: Sequence[str],
     with _running(lm), torch.inference_mode():
         for start in range(0, len(order), max(1, batch_size)):
             chunk = order[start : start + max(1, batch_size)]
-            _configure_threads(torch)  # another piece may have started or stopped waiting for this model
+            _configure_threads(torch)  # the pieces sharing the cores may have changed since the last batch
             fulls = [prompts[i] + forced[i] for i in chunk]
             lengths = [len(ids) for ids in _token_ids(lm, [*fulls, *(prompts[i] for i in chunk)])]
             counts = [max(1, full - alone) for full, alone in zip(lengths[:len(chunk)], lengths[len(chunk):],
@@ -762,9 +762,10 @@ def _load_gguf(location: ModelLocation, transformers: Any) -> tuple[Any, Any]:
         quantization_config=transformers.GgufConfig(dequantize=True),  # a plain model, savable
     )
     tokenizer = _pretrained(transformers.AutoTokenizer, location, "GGUF tokenizer")
-    if cache is not None:
-        _save_cache(model, tokenizer, cache, stamp)
-    return model, tokenizer
+    if cache is None:
+        return model, tokenizer
+    _save_cache(model, tokenizer, cache, stamp)
+    return model, _cached_tokenizer(cache)  # the tokenizer every later load reads
 
 
 SPECIAL_TOKENS = ("bos_token", "eos_token", "pad_token", "unk_token", "mask_token")
