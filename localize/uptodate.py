@@ -17,8 +17,9 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from importlib import metadata
+from pathlib import Path
 from typing import Any
 
 from localize.asr.script import find_script
@@ -65,11 +66,23 @@ def run_digest(run: PreparedRun) -> str:
     out = run.request.out
     season = run.request.season
     return content_digest({
-        "code": _code(), "libraries": _libraries(), "settings": run.settings, "markets": list(run.markets),
-        "episodes": [(video, find_script(video)) for video in run.episodes],
+        "code": _code(), "libraries": _libraries(), "settings": replace(run.settings, memory=None),
+        "markets": list(run.markets), "episodes": [(video, find_script(video)) for video in run.episodes],
         "glossaries": [glossary_files(m.code, run.settings.glossary_dir, season) for m in run.markets],
-        "memory": run.settings.memory, "characters": out / REGISTRY_NAME, "decisions": out / DECISIONS,
+        "memory": (str(run.settings.memory), _memory(run.settings.memory)),
+        "characters": out / REGISTRY_NAME, "decisions": out / DECISIONS,
     })
+
+
+def _memory(path: Path | None) -> str | None:
+    """The translation memory by its entries, not its bytes: SQLite rewrites the file when the last
+    connection closes (a WAL checkpoint), which may happen after the run, when a thread ends."""
+    if path is None or not path.is_file():
+        return None
+    from localize.translate.memory import TranslationMemory
+
+    with TranslationMemory(path) as memory:
+        return memory.fingerprint()
 
 
 def _delivered(run: PreparedRun) -> bool:

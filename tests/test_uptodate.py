@@ -4,6 +4,8 @@ one of those things, a missing delivery or --force makes it run."""
 from __future__ import annotations
 
 import json
+import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -14,6 +16,7 @@ from localize import uptodate
 from localize.decisions import Decisions
 from localize.run_request import PreparedRun, RunRequest, prepare
 from localize.translate import engines
+from localize.translate.memory import TranslationMemory
 
 MARKET = review_season.MARKET
 
@@ -41,6 +44,22 @@ def test_an_unchanged_season_is_recognised_and_any_change_is_not(tmp_path: Path,
     assert uptodate.unchanged(prepared(season, out)) is None  # a glossary edit
     glossary.write_text(kept, encoding="utf-8")
     assert uptodate.unchanged(prepared(season, out)) is not None
+
+    memory = prepared(season, out).settings.memory
+    assert memory is not None and not memory.exists()
+    with TranslationMemory(memory) as tm:
+        tm.add_machine("你好", "Hello", MARKET, engine=EchoEngine.name)
+    assert uptodate.unchanged(prepared(season, out)) is None  # the memory appeared
+    uptodate.remember(prepared(season, out), 2, 4, ["ep01 [en-US]", "ep02 [en-US]"])
+    before = memory.read_bytes()
+    with closing(sqlite3.connect(memory)) as conn:  # the file rewritten, every entry the same (as a checkpoint)
+        conn.execute("VACUUM")
+    assert memory.read_bytes() != before
+    assert uptodate.unchanged(prepared(season, out)) is not None
+    with TranslationMemory(memory) as tm:
+        tm.approve("你好", "Hi there", MARKET)
+    assert uptodate.unchanged(prepared(season, out)) is None  # a translator's approval in the memory
+    uptodate.remember(prepared(season, out), 2, 4, ["ep01 [en-US]", "ep02 [en-US]"])
 
     Decisions(out).decide("ep01", MARKET, "approved")
     assert uptodate.unchanged(prepared(season, out)) is None  # a reviewer's decision

@@ -257,6 +257,13 @@ class TranslationMemory:
                 digest.update(f"{norm}\t{target}\t{updated!r}\n".encode())
         return digest.hexdigest()
 
+    def fingerprint(self) -> str:
+        """What the memory holds, in a line that changes with any entry added, changed or removed, and not
+        with SQLite's checkpoints (which rewrite the file's bytes whenever a connection closes, not its entries)."""
+        count, last_id, updated, lengths = self._conn().execute(
+            "SELECT count(*), max(id), total(updated), total(length(target)) FROM entries").fetchone()
+        return f"{count} entries, last id {last_id}, updated {updated!r}, target chars {lengths!r}"
+
     def stats(self) -> MemoryStats:
         rows = self._conn().execute(
             "SELECT market, SUM(origin = 'approved'), SUM(origin = 'machine') FROM entries "
