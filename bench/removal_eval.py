@@ -136,7 +136,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     tallies = {mode: Tally() for mode in ("original", *REMOVAL_MODES)}
     for video in videos:
         info = media.probe(video)
-        picture = store.run("read-picture", {"info": info, "options": PictureOptions()},
+        picture = store.run("read-picture", {"info": info, "options": PictureOptions(), "speech": (), "skip": ()},
                             lambda info=info: read_picture(info, PictureOptions()))  # type: ignore[misc]
         evaluate(video, picture, engine, work, tallies)
     print(f"{len(videos)} episodes, {sum(media.probe(v).duration_ms for v in videos) / 1000:.1f} s of video "

@@ -274,15 +274,17 @@ def preview_size(width: int, height: int, target: int | None = PREVIEW_HEIGHT) -
 
 
 def encode_frames(frames: Iterable[np.ndarray], dst: Path | str, width: int, height: int, fps: float,
-                  crf: int = 18, preset: str = "ultrafast") -> Path:
-    """Encode RGB frames (height, width, 3) to an H.264 video without audio: picture-only work
-    whose sound is added later (the preview adds the dub). An intermediate that every market's
-    preview re-encodes: the fastest preset, at a quality (crf 18) that leaves nothing to see."""
+                  crf: int = 18, preset: str = "ultrafast", i420: bool = False) -> Path:
+    """Encode RGB frames (height, width, 3), or with `i420` the encoder's own planes (height * 3 / 2, width:
+    no conversion, half the bytes), to an H.264 video without audio: picture-only work whose sound is
+    added later (the preview adds the dub). An intermediate that every market's preview re-encodes: the
+    fastest preset, at a quality (crf 18) that leaves nothing to see."""
     dst = Path(dst)
     rate = Fraction(fps).limit_denominator(1001)
     with atomic_path(dst) as out, tempfile.TemporaryFile() as errors:
         cmd = [_tool("ffmpeg"), "-hide_banner", "-nostdin", "-loglevel", "error", "-y", "-f", "rawvideo",
-               "-pix_fmt", "rgb24", "-s", f"{width}x{height}", "-r", f"{rate.numerator}/{rate.denominator}",
+               "-pix_fmt", "yuv420p" if i420 else "rgb24", "-s", f"{width}x{height}",
+               "-r", f"{rate.numerator}/{rate.denominator}",
                "-i", "pipe:0", "-an", "-c:v", "libx264", "-preset", preset, "-crf", str(crf),
                "-pix_fmt", "yuv420p", "-movflags", "+faststart", "-f", "mp4", str(out)]
         with subprocess.Popen(cmd, stdin=subprocess.PIPE, stderr=errors) as proc:
@@ -355,14 +357,15 @@ def _filter_escape(path: Path) -> str:
 
 
 def video_frames(video: Path | str, width: int, height: int, *, crop: tuple[int, int, int, int] | None = None,
-                 gray: bool = False, frame_numbers: Sequence[int] | None = None,
+                 gray: bool = False, i420: bool = False, frame_numbers: Sequence[int] | None = None,
                  size: tuple[int, int] | None = None, start_frame: int = 0,
                  fps: float | None = None, spill: Spill | None = None) -> Iterator[tuple[int, np.ndarray]]:
     """Decode a video's frames as numpy arrays, in one ffmpeg pass: `(frame number, pixels)`.
 
     `width`/`height` are the video's (from `probe`). `size` (width, height) scales the frames
     first (area averaging); `crop` is (x0, y0, x1, y1) in the pixels of the
-    (scaled) frame; `gray` gives one channel, else RGB; `frame_numbers` keeps only those frames
+    (scaled) frame; `gray` gives one channel, `i420` the decoder's own planes (Y, then U and V: height * 3 / 2
+    rows; even sizes, no crop), else RGB; `frame_numbers` keeps only those frames
     (sorted, 0-based), otherwise every frame is yielded. Frame n starts at n / fps seconds.
     `start_frame` (with the video's `fps`): begin there, the frames before it not decoded (ffmpeg
     seeks to the key frame before and decodes from there); numbers stay those of the whole video.
@@ -376,7 +379,10 @@ def video_frames(video: Path | str, width: int, height: int, *, crop: tuple[int,
     x0, y0, x1, y1 = crop or (0, 0, width, height)
     if not (0 <= x0 < x1 <= width and 0 <= y0 < y1 <= height):
         raise ValueError(f"crop {crop} is outside the {width}x{height} frame of {video}")
-    pix_fmt = "gray" if gray else "rgb24"
+    if i420 and (gray or crop is not None or width % 2 or height % 2):
+        raise ValueError(f"I420 frames of {video} are whole frames of even size, in colour (not {width}x{height}"
+                         f"{', cropped' if crop else ''}{', grey' if gray else ''})")
+    pix_fmt = "gray" if gray else "yuv420p" if i420 else "rgb24"
     cut = [] if crop is None else [f"crop={x1 - x0}:{y1 - y0}:{x0}:{y0}:exact=1"]
     # Grey: crop first, then convert only the band (the same pixels, half the work). Colour: convert
     # first, since on subsampled YUV ffmpeg rounds odd crops and the frame size would not match.
@@ -403,7 +409,9 @@ def video_frames(video: Path | str, width: int, height: int, *, crop: tuple[int,
         choice = ["-map", "0:v:0", "-vf", ",".join(filters), *outputs]
     cmd = [_tool("ffmpeg"), "-hide_banner", "-nostdin", "-loglevel", "error", *seek, "-i", str(video), *choice]
     shape = (y1 - y0, x1 - x0, channels) if channels > 1 else (y1 - y0, x1 - x0)
-    nbytes = (y1 - y0) * (x1 - x0) * channels
+    if i420:
+        shape = (height * 3 // 2, width)
+    nbytes = int(np.prod(shape))
     numbers: Iterator[int] = iter(wanted) if wanted is not None else itertools.count(start_frame)
     count = 0
     with subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE) as proc:

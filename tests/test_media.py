@@ -135,3 +135,22 @@ def test_decoding_from_a_frame_on_gives_the_same_frames_with_their_numbers(tmp_p
     assert all(np.array_equal(frame, whole[n]) for n, frame in later)
     with pytest.raises(ValueError, match="fps"):
         next(media.video_frames(video, 160, 288, start_frame=5))
+
+
+def test_frames_go_through_as_the_decoder_s_planes_and_back_unchanged(tmp_path: Path) -> None:
+    """The cleaning's path: I420 frames decoded, encoded from I420 without a colour conversion, and
+    decoded again give the same picture (x264 at crf 18: about a level on average)."""
+    import numpy as np
+
+    video = tmp_path / "pattern.mp4"
+    media.run_ffmpeg(["-f", "lavfi", "-i", "testsrc2=s=160x288:r=25:d=1", "-c:v", "libx264",
+                      "-preset", "ultrafast", "-pix_fmt", "yuv420p", str(video)])
+    planes = dict(media.video_frames(video, 160, 288, i420=True))
+    assert len(planes) == 25 and planes[0].shape == (288 * 3 // 2, 160)
+    again = tmp_path / "again.mp4"
+    media.encode_frames((planes[n] for n in sorted(planes)), again, 160, 288, 25.0, i420=True)
+    decoded = dict(media.video_frames(again, 160, 288, i420=True))
+    assert sorted(decoded) == sorted(planes)
+    assert max(int(np.abs(decoded[n].astype(int) - planes[n]).mean() * 100) for n in planes) <= 100
+    with pytest.raises(ValueError, match="even size"):
+        next(media.video_frames(video, 160, 288, i420=True, crop=(0, 0, 80, 80)))

@@ -12,9 +12,18 @@ from localize.asr.source import PictureOptions, PictureText
 from localize.config import load_config
 from localize.errors import InputFormatError, UnknownNameError
 from localize.paths import EpisodePaths
+from localize.picture import cv
 from localize.picture.cues import subtitle_mask
 from localize.picture.ocr import load_engine
-from localize.picture.remove import RemovalOptions, clean_frame, clean_picture, remove_lines, residual, shown_boxes
+from localize.picture.remove import (
+    RemovalOptions,
+    clean_frame,
+    clean_i420,
+    clean_picture,
+    remove_lines,
+    residual,
+    shown_boxes,
+)
 from localize.pipeline import RunSettings, band_rows, clean_episode_picture, cover_for, picture_facts
 from localize.sample import video as sample_video
 from localize.store import ResultStore
@@ -157,6 +166,23 @@ def test_clean_frame_fills_the_strokes_and_nothing_else() -> None:
     assert clean_frame(frame, [], RemovalOptions(), 0.5) is frame  # frames without a line: untouched
     assert clean_frame(frame, [box], RemovalOptions(mode="box"), 0.5) is frame
     assert clean_frame(frame, [box], RemovalOptions(mode="avoid"), 0.5) is frame
+
+
+def test_an_i420_frame_is_cleaned_as_its_rgb_picture_and_only_around_the_line() -> None:
+    """The removal works on the decoder's planes: the rows of the line go to RGB and back, cleaned as
+    clean_frame cleans the RGB picture; every other row of every plane is left exactly as it was."""
+    rgb, box = _frame_with_line()
+    frame = cv.rgb_to_i420(rgb)
+    for mode in ("inpaint", "blur"):
+        options = RemovalOptions(mode=mode)
+        out = clean_i420(frame, [box], options, scale=0.5)
+        assert out.shape == frame.shape and not np.array_equal(out, frame)
+        assert np.array_equal(out[:700], frame[:700]) and np.array_equal(out[800:960], frame[800:960])
+        expected = cv.i420_to_rgb(cv.rgb_to_i420(clean_frame(cv.i420_to_rgb(frame), [box], options, 0.5)))
+        assert np.abs(cv.i420_to_rgb(out).astype(int) - expected).max() <= 3  # colour rounding only
+        assert not (cv.i420_to_rgb(out)[720:780] >= 190).all(axis=2).any()  # no white stroke left
+    assert clean_i420(frame, [], RemovalOptions(), 0.5) is frame
+    assert clean_i420(frame, [box], RemovalOptions(mode="box"), 0.5) is frame
 
 
 def test_lines_are_removed_only_in_the_frames_they_are_shown() -> None:

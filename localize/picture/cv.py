@@ -64,3 +64,9 @@ def i420_to_rgb(frame: np.ndarray) -> np.ndarray:
     """An I420 frame (height * 3 / 2 rows: Y, then U and V) as RGB, limited range BT.601 as ffmpeg decodes."""
     rgb: np.ndarray = _cv2().cvtColor(frame, _cv2().COLOR_YUV2RGB_I420)
     return rgb
+
+
+def rgb_to_i420(rgb: np.ndarray) -> np.ndarray:
+    """RGB (even height and width) as I420, the inverse of `i420_to_rgb` (a round trip changes almost no pixel)."""
+    i420: np.ndarray = _cv2().cvtColor(np.ascontiguousarray(rgb), _cv2().COLOR_RGB2YUV_I420)
+    return i420

@@ -9,11 +9,11 @@ Modes (`REMOVAL_MODES`), chosen per series in localize.toml `[picture] removal`:
     avoid    the picture is left alone; the new subtitles are placed clear of the band, above it
 
 `inpaint` and `blur` rewrite the picture once per episode, whatever the markets: every frame is
-taken at the preview's size (localize.media.preview_size), the few rows of a shown line are changed,
-and the result is encoded without sound (each market's preview adds its dub). Frames where no line
-is shown pass through unchanged. The frames come from the decode that read the lines (a
-`media.Spill`), so the episode is decoded once; without one (a reading kept from an earlier run),
-they are decoded here.
+taken at the preview's size (localize.media.preview_size) as the decoder's I420 planes, the few rows
+of a shown line go to RGB, are changed and go back, and the planes are encoded without sound (each
+market's preview adds its dub). Frames where no line is shown pass through unchanged, never converted.
+The frames come from the decode that read the lines (a `media.Spill`), so the episode is decoded
+once; without one (a reading kept from an earlier run), they are decoded here.
 
 The check (`residual`): the middle frame of each cue is read again with the OCR models, the band
 enlarged back to the size OCR first read it at, and the characters of the cue's text that the
@@ -22,7 +22,6 @@ reading still contains are counted. `clean_picture` reads the cleaned frames as 
 
 from __future__ import annotations
 
-import itertools
 import logging
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
@@ -138,17 +137,62 @@ def clean_frame(frame: np.ndarray, boxes: Sequence[Box], options: RemovalOptions
         return frame
     out = frame.copy()
     height, width = out.shape[:2]
-    for line in boxes:
-        box = _scaled(line, scale, scale, round(options.pad_px * scale), width, height)
-        if box.width <= 0 or box.height <= 0:
-            continue
+    _clean_rows(out, _placed(boxes, options, scale, width, height), 0, options, scale)
+    return out
+
+
+def clean_i420(frame: np.ndarray, boxes: Sequence[Box], options: RemovalOptions, scale: float) -> np.ndarray:
+    """`frame` as I420 planes (height * 3 / 2 rows, even sizes) with the lines in `boxes` removed, as
+    `clean_frame` removes them: only the rows around the lines go to RGB and back, the rest is untouched."""
+    height, width = frame.shape[0] * 2 // 3, frame.shape[1]
+    placed = _placed(boxes, options, scale, width, height) if options.rewrites_picture else []
+    if not placed:
+        return frame
+    reach = max(1, round(options.radius_px * scale)) + 2  # the context _inpaint reads around a box
+    top = max(0, min(box.y0 for _, box in placed) - reach) // 2 * 2
+    bottom = min(height, (max(box.y1 for _, box in placed) + reach + 1) // 2 * 2)
+    out = frame.copy()
+    planes = _planes(out, width, height)
+    rows = [(top, bottom), (top // 2, bottom // 2), (top // 2, bottom // 2)]
+    strip = np.concatenate([plane[a:b].ravel() for plane, (a, b) in zip(planes, rows, strict=True)])
+    rgb = cv.i420_to_rgb(strip.reshape((bottom - top) * 3 // 2, width))
+    _clean_rows(rgb, placed, top, options, scale)
+    cleaned = cv.rgb_to_i420(rgb).ravel()
+    start = 0
+    for plane, (a, b) in zip(planes, rows, strict=True):
+        size = (b - a) * plane.shape[1]
+        plane[a:b] = cleaned[start:start + size].reshape(b - a, plane.shape[1])
+        start += size
+    return out
+
+
+def _planes(i420: np.ndarray, width: int, height: int) -> list[np.ndarray]:
+    """Views of the Y, U and V planes of an I420 frame."""
+    flat = i420.reshape(-1)
+    luma, chroma = width * height, (width // 2) * (height // 2)
+    return [flat[:luma].reshape(height, width), flat[luma:luma + chroma].reshape(height // 2, width // 2),
+            flat[luma + chroma:luma + 2 * chroma].reshape(height // 2, width // 2)]
+
+
+def _placed(boxes: Sequence[Box], options: RemovalOptions, scale: float, width: int,
+            height: int) -> list[tuple[Box, Box]]:
+    """Each line's box (original pixels) with where it is cleaned in the frame's pixels, padded (lines the
+    frame's edges leave empty dropped)."""
+    scaled = [(line, _scaled(line, scale, scale, round(options.pad_px * scale), width, height)) for line in boxes]
+    return [(line, box) for line, box in scaled if box.width > 0 and box.height > 0]
+
+
+def _clean_rows(rgb: np.ndarray, placed: Sequence[tuple[Box, Box]], top: int, options: RemovalOptions,
+                scale: float) -> None:
+    """Remove the `placed` lines from `rgb`, the frame's rows from `top` on (in place)."""
+    for line, frame_box in placed:
+        box = Box(frame_box.x0, frame_box.y0 - top, frame_box.x1, frame_box.y1 - top)
         if options.mode == "inpaint":
-            _inpaint(out, box, max(1, round(options.grow_px * scale)), max(1, round(options.radius_px * scale)),
+            _inpaint(rgb, box, max(1, round(options.grow_px * scale)), max(1, round(options.radius_px * scale)),
                      options.method)
         else:
             sigma = max(2.0, options.blur_share * line.height * scale)
-            out[box.y0:box.y1, box.x0:box.x1] = cv.blur(out[box.y0:box.y1, box.x0:box.x1], sigma)
-    return out
+            rgb[box.y0:box.y1, box.x0:box.x1] = cv.blur(rgb[box.y0:box.y1, box.x0:box.x1], sigma)
 
 
 def shown_boxes(cues: Sequence[OcrCue]) -> dict[int, list[Box]]:
@@ -158,13 +202,6 @@ def shown_boxes(cues: Sequence[OcrCue]) -> dict[int, list[Box]]:
         for number in range(cue.first_frame, cue.last_frame + 1):
             shown.setdefault(number, []).append(cue.box)
     return shown
-
-
-def clean_frames(frames: Iterable[tuple[int, np.ndarray]], cues: Sequence[OcrCue], options: RemovalOptions,
-                 scale: float) -> Iterator[np.ndarray]:
-    shown = shown_boxes(cues)
-    for number, frame in frames:
-        yield clean_frame(frame, shown.get(number, ()), options, scale)
 
 
 def removal_size(info: MediaInfo, options: RemovalOptions) -> tuple[int, int]:
@@ -181,19 +218,18 @@ def remove_lines(info: MediaInfo, cues: Sequence[OcrCue], dst: Path, options: Re
     size = removal_size(info, options)
     scale = size[1] / (info.height or size[1])
     kept = spill.frames(info.path) if spill and (spill.width, spill.height) == size else None
-    if kept is None:
-        frames = media.video_frames(info.path, info.width or 0, info.height or 0, size=size)
-    else:
-        frames = ((number, cv.i420_to_rgb(pixels)) for number, pixels in kept)
-    wanted, seen = set(keep), {}
+    frames = kept if kept is not None else media.video_frames(info.path, info.width or 0, info.height or 0,
+                                                              size=size, i420=True)
+    shown, wanted, seen = shown_boxes(cues), set(keep), {}
 
-    def noting() -> Iterator[np.ndarray]:
-        for number, frame in zip(itertools.count(), clean_frames(frames, cues, options, scale), strict=False):
+    def cleaned() -> Iterator[np.ndarray]:
+        for number, frame in frames:
+            out = clean_i420(frame, shown.get(number, ()), options, scale)
             if number in wanted:
-                seen[number] = frame
-            yield frame
+                seen[number] = cv.i420_to_rgb(out)
+            yield out
 
-    media.encode_frames(noting(), dst, size[0], size[1], info.fps or 25.0)
+    media.encode_frames(cleaned(), dst, size[0], size[1], info.fps or 25.0, i420=True)
     log.info("%s: burned-in lines removed (%s, %d lines%s) -> %s", info.path.name, options.mode, len(cues),
              "" if kept is None else ", frames from the reading's decode", dst)
     return seen
