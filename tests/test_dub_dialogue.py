@@ -21,6 +21,7 @@ from localize.dub.dialogue import (
     prepare_bed,
     residual_db,
     spans_mask,
+    subtract_speech,
 )
 from localize.dub.wav import Audio, read_wav, write_wav
 from localize.types import DubPlacement
@@ -75,6 +76,20 @@ def test_subtraction_takes_most_speech_and_keeps_most_music(tmp_path: Path) -> N
     lag = int(np.argmax(np.correlate(estimate.samples[RATE: 2 * RATE, 0], speech[RATE - 2000: 2 * RATE + 2000],
                                      mode="valid"))) - 2000
     assert abs(lag) <= 48
+
+
+@needs_dfn
+def test_the_bed_is_the_mix_masked_as_the_mask_and_its_application_make_it(tmp_path: Path) -> None:
+    """subtract_speech takes each STFT once (the mid's is the mean of the channels'): its bed and the
+    speech it leaves are what keep_mask and apply_mask give, channel by channel."""
+    speech, music = _speech_and_music(tmp_path)
+    mix = Audio(np.stack([speech + music, 0.5 * speech + 0.8 * music], axis=1), RATE)  # channels differ
+    bed, estimate, left = subtract_speech(mix)
+    keep = keep_mask(mix, estimate)
+    assert bed.samples.shape == mix.samples.shape and left.samples.shape == estimate.samples.shape
+    assert np.abs(bed.samples - apply_mask(mix, keep).samples).max() < 1e-5
+    assert np.abs(left.samples - apply_mask(estimate, keep).samples).max() < 1e-5
+    assert np.abs(bed.samples[:, 0] - bed.samples[:, 1]).max() > 0.01  # each channel keeps its own
 
 
 @needs_dfn

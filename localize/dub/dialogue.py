@@ -118,11 +118,16 @@ def prepare_bed(original_wav: Path, work_dir: Path, *, me_stem: Path | None = No
 
 
 def subtract_speech(original: Audio, options: DialogueOptions | None = None) -> tuple[Audio, Audio, Audio]:
-    """(bed, speech estimate, speech estimate left in the bed) of an original mix, all at its rate."""
+    """(bed, speech estimate, speech estimate left in the bed) of an original mix, all at its rate.
+
+    Each signal's STFT is taken once: the mix's (the mid channel's) is the mean of its channels' (the
+    transform is linear), and the speech estimate's serves both the mask and what the bed keeps of it."""
     options = options or DialogueOptions()
     speech = estimate_speech(original)
-    keep = keep_mask(original, speech, options)
-    return apply_mask(original, keep), speech, apply_mask(speech, keep)
+    channels = [_spectrum(original.samples[:, c], original.sample_rate) for c in range(original.channels)]
+    spoken = _spectrum(speech.samples[:, 0], speech.sample_rate)
+    keep = _keep(sum(channels[1:], channels[0]) / len(channels), spoken, options)
+    return _masked(channels, keep, original), speech, _masked([spoken], keep, speech)
 
 
 def estimate_speech(original: Audio) -> Audio:
@@ -143,14 +148,16 @@ def _spectrum(x: np.ndarray, rate: int) -> np.ndarray:
 
 def keep_mask(original: Audio, speech: Audio, options: DialogueOptions | None = None) -> np.ndarray:
     """Per STFT bin, the share of the original's magnitude that is not speech (floored, smoothed)."""
+    rate = original.sample_rate
+    return _keep(_spectrum(original.samples.mean(axis=1), rate), _spectrum(speech.samples[:, 0], rate),
+                 options or DialogueOptions())
+
+
+def _keep(mix: np.ndarray, speech: np.ndarray, options: DialogueOptions) -> np.ndarray:
     from scipy.ndimage import uniform_filter1d
 
-    options = options or DialogueOptions()
-    rate = original.sample_rate
-    power_mix = uniform_filter1d(np.abs(_spectrum(original.samples.mean(axis=1), rate)) ** 2,
-                                 options.smooth_frames, axis=1)
-    power_speech = uniform_filter1d(np.abs(_spectrum(speech.samples[:, 0], rate)) ** 2,
-                                    options.smooth_frames, axis=1)
+    power_mix = uniform_filter1d(np.abs(mix) ** 2, options.smooth_frames, axis=1)
+    power_speech = uniform_filter1d(np.abs(speech) ** 2, options.smooth_frames, axis=1)
     floor = 10.0 ** (options.mask_floor_db / 10.0)
     ratio = options.over_subtract * power_speech / np.maximum(power_mix, 1e-12)
     keep: np.ndarray = np.sqrt(np.clip(1.0 - ratio, floor, 1.0))
@@ -159,16 +166,19 @@ def keep_mask(original: Audio, speech: Audio, options: DialogueOptions | None = 
 
 def apply_mask(audio: Audio, keep: np.ndarray) -> Audio:
     """Each channel's STFT scaled by `keep` (its phase untouched), back to samples of the same length."""
+    return _masked([_spectrum(audio.samples[:, c], audio.sample_rate) for c in range(audio.channels)], keep, audio)
+
+
+def _masked(spectra: Sequence[np.ndarray], keep: np.ndarray, audio: Audio) -> Audio:
+    """`audio` whose channels' STFTs are `spectra`, each scaled by `keep` and turned back into samples."""
     from scipy.signal import istft
 
-    rate = audio.sample_rate
     out = np.zeros_like(audio.samples, dtype=np.float32)
-    for c in range(audio.channels):
-        z = _spectrum(audio.samples[:, c], rate)
-        data = np.asarray(istft(z * keep[:, : z.shape[1]], fs=rate, nperseg=_STFT_SIZE,
+    for c, z in enumerate(spectra):
+        data = np.asarray(istft(z * keep[:, : z.shape[1]], fs=audio.sample_rate, nperseg=_STFT_SIZE,
                                 noverlap=_STFT_SIZE - _STFT_HOP)[1])[: audio.frames]
         out[: len(data), c] = data
-    return Audio(out, rate)
+    return Audio(out, audio.sample_rate)
 
 
 def duck_gain(placements: Sequence[DubPlacement], frames: int, rate: int,
