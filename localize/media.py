@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from localize import cores
 from localize.errors import MediaError, MissingDependencyError, ToolError
 from localize.fsutil import atomic_path, write_text_atomic
 from localize.types import MediaInfo
@@ -33,6 +34,15 @@ def _tool(name: str) -> str:
     if not found:
         raise MissingDependencyError(name, _APT_HINT)
     return found
+
+
+def _threads(*options: str) -> list[str]:
+    """ffmpeg's thread options set to this piece's share of the cores (localize.cores). Left to itself
+    ffmpeg starts threads for every core in its decoder, filters and x264, and while the other pieces keep
+    those cores busy the threads only cost: 1 thread each took 25-30% less CPU time to decode an episode
+    (1080x1920, with the band and the 540x960 frames) and 18% less to render a preview (2 cores)."""
+    count = str(cores.per_piece())
+    return [part for option in options for part in (option, count)]
 
 
 def run_ffmpeg(args: Sequence[str], what: Path | str = "") -> None:
@@ -285,7 +295,7 @@ def encode_frames(frames: Iterable[np.ndarray], dst: Path | str, width: int, hei
         cmd = [_tool("ffmpeg"), "-hide_banner", "-nostdin", "-loglevel", "error", "-y", "-f", "rawvideo",
                "-pix_fmt", "yuv420p" if i420 else "rgb24", "-s", f"{width}x{height}",
                "-r", f"{rate.numerator}/{rate.denominator}",
-               "-i", "pipe:0", "-an", "-c:v", "libx264", "-preset", preset, "-crf", str(crf),
+               "-i", "pipe:0", "-an", "-c:v", "libx264", *_threads("-threads"), "-preset", preset, "-crf", str(crf),
                "-pix_fmt", "yuv420p", "-movflags", "+faststart", "-f", "mp4", str(out)]
         with subprocess.Popen(cmd, stdin=subprocess.PIPE, stderr=errors) as proc:
             assert proc.stdin is not None  # PIPE
@@ -318,8 +328,9 @@ def render_preview(video: Path | str, audio: Path | str, ass: Path | str, dst: P
     sound = ["-c:a", "copy"] if probe(audio).audio_codec == "aac" else ["-c:a", "aac", "-b:a", "128k"]
     with _ass_filter(ass, fonts_dir) as filt, atomic_path(dst) as out:
         run_ffmpeg([
-            "-i", str(video), "-i", str(audio), "-map", "0:v:0", "-map", "1:a:0",
-            "-vf", scale + filt, "-c:v", "libx264", "-preset", "ultrafast", "-crf", "26",
+            *_threads("-filter_threads", "-threads"), "-i", str(video), "-i", str(audio), "-map", "0:v:0",
+            "-map", "1:a:0", "-vf", scale + filt, "-c:v", "libx264", *_threads("-threads"), "-preset", "ultrafast",
+            "-crf", "26",
             "-pix_fmt", "yuv420p", *sound, "-shortest",
             "-movflags", "+faststart", str(out),
         ], what=video)
@@ -407,7 +418,8 @@ def video_frames(video: Path | str, width: int, height: int, *, crop: tuple[int,
                   "-pix_fmt", "yuv420p", "-fps_mode", "passthrough", "-y", str(spill.partial)]
     else:
         choice = ["-map", "0:v:0", "-vf", ",".join(filters), *outputs]
-    cmd = [_tool("ffmpeg"), "-hide_banner", "-nostdin", "-loglevel", "error", *seek, "-i", str(video), *choice]
+    cmd = [_tool("ffmpeg"), "-hide_banner", "-nostdin", "-loglevel", "error",
+           *_threads("-filter_threads", "-filter_complex_threads", "-threads"), *seek, "-i", str(video), *choice]
     shape = (y1 - y0, x1 - x0, channels) if channels > 1 else (y1 - y0, x1 - x0)
     if i420:
         shape = (height * 3 // 2, width)

@@ -154,3 +154,16 @@ def test_frames_go_through_as_the_decoder_s_planes_and_back_unchanged(tmp_path: 
     assert max(int(np.abs(decoded[n].astype(int) - planes[n]).mean() * 100) for n in planes) <= 100
     with pytest.raises(ValueError, match="even size"):
         next(media.video_frames(video, 160, 288, i420=True, crop=(0, 0, 80, 80)))
+
+
+def test_ffmpeg_takes_the_piece_s_share_of_the_cores(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Decoder, filters and x264 get as many threads as the models of the piece may use (localize.cores)."""
+    from localize import cores
+
+    for name in cores.ENV:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr(cores, "available", lambda: 4)
+    with cores.shared_by(2):
+        assert media._threads("-filter_threads", "-threads") == ["-filter_threads", "2", "-threads", "2"]
+    monkeypatch.setenv("LOCALIZE_THREADS", "1")
+    assert media._threads("-threads") == ["-threads", "1"]
