@@ -10,7 +10,7 @@ import pytest
 from localize import media
 from localize.asr.source import PictureOptions, PictureText
 from localize.config import load_config
-from localize.errors import InputFormatError, UnknownNameError
+from localize.errors import InputFormatError, MediaError, UnknownNameError
 from localize.paths import EpisodePaths
 from localize.picture import cv
 from localize.picture.cues import subtitle_mask
@@ -216,6 +216,11 @@ def test_remove_lines_refuses_a_file_without_picture(tmp_path: Path) -> None:
                      audio_streams=1, video_codec=None, audio_codec="pcm_s16le")
     with pytest.raises(ValueError, match="no picture"):
         remove_lines(info, [], tmp_path / "out.mp4", RemovalOptions())
+    odd = MediaInfo(path=tmp_path / "odd.mp4", duration_ms=1000, width=540, height=959, fps=25.0,
+                    audio_streams=1, video_codec="h264", audio_codec="aac")
+    with pytest.raises(MediaError, match=r"odd\.mp4.*540x959.*even width and height"):
+        remove_lines(odd, [], tmp_path / "out.mp4", RemovalOptions())
+    assert not (tmp_path / "out.mp4").exists()
 
 
 def test_the_cleaning_takes_its_frames_from_the_reading_s_decode(clip, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]

@@ -31,7 +31,7 @@ from pathlib import Path
 import numpy as np
 
 from localize import media
-from localize.errors import UnknownNameError
+from localize.errors import MediaError, UnknownNameError
 from localize.picture import cv
 from localize.picture.band import is_static
 from localize.picture.cues import subtitle_mask
@@ -216,6 +216,10 @@ def remove_lines(info: MediaInfo, cues: Sequence[OcrCue], dst: Path, options: Re
     """Write the episode's picture without its burned-in lines (no sound) to `dst`, at `options.height`;
     returns the cleaned frames numbered in `keep`. `spill`: the frames, if it holds this video's."""
     size = removal_size(info, options)
+    if size[0] % 2 or size[1] % 2:
+        raise MediaError(info.path, f"its picture would be cleaned at {size[0]}x{size[1]}, and H.264 (the cleaned "
+                         "picture, the previews) needs an even width and height: re-encode it at an even size, "
+                         "e.g. ffmpeg -i IN -vf scale=trunc(iw/2)*2:trunc(ih/2)*2 OUT")
     scale = size[1] / (info.height or size[1])
     kept = spill.frames(info.path) if spill and (spill.width, spill.height) == size else None
     frames = kept if kept is not None else media.video_frames(info.path, info.width or 0, info.height or 0,
